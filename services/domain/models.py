@@ -1,0 +1,269 @@
+"""Frozen dataclasses for orders, shipments and their events (the DESIGN.md domain)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from .enums import (
+    ATTENTION_SHIPMENT_STATUSES,
+    Channel,
+    EventKind,
+    OrderStatus,
+    ShipmentStatus,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LineItem:
+    """One order line."""
+
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Decimal
+    tax: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """A postal address (shipping or billing)."""
+
+    name: str = ""
+    line1: str = ""
+    line2: str = ""
+    city: str = ""
+    region: str = ""
+    postal_code: str = ""
+    country: str = ""
+
+    def one_line(self) -> str:
+        """Return the address as one comma-separated line, empty parts skipped."""
+        parts = [self.name, self.line1, self.line2, self.postal_code, self.city, self.region, self.country]
+        return ", ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """The customer who placed the order."""
+
+    name: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEvent:
+    """A commerce-side event of an order (placed, confirmed, cancelled...)."""
+
+    occurred_at: datetime
+    status: OrderStatus
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingEvent:
+    """A carrier scan / checkpoint of a shipment."""
+
+    occurred_at: datetime
+    status: ShipmentStatus
+    description: str
+    offset_known: bool = True
+    local_time: str | None = None
+    location: str | None = None
+    raw_status: str | None = None
+
+    @property
+    def identity(self) -> tuple[str, str, str]:
+        """Return the key that makes the same carrier event from two sources one event."""
+        return (self.occurred_at.isoformat(), self.status.value, self.description.strip().casefold())
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryWindow:
+    """An estimated delivery window (start <= end)."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Shipment:
+    """A parcel with a tracking number and its carrier events (oldest first)."""
+
+    tracking_number: str
+    carrier: str
+    carrier_name: str = ""
+    tracking_url: str | None = None
+    status: ShipmentStatus = ShipmentStatus.PENDING
+    substatus: str | None = None
+    action_required: bool = False
+    estimated_delivery: DeliveryWindow | None = None
+    delivered_at: datetime | None = None
+    events: tuple[TrackingEvent, ...] = ()
+
+    @property
+    def latest_event(self) -> TrackingEvent | None:
+        """Return the latest event by ``occurred_at`` (not by arrival order)."""
+        if not self.events:
+            return None
+        return max(self.events, key=lambda e: e.occurred_at)
+
+    @property
+    def needs_attention(self) -> bool:
+        """Tell whether the customer should look at this shipment."""
+        return self.action_required or self.status in ATTENTION_SHIPMENT_STATUSES
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """An order from any sales channel, with its items, events and shipments."""
+
+    order_number: str
+    source: str
+    channel: Channel
+    placed_at: datetime
+    status: OrderStatus
+    currency: str
+    total: Decimal
+    tax_total: Decimal
+    items: tuple[LineItem, ...] = ()
+    events: tuple[OrderEvent, ...] = ()
+    shipments: tuple[Shipment, ...] = ()
+    merchant: str = ""
+    customer: Customer | None = None
+    shipping_address: Address | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def needs_attention(self) -> bool:
+        """Tell whether any shipment of this order needs the customer's attention."""
+        return any(s.needs_attention for s in self.shipments)
+
+    @property
+    def carriers(self) -> tuple[str, ...]:
+        """Return the distinct carrier slugs of this order's shipments."""
+        return tuple(dict.fromkeys(s.carrier for s in self.shipments))
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One line of the unified timeline of an order."""
+
+    occurred_at: datetime
+    kind: EventKind
+    status: str
+    description: str
+    location: str | None = None
+    tracking_number: str | None = None
+    carrier: str | None = None
+    offset_known: bool = True
+    local_time: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPage:
+    """A page of orders from a source, with the cursor for the next page."""
+
+    orders: tuple[Order, ...]
+    next_cursor: str | None
+    has_more: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFilter:
+    """Filters for listing cached orders (all optional, combined with AND)."""
+
+    number_prefix: str | None = None
+    placed_from: datetime | None = None
+    placed_to: datetime | None = None
+    statuses: tuple[OrderStatus, ...] = ()
+    channels: tuple[Channel, ...] = ()
+    carriers: tuple[str, ...] = ()
+    source: str | None = None
+    needs_attention: bool = False
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderSummary:
+    """A light row of the orders list (no items, no events) for fast lists of thousands."""
+
+    order_number: str
+    source: str
+    channel: Channel
+    placed_at: datetime
+    status: OrderStatus
+    currency: str
+    total: Decimal
+    merchant: str = ""
+    carriers: tuple[str, ...] = ()
+    tracking_numbers: tuple[str, ...] = ()
+    shipment_status: ShipmentStatus | None = None
+    needs_attention: bool = False
+    estimated_delivery: DeliveryWindow | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    """A configured data source (its secret lives in the OS keyring, never here)."""
+
+    name: str
+    kind: str
+    url: str
+    created_at: datetime | None = None
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class SyncState:
+    """Per-source sync bookkeeping and health."""
+
+    source: str
+    cursor: str | None = None
+    etag: str | None = None
+    last_attempt_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    stale_since: datetime | None = None
+
+    @property
+    def health(self) -> str:
+        """Return ``never``, ``healthy`` or ``failing``."""
+        if self.last_success_at is None and self.last_error is None:
+            return "never"
+        if self.last_error is not None:
+            return "failing"
+        return "healthy"
+
+
+@dataclass(frozen=True, slots=True)
+class NewTrackingEvent:
+    """A carrier event that was not in the cache before a write (input to alerts and latency)."""
+
+    order_number: str
+    tracking_number: str
+    carrier: str
+    event: TrackingEvent
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeSet:
+    """What one storage transaction changed."""
+
+    new_orders: tuple[str, ...] = ()
+    changed_orders: tuple[str, ...] = ()
+    new_events: tuple[NewTrackingEvent, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        """Tell whether nothing changed."""
+        return not (self.new_orders or self.changed_orders or self.new_events)
+
+    def __add__(self, other: ChangeSet) -> ChangeSet:
+        return ChangeSet(
+            new_orders=self.new_orders + tuple(o for o in other.new_orders if o not in self.new_orders),
+            changed_orders=self.changed_orders + tuple(o for o in other.changed_orders if o not in self.changed_orders),
+            new_events=self.new_events + other.new_events,
+        )
