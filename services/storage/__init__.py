@@ -1,0 +1,15 @@
+"""The local cache: SQLite (WAL) through SQLAlchemy Core, alembic migrations, domain objects in and out.
+
+    store = Store.open(path)                      # creates (0600), migrates to head
+    with store.transaction() as uow:              # one BEGIN IMMEDIATE transaction
+        changes = uow.upsert_orders(orders, source="demo", received_at=now, live=True)
+    store.orders.list_summaries(OrderFilter(number_prefix="W-10"))
+
+Storage hands out domain objects (``services.domain``), never rows.
+"""
+
+from .repositories import OrderRepository, SourceRepository, SyncStateRepository
+from .store import Store
+from .uow import UnitOfWork
+
+__all__ = ["OrderRepository", "SourceRepository", "Store", "SyncStateRepository", "UnitOfWork"]

@@ -1,0 +1,110 @@
+"""Pure merge rules: what the cache holds after an incoming order or carrier update.
+
+* Carrier events are only ever added (deduplicated by ``TrackingEvent.identity``; of two copies the
+  richer one wins, see :func:`services.domain.merge_events`). An incoming shipment without events
+  keeps the cached events.
+* A shipment with events takes the status of its latest event by ``occurred_at``
+  (:func:`services.domain.with_events`); without events the incoming status is kept.
+* Incoming order fields replace the cached ones; optional fields the source left out (``None`` or
+  empty) keep the cached value. Order events are added, never removed.
+* A shipment payload without carrier events (a merchant that only knows the label) fills gaps
+  in a cached shipment that has carrier events but does not overwrite its carrier data (status,
+  ETA, action_required...); a payload with events is tracking-aware and its values win. So an
+  order re-sync between two carrier polls does not flip the carrier's values back and forth.
+* Shipments are matched by tracking number. A cached shipment that the incoming order does not
+  list is kept (after the incoming ones), so a partial payload never loses tracking history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC
+
+from services.domain import Order, OrderEvent, Shipment, TrackingEvent, merge_events, with_events
+
+from .convert import utc, utc_event
+
+
+def normalize_events(events: tuple[TrackingEvent, ...]) -> tuple[TrackingEvent, ...]:
+    """Return the events with UTC times (identities then compare across time zones)."""
+    return tuple(utc_event(e) for e in events)
+
+
+def merge_shipment(cached: Shipment | None, incoming: Shipment) -> Shipment:
+    """Merge an incoming shipment into the cached one (events added, status from the latest event)."""
+    incoming_events = normalize_events(incoming.events)
+    if cached is None:
+        events = merge_events(incoming_events)
+        return with_events(incoming, events) if events else incoming
+    # A payload without carrier events (a merchant that only knows the label) fills gaps but does
+    # not overwrite carrier data already cached; otherwise the incoming values win.
+    if cached.events and not incoming_events:
+        primary, secondary = cached, incoming
+    else:
+        primary, secondary = incoming, cached
+    base = Shipment(
+        tracking_number=cached.tracking_number,
+        carrier=incoming.carrier or cached.carrier,
+        carrier_name=primary.carrier_name or secondary.carrier_name,
+        tracking_url=primary.tracking_url or secondary.tracking_url,
+        status=primary.status,
+        substatus=primary.substatus if primary.substatus is not None else secondary.substatus,
+        action_required=primary.action_required,
+        estimated_delivery=primary.estimated_delivery or secondary.estimated_delivery,
+        delivered_at=primary.delivered_at or secondary.delivered_at,
+    )
+    events = merge_events(cached.events, incoming_events)
+    return with_events(base, events) if events else base
+
+
+def attach_tracking(cached: Shipment, tracked: Shipment) -> Shipment:
+    """Attach carrier data (from a tracking API) to a cached shipment of an order."""
+    return merge_shipment(cached, replace(tracked, tracking_number=cached.tracking_number))
+
+
+def tracking_matches(cached_carrier: str, tracked_carrier: str) -> bool:
+    """Tell whether a carrier update for a tracking number applies to a cached shipment's carrier."""
+    return not cached_carrier or not tracked_carrier or cached_carrier == tracked_carrier
+
+
+def _merge_order_events(*groups: tuple[OrderEvent, ...]) -> tuple[OrderEvent, ...]:
+    seen: dict[tuple[object, ...], OrderEvent] = {}
+    for group in groups:
+        for ev in group:
+            if ev.occurred_at.tzinfo is not UTC:
+                ev = replace(ev, occurred_at=utc(ev.occurred_at))
+            seen.setdefault((ev.occurred_at, ev.status, ev.description), ev)
+    return tuple(sorted(seen.values(), key=lambda e: e.occurred_at))
+
+
+def _merge_shipments(cached: tuple[Shipment, ...], incoming: tuple[Shipment, ...]) -> tuple[Shipment, ...]:
+    by_number = {s.tracking_number: s for s in cached}
+    merged: dict[str, Shipment] = {}
+    for ship in incoming:
+        previous = merged.get(ship.tracking_number, by_number.get(ship.tracking_number))
+        merged[ship.tracking_number] = merge_shipment(previous, ship)
+    for ship in cached:
+        merged.setdefault(ship.tracking_number, ship)
+    return tuple(merged.values())
+
+
+def merge_order(cached: Order | None, incoming: Order) -> Order:
+    """Merge an incoming order into the cached one (``None`` when it is new)."""
+    if cached is None:
+        return replace(
+            incoming,
+            events=_merge_order_events(incoming.events),
+            shipments=_merge_shipments((), incoming.shipments),
+        )
+    return replace(
+        incoming,
+        items=incoming.items or cached.items,
+        merchant=incoming.merchant or cached.merchant,
+        customer=incoming.customer if incoming.customer is not None else cached.customer,
+        shipping_address=(
+            incoming.shipping_address if incoming.shipping_address is not None else cached.shipping_address
+        ),
+        updated_at=incoming.updated_at if incoming.updated_at is not None else cached.updated_at,
+        events=_merge_order_events(cached.events, incoming.events),
+        shipments=_merge_shipments(cached.shipments, incoming.shipments),
+    )

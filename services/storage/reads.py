@@ -1,0 +1,151 @@
+"""Loading domain objects in bulk (no N+1: children come with one IN query per table and chunk)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, Connection, and_, exists, select, true
+
+from services.domain import Order, OrderEvent, OrderFilter, TrackingEvent
+
+from .convert import order_event_from_row, order_from_row, shipment_from_row, tracking_event_from_row, ts
+from .tables import order_events, orders, shipments, tracking_events
+
+CHUNK = 500
+"""Ids per ``IN (...)`` query: well under SQLite's variable limit, big enough to be few queries."""
+
+T = TypeVar("T")
+
+
+def chunked(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """Yield consecutive slices of at most ``size`` values."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedOrder:
+    """A cached order with the row ids the writer needs."""
+
+    id: int
+    order: Order
+    shipment_ids: dict[str, int]
+
+
+def load_orders(conn: Connection, order_rows: Sequence[Any]) -> list[LoadedOrder]:
+    """Attach events and shipments (with their events) to fetched ``orders`` rows, keeping row order."""
+    ids = [row.id for row in order_rows]
+    events: dict[int, list[OrderEvent]] = defaultdict(list)
+    ship_rows: dict[int, list[Any]] = defaultdict(list)
+    for part in chunked(ids):
+        for row in conn.execute(
+            select(order_events)
+            .where(order_events.c.order_id.in_(part))
+            .order_by(order_events.c.order_id, order_events.c.occurred_at, order_events.c.id)
+        ).all():
+            events[row.order_id].append(order_event_from_row(row))
+        for row in conn.execute(
+            select(shipments)
+            .where(shipments.c.order_id.in_(part))
+            .order_by(shipments.c.order_id, shipments.c.position, shipments.c.id)
+        ).all():
+            ship_rows[row.order_id].append(row)
+    ship_ids = [row.id for rows in ship_rows.values() for row in rows]
+    tracking: dict[int, list[TrackingEvent]] = defaultdict(list)
+    for part in chunked(ship_ids):
+        for row in conn.execute(
+            select(tracking_events)
+            .where(tracking_events.c.shipment_id.in_(part))
+            .order_by(tracking_events.c.shipment_id, tracking_events.c.occurred_at, tracking_events.c.id)
+        ).all():
+            tracking[row.shipment_id].append(tracking_event_from_row(row))
+    loaded = []
+    for row in order_rows:
+        srows = ship_rows.get(row.id, [])
+        ships = tuple(shipment_from_row(s, tuple(tracking.get(s.id, ()))) for s in srows)
+        order = order_from_row(row, tuple(events.get(row.id, ())), ships)
+        loaded.append(LoadedOrder(id=row.id, order=order, shipment_ids={s.tracking_number: s.id for s in srows}))
+    return loaded
+
+
+def load_by_numbers(conn: Connection, numbers: Iterable[str]) -> dict[str, LoadedOrder]:
+    """Load the cached orders with these numbers (absent ones are simply missing)."""
+    wanted = list(dict.fromkeys(numbers))
+    rows: list[Any] = []
+    for part in chunked(wanted):
+        rows.extend(conn.execute(select(orders).where(orders.c.order_number.in_(part))).all())
+    return {lo.order.order_number: lo for lo in load_orders(conn, rows)}
+
+
+def load_by_ids(conn: Connection, ids: Iterable[int]) -> list[LoadedOrder]:
+    """Load the cached orders with these row ids."""
+    wanted = list(dict.fromkeys(ids))
+    rows: list[Any] = []
+    for part in chunked(wanted):
+        rows.extend(conn.execute(select(orders).where(orders.c.id.in_(part)).order_by(orders.c.id)).all())
+    return load_orders(conn, rows)
+
+
+# ---------------------------------------------------------------- filters
+
+
+def prefix_upper_bound(prefix: str) -> str | None:
+    """Return the smallest string greater than every string starting with ``prefix`` (None: no bound).
+
+    SQLite compares TEXT with BINARY collation byte-wise on UTF-8, which orders like code points, so
+    incrementing the last code point gives the exclusive upper end of the prefix range.
+    """
+    chars = list(prefix)
+    while chars:
+        code = ord(chars[-1]) + 1
+        if 0xD800 <= code <= 0xDFFF:  # surrogates cannot be stored; skip to the next code point
+            code = 0xE000
+        if code <= 0x10FFFF:
+            chars[-1] = chr(code)
+            return "".join(chars)
+        chars.pop()
+    return None
+
+
+def escape_like(text: str) -> str:
+    """Escape ``%``, ``_`` and the escape character itself for ``LIKE ... ESCAPE '\\'``."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def filter_clause(flt: OrderFilter) -> ColumnElement[bool]:
+    """Translate an OrderFilter into one WHERE clause on ``orders`` (index-friendly)."""
+    clauses: list[ColumnElement[bool]] = []
+    prefix = (flt.number_prefix or "").strip()
+    if prefix:
+        # a range on the BINARY-collated unique index: SEARCH, never SCAN (LIKE would scan)
+        clauses.append(orders.c.order_number >= prefix)
+        upper = prefix_upper_bound(prefix)
+        if upper is not None:
+            clauses.append(orders.c.order_number < upper)
+    if flt.placed_from is not None:
+        clauses.append(orders.c.placed_at >= ts(flt.placed_from))
+    if flt.placed_to is not None:
+        clauses.append(orders.c.placed_at <= ts(flt.placed_to))
+    if flt.statuses:
+        clauses.append(orders.c.status.in_([s.value for s in flt.statuses]))
+    if flt.channels:
+        clauses.append(orders.c.channel.in_([c.value for c in flt.channels]))
+    if flt.carriers:
+        clauses.append(
+            exists().where(shipments.c.order_id == orders.c.id).where(shipments.c.carrier.in_(list(flt.carriers)))
+        )
+    if flt.source:
+        clauses.append(orders.c.source == flt.source)
+    if flt.needs_attention:
+        clauses.append(orders.c.needs_attention == true())
+    text = (flt.text or "").strip().casefold()
+    if text:
+        clauses.append(orders.c.search_text.like(f"%{escape_like(text)}%", escape="\\"))
+    if not clauses:
+        return true()
+    if len(clauses) == 1:
+        return clauses[0]
+    return and_(*clauses)

@@ -1,0 +1,135 @@
+"""Storage benchmarks: list queries on a 100,000-order cache (run with `-m bench`)."""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from services.domain import (
+    Channel,
+    LineItem,
+    Order,
+    OrderFilter,
+    OrderStatus,
+    Shipment,
+    ShipmentStatus,
+    TrackingEvent,
+)
+from services.storage import Store
+
+pytestmark = pytest.mark.bench
+
+ORDERS = 100_000
+PAGE = 500
+RUNS = 200
+LIMIT_MS = 20.0
+START = datetime(2023, 1, 1, tzinfo=UTC)
+SPAN = timedelta(days=3 * 365)
+
+
+def _orders(rnd: random.Random) -> Iterator[Order]:
+    channels = list(Channel)
+    statuses = list(OrderStatus)
+    carriers = ["ups", "fedex", "dhl", "usps", "royal-mail"]
+    for i in range(ORDERS):
+        placed = START + timedelta(seconds=rnd.randrange(int(SPAN.total_seconds())))
+        carrier = carriers[i % len(carriers)]
+        events = (
+            TrackingEvent(
+                occurred_at=placed + timedelta(hours=3),
+                status=ShipmentStatus.INFO_RECEIVED,
+                description="Label created",
+            ),
+            TrackingEvent(
+                occurred_at=placed + timedelta(hours=20),
+                status=ShipmentStatus.IN_TRANSIT,
+                description="Departed facility",
+                location="Hub",
+            ),
+        )
+        yield Order(
+            order_number=f"W-{i:06d}",
+            source="bench",
+            channel=channels[i % len(channels)],
+            placed_at=placed,
+            status=statuses[i % len(statuses)],
+            currency="EUR",
+            total=Decimal(rnd.randrange(100, 50_000)) / 100,
+            tax_total=Decimal("1.90"),
+            items=(LineItem(sku=f"SKU-{i % 997}", name=f"Item {i % 997}", quantity=1, unit_price=Decimal("9.99")),),
+            shipments=(
+                Shipment(
+                    tracking_number=f"TRK{i:09d}",
+                    carrier=carrier,
+                    carrier_name=carrier.upper(),
+                    status=ShipmentStatus.IN_TRANSIT,
+                    events=events,
+                ),
+            ),
+            merchant="Bench Store",
+        )
+
+
+@pytest.fixture(scope="module")
+def big_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """A 100,000-order cache built with paged upserts."""
+    path = Path(tmp_path_factory.mktemp("bench")) / "cache.db"
+    store = Store.open(path)
+    rnd = random.Random(20261127)
+    started = time.perf_counter()
+    page: list[Order] = []
+    received = datetime.now(UTC)
+    for order in _orders(rnd):
+        page.append(order)
+        if len(page) == PAGE:
+            with store.transaction() as uow:
+                uow.upsert_orders(page, source="bench", received_at=received, live=False)
+            page = []
+    if page:
+        with store.transaction() as uow:
+            uow.upsert_orders(page, source="bench", received_at=received, live=False)
+    print(f"\nBENCH storage.build_100k seconds={time.perf_counter() - started:.1f}")
+    yield store
+    store.close()
+
+
+def _measure(name: str, run: list[OrderFilter], store: Store) -> float:
+    timings = []
+    for flt in run:
+        started = time.perf_counter()
+        rows = store.orders.list_summaries(flt, limit=50)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert rows, flt
+    p50 = statistics.median(timings)
+    p95 = statistics.quantiles(timings, n=100)[94]
+    print(f"BENCH storage.{name} p50_ms={p50:.2f} p95_ms={p95:.2f}")
+    return p95
+
+
+def test_prefix_query(big_store: Store) -> None:
+    """Order-number prefix (1,000 / 100 / 10 matches), first page of 50."""
+    rnd = random.Random(1)
+    filters = []
+    for _ in range(RUNS):
+        number = f"W-{rnd.randrange(ORDERS):06d}"
+        filters.append(OrderFilter(number_prefix=number[: rnd.choice((5, 6, 7))]))
+    assert "SCAN orders" not in big_store.orders.explain(filters[0])
+    assert _measure("prefix_query", filters, big_store) < LIMIT_MS
+
+
+def test_date_range_query(big_store: Store) -> None:
+    """A 30-day placed_at window (about 2,700 matches), first page of 50."""
+    rnd = random.Random(2)
+    filters = []
+    for _ in range(RUNS):
+        start = START + timedelta(days=rnd.randrange(int(SPAN.days) - 30))
+        filters.append(OrderFilter(placed_from=start, placed_to=start + timedelta(days=30)))
+    assert "SCAN orders" not in big_store.orders.explain(filters[0])
+    assert _measure("date_range_query", filters, big_store) < LIMIT_MS
