@@ -50,9 +50,10 @@ from .models import (
     SyncState,
     TimelineEntry,
     TrackingEvent,
+    combine_changes,
 )
-from .times import format_utc, has_offset, parse_utc, to_utc, utc_now
 from .timeline import merge_events, unified_timeline, with_events
+from .times import format_utc, has_offset, parse_utc, to_utc, utc_now
 
 __all__ = [
     "ATTENTION_SHIPMENT_STATUSES",
@@ -87,6 +88,7 @@ __all__ = [
     "TimelineEntry",
     "TrackingEvent",
     "ValidationError",
+    "combine_changes",
     "format_utc",
     "has_offset",
     "merge_events",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -262,8 +263,27 @@ class ChangeSet:
         return not (self.new_orders or self.changed_orders or self.new_events)
 
     def __add__(self, other: ChangeSet) -> ChangeSet:
-        return ChangeSet(
-            new_orders=self.new_orders + tuple(o for o in other.new_orders if o not in self.new_orders),
-            changed_orders=self.changed_orders + tuple(o for o in other.changed_orders if o not in self.changed_orders),
-            new_events=self.new_events + other.new_events,
+        known_new = set(self.new_orders)
+        new = self.new_orders + tuple(o for o in other.new_orders if o not in known_new)
+        all_new = set(new)
+        known_changed = set(self.changed_orders)
+        changed = tuple(o for o in self.changed_orders if o not in all_new) + tuple(
+            o for o in other.changed_orders if o not in known_changed and o not in all_new
         )
+        return ChangeSet(new_orders=new, changed_orders=changed, new_events=self.new_events + other.new_events)
+
+
+def combine_changes(parts: Iterable[ChangeSet]) -> ChangeSet:
+    """Combine many change sets in linear time (an order new in any part is not also 'changed')."""
+    new: dict[str, None] = {}
+    changed: dict[str, None] = {}
+    events: list[NewTrackingEvent] = []
+    for part in parts:
+        new.update(dict.fromkeys(part.new_orders))
+        changed.update(dict.fromkeys(part.changed_orders))
+        events.extend(part.new_events)
+    return ChangeSet(
+        new_orders=tuple(new),
+        changed_orders=tuple(o for o in changed if o not in new),
+        new_events=tuple(events),
+    )

@@ -1,0 +1,129 @@
+"""Composition root: wires settings, credentials, the cache, sources and the sync engine.
+
+Knows every layer and holds no business logic. With no source configured it starts the embedded
+demo backend in-process on a free loopback port and syncs from it ("Demo data").
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from pathlib import Path
+
+from services.credentials import CredentialStore, KeyringCredentialStore, source_token_key
+from services.demo import DemoServer
+from services.domain import ConfigError, SourceConfig, utc_now
+from services.sources.ordertrack.client import OrdertrackClient
+from services.storage import Store
+from services.sync import SourceRuntime, SyncEngine, SyncReport, TrackingSource
+
+from .paths import data_dir, db_path
+from .settings import Settings
+from .tracking import tracking_source_for
+
+log = logging.getLogger(__name__)
+
+DEMO_SOURCE_NAME = "demo"
+
+
+class AppContainer:
+    """Everything the app and the CLI need, built once per process."""
+
+    def __init__(
+        self,
+        home: Path,
+        store: Store,
+        settings: Settings,
+        credentials: CredentialStore,
+    ) -> None:
+        self.home = home
+        self.store = store
+        self.settings = settings
+        self.credentials = credentials
+        self.demo: DemoServer | None = None
+        self._demo_token: str | None = None
+        self._lock = threading.Lock()
+        self._engine: SyncEngine | None = None
+
+    @classmethod
+    def create(cls, home: Path | None = None, *, credentials: CredentialStore | None = None) -> AppContainer:
+        """Open the cache in ``home`` (default: ORDERTRACK_HOME or the user data dir)."""
+        home = home or data_dir()
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        settings = Settings.load(home)
+        store = Store.open(db_path(home))
+        return cls(home, store, settings, credentials or KeyringCredentialStore())
+
+    @property
+    def is_demo(self) -> bool:
+        """Tell whether the app runs on the embedded demo (no source configured)."""
+        return not self.store.sources.list()
+
+    def source_configs(self) -> list[SourceConfig]:
+        """Return the sources to sync: the configured ones, or the embedded demo."""
+        configured = [s for s in self.store.sources.list() if s.enabled]
+        if configured or self.store.sources.list():
+            return configured
+        demo = self.ensure_demo()
+        return [SourceConfig(name=DEMO_SOURCE_NAME, kind="ordertrack", url=demo.url)]
+
+    def ensure_demo(self) -> DemoServer:
+        """Start the embedded demo server once (stable data across restarts via its anchor)."""
+        with self._lock:
+            if self.demo is None:
+                first = self.settings.demo.anchor is None
+                anchor = self.settings.demo.anchor_time()
+                if first:
+                    self.settings.save(self.home)
+                self._demo_token = secrets.token_urlsafe(24)
+                self.demo = DemoServer(
+                    orders=self.settings.demo.orders,
+                    seed=self.settings.demo.seed,
+                    token=self._demo_token,
+                    now=anchor,
+                )
+                self.demo.start()
+                # The demo moved on while the app was closed: catch its clock up to real time.
+                behind = (utc_now() - anchor).total_seconds() / 60
+                if behind > 1:
+                    self.demo.advance(behind)
+                log.info("embedded demo backend on %s", self.demo.url)
+            return self.demo
+
+    def _token_for(self, config: SourceConfig) -> str | None:
+        if config.name == DEMO_SOURCE_NAME and self.demo is not None and not self.store.sources.list():
+            return self._demo_token
+        return self.credentials.get(source_token_key(config.name))
+
+    def runtime_for(self, config: SourceConfig) -> SourceRuntime:
+        """Build the live clients of one source."""
+        if config.kind != "ordertrack":
+            raise ConfigError(f"source {config.name!r}: syncing kind {config.kind!r} is not supported")
+        token = self._token_for(config)
+        tracking: TrackingSource | None = tracking_source_for(config, token)
+        return SourceRuntime(config=config, client=OrdertrackClient(config.url, token), tracking=tracking)
+
+    def engine(self, only: str | None = None) -> SyncEngine:
+        """Return a sync engine over all sources (or the one named ``only``)."""
+        configs = self.source_configs()
+        if only is not None:
+            configs = [c for c in configs if c.name == only]
+            if not configs:
+                raise ConfigError(f"no source named {only!r} (see `ordertrack sources list`)")
+        return SyncEngine(self.store, [self.runtime_for(c) for c in configs])
+
+    def sync_once(self, only: str | None = None) -> list[SyncReport]:
+        """Sync every source once (blocking; run it off the UI loop)."""
+        engine = self.engine(only)
+        try:
+            return engine.sync_all()
+        finally:
+            engine.close()
+
+    def close(self) -> None:
+        """Stop the demo server and close the cache."""
+        if self.demo is not None:
+            self.demo.stop()
+            self.demo = None
+        self.store.close()

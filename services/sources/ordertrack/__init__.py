@@ -1,0 +1,1 @@
+"""Our own backend API (``ordertrack`` source kind): see docs/backend-api.yaml."""
