@@ -169,6 +169,44 @@ class UnitOfWork:
                 merged[lo.order.order_number] = replace(lo.order, shipments=ships)
             return _tidy(self._write(cached, merged, source=source, received_at=received_at, live=live, sync=False))
 
+    def upsert_trackings(
+        self, tracked: Sequence[Shipment], *, source: str, received_at: datetime, live: bool
+    ) -> ChangeSet:
+        """Attach many trackings at once (same rules as :meth:`upsert_tracking`, one read per chunk)."""
+        with self._guard("save tracking"):
+            by_number: dict[str, Shipment] = {}
+            for shipment in tracked:
+                by_number[shipment.tracking_number] = replace(shipment, events=normalize_events(shipment.events))
+            order_ids: set[int] = set()
+            for part in chunked(list(by_number)):
+                rows = self._conn.execute(
+                    select(shipments.c.order_id, shipments.c.carrier, shipments.c.tracking_number).where(
+                        shipments.c.tracking_number.in_(part)
+                    )
+                ).all()
+                order_ids.update(
+                    r.order_id for r in rows if tracking_matches(r.carrier, by_number[r.tracking_number].carrier)
+                )
+            if not order_ids:
+                return ChangeSet()
+            result = ChangeSet()
+            for ids in chunked(sorted(order_ids)):
+                cached: dict[str, LoadedOrder] = {}
+                merged: dict[str, Order] = {}
+                for lo in load_by_ids(self._conn, ids):
+                    ships = []
+                    for s in lo.order.shipments:
+                        update_with = by_number.get(s.tracking_number)
+                        if update_with is not None and tracking_matches(s.carrier, update_with.carrier):
+                            s = attach_tracking(s, update_with)
+                        ships.append(s)
+                    cached[lo.order.order_number] = lo
+                    merged[lo.order.order_number] = replace(lo.order, shipments=tuple(ships))
+                result = result + self._write(
+                    cached, merged, source=source, received_at=received_at, live=live, sync=False
+                )
+            return _tidy(result)
+
     # ------------------------------------------------------------ bookkeeping
 
     def set_sync_state(self, state: SyncState) -> None:

@@ -174,8 +174,8 @@ class SyncEngine:
             with self.store.transaction() as uow:
                 if page.orders:
                     parts.append(uow.upsert_orders(page.orders, source=name, received_at=now, live=live))
-                for shipment in tracked:
-                    parts.append(uow.upsert_tracking(shipment, source=name, received_at=now, live=live))
+                if tracked:
+                    parts.append(uow.upsert_trackings(tracked, source=name, received_at=now, live=live))
                 uow.set_sync_state(
                     SyncState(
                         source=name,
@@ -228,8 +228,8 @@ class SyncEngine:
             shipments, has_more = tracking.list_page(page_no, TRACKING_PAGE_SIZE)
             now = self.clock()
             with self.store.transaction() as uow:
-                for shipment in shipments:
-                    parts.append(uow.upsert_tracking(shipment, source=name, received_at=now, live=False))
+                if shipments:
+                    parts.append(uow.upsert_trackings(shipments, source=name, received_at=now, live=False))
                 uow.set_sync_state(
                     SyncState(
                         source=key,

@@ -25,8 +25,19 @@ def test_sync_without_source_uses_the_embedded_demo(home: Path) -> None:
     orders = json.loads(r.stdout)["orders"]
     assert len(orders) >= 100
     sample = orders[0]
-    for key in ("order_number", "source", "channel", "placed_at", "status", "currency", "total", "tax_total",
-                "items", "events", "shipments"):
+    for key in (
+        "order_number",
+        "source",
+        "channel",
+        "placed_at",
+        "status",
+        "currency",
+        "total",
+        "tax_total",
+        "items",
+        "events",
+        "shipments",
+    ):
         assert key in sample
     assert sample["placed_at"].endswith("Z")
 
@@ -83,8 +94,9 @@ def test_configured_source_token_lives_in_the_keyring(home: Path, demo: DemoServ
     """`sources add --token-stdin` keeps the token in the OS keyring only; `sync` then uses it."""
     token = demo.token
     assert token is not None
-    r = run_cli(home, "sources", "add", "ordertrack", "--url", demo.url, "--name", "shop", "--token-stdin",
-                stdin=token + "\n")
+    r = run_cli(
+        home, "sources", "add", "ordertrack", "--url", demo.url, "--name", "shop", "--token-stdin", stdin=token + "\n"
+    )
     assert r.returncode == 0, r.stderr
     assert keyring.get_password("ordertrack", "source:shop:token") == token
     for path in home.rglob("*"):

@@ -20,7 +20,9 @@ def make_engine(store: Store, server: DemoServer, token: str | None) -> SyncEngi
     """An engine over one ordertrack source pointing at ``server``."""
     config = SourceConfig(name="shop", kind="ordertrack", url=server.url)
     tracking = AfterShipTracking(AfterShipClient(token or "", base_url=server.url + "/aftership/v4"))
-    runtime = SourceRuntime(config=config, client=OrdertrackClient(server.url, token, max_attempts=2), tracking=tracking)
+    runtime = SourceRuntime(
+        config=config, client=OrdertrackClient(server.url, token, max_attempts=2), tracking=tracking
+    )
     return SyncEngine(store, [runtime], page_size=25)
 
 

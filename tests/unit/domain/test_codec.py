@@ -30,7 +30,9 @@ DESIGN_EXAMPLE = {
     "total": "129.90",
     "tax_total": "20.74",
     "items": [{"sku": "SKU-1", "name": "Trail shoe", "quantity": 1, "unit_price": "64.95"}],
-    "events": [{"occurred_at": "2026-11-20T09:15:00Z", "kind": "order", "status": "placed", "description": "Order placed"}],
+    "events": [
+        {"occurred_at": "2026-11-20T09:15:00Z", "kind": "order", "status": "placed", "description": "Order placed"}
+    ],
     "shipments": [
         {
             "tracking_number": "1Z999AA10123456784",

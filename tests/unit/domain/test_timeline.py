@@ -39,7 +39,10 @@ def make_order() -> Order:
         currency="EUR",
         total=__import__("decimal").Decimal("10.00"),
         tax_total=__import__("decimal").Decimal("1.60"),
-        events=(OrderEvent(T0, OrderStatus.PLACED, "Order placed"), OrderEvent(T0 + timedelta(hours=4), OrderStatus.SHIPPED, "Shipped")),
+        events=(
+            OrderEvent(T0, OrderStatus.PLACED, "Order placed"),
+            OrderEvent(T0 + timedelta(hours=4), OrderStatus.SHIPPED, "Shipped"),
+        ),
         shipments=(a, b),
     )
 

@@ -1,0 +1,151 @@
+"""Driving the real app in real Chromium (notes/flet.md §7): start/stop the server by PID, open tabs.
+
+Flutter web paints to a canvas; clicking ``flt-semantics-placeholder`` builds the ARIA tree, after
+which controls are found by role, label and text (``ft.Semantics`` is broken on web: no test ids).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+def free_port() -> int:
+    """Return a loopback port that is free right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def app_env(home: Path, **extra: str) -> dict[str, str]:
+    """Return the environment for the app and CLI on a private data folder."""
+    env = dict(os.environ, ORDERTRACK_HOME=str(home), PYTHONUNBUFFERED="1", **extra)
+    env.pop("DISPLAY", None)
+    return env
+
+
+def cli(home: Path, *args: str, timeout: float = 60) -> Any:
+    """Run ``python -m app ARGS`` (JSON output) and return the parsed answer."""
+    result = subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        cwd=ROOT,
+        env=app_env(home),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, f"`ordertrack {' '.join(args)}` failed: {result.stderr}"
+    return json.loads(result.stdout)
+
+
+@dataclass
+class Server:
+    """A running ``python -m app run --web`` process."""
+
+    proc: subprocess.Popen[bytes]
+    url: str
+    log_path: Path
+    started: float
+    ready: float
+
+    def log(self) -> str:
+        """Return what the server printed so far."""
+        return self.log_path.read_text(errors="replace")
+
+
+def start_server(home: Path, log_path: Path, *, timeout: float = 30, **env: str) -> Server:
+    """Start the app's web server on a free loopback port; return once it answers HTTP."""
+    port = free_port()
+    log: IO[bytes] = log_path.open("wb")
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app", "run", "--web", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=app_env(home, **env),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    log.close()
+    url = f"http://127.0.0.1:{port}"
+    deadline = started + timeout
+    while True:
+        if proc.poll() is not None:
+            raise AssertionError(f"the app exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(url + "/", timeout=1):
+                break
+        except OSError as err:
+            if time.monotonic() > deadline:
+                stop_server(proc)
+                log_text = log_path.read_text(errors="replace")
+                raise AssertionError(f"the app did not answer on {url}:\n{log_text}") from err
+            time.sleep(0.02)
+    return Server(proc=proc, url=url, log_path=log_path, started=started, ready=time.monotonic())
+
+
+def stop_server(proc: subprocess.Popen[bytes], timeout: float = 10) -> bool:
+    """SIGTERM the server (Flet's graceful shutdown); SIGKILL if it lingers. Return True if it exited cleanly."""
+    if proc.poll() is not None:
+        return True
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+        return True
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+        return False
+
+
+def open_app(context: Any, url: str, *, timeout: float = 60_000) -> Any:
+    """Open a tab on the app: wait for the first frame, then turn on Flutter semantics."""
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector("#loading", state="detached", timeout=timeout)
+    page.locator("flt-semantics-placeholder").dispatch_event("click")
+    page.get_by_role("textbox", name="Search orders").wait_for(timeout=20_000)
+    return page
+
+
+def shoot(page: Any, name: str) -> Path:
+    """Save a screenshot (after the canvas caught up with the ARIA tree: gotcha 3)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(400)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+def replace_text(page: Any, locator: Any, text: str) -> None:
+    """Type into a Flutter text field reliably (``fill`` is flaky: gotcha 1)."""
+    locator.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Backspace")
+    page.keyboard.type(text, delay=20)

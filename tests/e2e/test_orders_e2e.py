@@ -1,0 +1,210 @@
+"""The app as a user meets it: `python -m app run --web` on a fresh data folder, driven in Chromium.
+
+One server for the module (it starts the embedded demo server and syncs in the background); each
+viewport gets its own browser context. Screenshots land in tests/e2e/screenshots/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, expect, sync_playwright
+
+from tests.e2e.support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DESKTOP,
+    PHONE,
+    Server,
+    cli,
+    open_app,
+    replace_text,
+    shoot,
+    start_server,
+    stop_server,
+)
+from views.shell import order_route
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+
+COUNT = re.compile(r"^[\d,]+ orders?$")
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A real cached order to search for, and what the UI must show for it."""
+
+    number: str
+    prefix: str
+    prefix_count: int
+    descriptions: list[str]
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh data folder: no source configured, so the app runs on the embedded demo."""
+    return tmp_path_factory.mktemp("ordertrack-home")
+
+
+@pytest.fixture(scope="module")
+def server(home: Path) -> Iterator[Server]:
+    """The app's web server (stopped by PID at the end of the module)."""
+    srv = start_server(home, home / "server.log", ORDERTRACK_SYNC_INTERVAL="3600")
+    try:
+        yield srv
+    finally:
+        stop_server(srv.proc)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Debian Chromium."""
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _wait_for_orders(page: Any) -> None:
+    """Wait until the first sync has filled the cache and the list shows a count."""
+    expect(page.get_by_text(COUNT)).to_be_visible(timeout=45_000)
+
+
+def _sample(home: Path) -> Sample:
+    """Pick a cached order with carrier events, via the CLI (the stable contract)."""
+    orders = cli(home, "orders", "--format", "json", "--limit", "40")["orders"]
+    assert orders, "the first sync left the cache empty"
+
+    def richness(o: dict[str, Any]) -> int:
+        return len(o["events"]) + sum(len(s["events"]) for s in o["shipments"])
+
+    best = max(orders, key=lambda o: (bool(o["shipments"]), richness(o)))
+    number = best["order_number"]
+    prefix = number[:-1]
+    matching = cli(home, "orders", "--number", prefix, "--format", "json")["orders"]
+    timeline = cli(home, "timeline", number, "--format", "json")["events"]
+    return Sample(
+        number=number,
+        prefix=prefix,
+        prefix_count=len(matching),
+        descriptions=[e["description"] for e in timeline if e["description"]],
+    )
+
+
+def _in_order(text: str, start: str, parts: list[str]) -> bool:
+    """Tell whether ``parts`` appear in ``text`` in this order, after ``start``."""
+    at = text.find(start)
+    if at < 0:
+        return False
+    for part in parts:
+        found = text.find(part, at)
+        if found < 0:
+            return False
+        at = found + len(part)
+    return True
+
+
+@pytest.fixture(scope="module")
+def sample(server: Server, browser: Browser, home: Path) -> Sample:
+    """Wait for the first sync (seen in the UI), then read a real order from the cache."""
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        page = open_app(context, server.url + "/")
+        _wait_for_orders(page)
+    finally:
+        context.close()
+    return _sample(home)
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_search_open_order_and_see_its_timeline(browser: Browser, server: Server, sample: Sample, size: str):
+    """Search by a real order-number prefix, open the order, read its merged timeline, go back."""
+    viewport = DESKTOP if size == "desktop" else PHONE
+    context = browser.new_context(viewport=viewport)
+    try:
+        page = open_app(context, server.url + "/")
+        _wait_for_orders(page)
+        expect(page.get_by_text("Demo data", exact=False).first).to_be_visible()
+        expect(page.get_by_text(re.compile(r"Last synced \d"), exact=False).first).to_be_visible(timeout=20_000)
+        # the rail on wide windows, the bar on phones
+        if size == "desktop":
+            expect(page.get_by_role("button", name=re.compile(r"^Settings"))).to_be_visible()
+            expect(page.get_by_role("tablist")).to_have_count(0)
+        else:
+            expect(page.get_by_role("tab", name=re.compile(r"^Settings"))).to_be_visible()
+        shoot(page, f"{size}-01-orders")
+
+        replace_text(page, page.get_by_role("textbox", name="Search orders"), sample.prefix)
+        expected = "1 order" if sample.prefix_count == 1 else f"{sample.prefix_count:,} orders"
+        expect(page.get_by_text(expected, exact=True)).to_be_visible(timeout=10_000)
+        tile = page.get_by_role("button", name=re.compile("^" + re.escape(sample.number) + " "))
+        expect(tile).to_be_visible()
+        shoot(page, f"{size}-02-search")
+
+        tile.click()
+        expect(page.get_by_role("heading", name=f"Order {sample.number}")).to_be_visible(timeout=10_000)
+        expect(page.get_by_role("button", name="Back")).to_be_visible()
+        for description in sample.descriptions:
+            expect(page.get_by_text(description, exact=False).first).to_be_attached()
+        content = page.locator("flt-semantics-host").text_content() or ""
+        assert _in_order(content, "Timeline", sample.descriptions), content
+        assert page.url.endswith(order_route(sample.number)), page.url
+        shoot(page, f"{size}-03-order")
+        if size == "phone":
+            page.mouse.move(195, 500)
+            page.mouse.wheel(0, 1600)
+            shoot(page, f"{size}-04-order-timeline")
+
+        page.get_by_role("button", name="Back").click()
+        expect(page.get_by_text(expected, exact=True)).to_be_visible(timeout=10_000)
+
+        page.get_by_role("button", name="Date range").click()
+        dialog = page.get_by_role("dialog")
+        expect(dialog).to_be_visible()
+        shoot(page, f"{size}-05-date-range")
+        dialog.get_by_role("button", name="Close").click()
+        expect(dialog).to_have_count(0)
+
+        nav = page.get_by_role("tab", name=re.compile(r"^Settings")).or_(
+            page.get_by_role("button", name=re.compile(r"^Settings"))
+        )
+        nav.first.click()
+        expect(page.get_by_role("heading", name="Settings")).to_be_visible()
+        expect(page.get_by_text("Data location", exact=False).first).to_be_visible()
+        shoot(page, f"{size}-06-settings")
+        if size == "desktop":  # narrowing the window swaps the rail for a bar, live
+            page.set_viewport_size(PHONE)
+            expect(page.get_by_role("tab", name=re.compile(r"^Settings"))).to_be_visible(timeout=10_000)
+    finally:
+        context.close()
+
+
+def test_deep_link_in_dark_mode(browser: Browser, server: Server, sample: Sample):
+    """/orders/<number> opens straight on the order; the dark theme follows the system."""
+    context = browser.new_context(viewport=DESKTOP, color_scheme="dark")
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/orders/{sample.number}")
+        page.wait_for_selector("#loading", state="detached", timeout=60_000)
+        page.locator("flt-semantics-placeholder").dispatch_event("click")
+        expect(page.get_by_role("heading", name=f"Order {sample.number}")).to_be_visible(timeout=20_000)
+        expect(page.get_by_text(sample.descriptions[-1], exact=False).first).to_be_attached()
+        shoot(page, "desktop-07-order-dark")
+        page.get_by_role("button", name="Back").click()
+        _wait_for_orders(page)
+        shoot(page, "desktop-08-orders-dark")
+    finally:
+        context.close()
+
+
+def test_server_stops_cleanly_on_sigterm(server: Server):
+    """SIGTERM ends the process promptly: no sync thread or worker keeps it alive."""
+    assert stop_server(server.proc, timeout=10), "the app needed SIGKILL after SIGTERM"
+    log = server.log()
+    assert "Serving Order Tracking on http://127.0.0.1:" in log
+    assert "Traceback" not in log, log

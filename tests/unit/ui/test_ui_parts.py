@@ -1,0 +1,232 @@
+"""The pieces under the screens: formatting, status colours, the sync hub and the sync loop."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from app.gui import SyncLoop, free_port, sync_interval
+from app.state import SyncEvent, SyncHub
+from services.domain import ChangeSet, NewTrackingEvent, ShipmentStatus, TrackingEvent
+from views import formatting as fmt
+from views.model import SyncInfo, SyncPhase
+from views.shell import order_route, parse_route
+from views.widgets import STATUS_TONES, TONE_COLORS, status_colors, sync_text
+
+CET = timezone(timedelta(hours=1))
+
+
+def _luminance(hex_color: str) -> float:
+    rgb = [int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("dark", [False, True])
+def test_status_chips_meet_wcag_aa_contrast_in_both_themes(dark: bool):
+    """Every status chip's text/background pair reaches 7:1 (AAA) in light and dark."""
+    for status in STATUS_TONES:
+        bg, fg = status_colors(status, dark)
+        assert _contrast(bg, fg) >= 7.0, (status, dark, bg, fg)
+    assert set(TONE_COLORS) == set(STATUS_TONES.values())
+
+
+def test_every_domain_status_has_a_tone():
+    """No status falls back silently to the neutral tone by omission."""
+    from services.domain import OrderStatus
+
+    for value in [*(s.value for s in OrderStatus), *(s.value for s in ShipmentStatus)]:
+        assert value in STATUS_TONES, value
+
+
+def test_money_and_labels():
+    """Amounts keep their currency and grouping; vocabulary values read as words."""
+    assert fmt.money(Decimal("1234.5"), "EUR") == "€1,234.50"
+    assert fmt.money(Decimal("12"), "usd") == "$12.00"
+    assert fmt.money(Decimal("1500"), "JPY") == "¥1,500"
+    assert fmt.money(Decimal("9.9"), "CHF") == "9.90 CHF"
+    assert fmt.money(Decimal("-5"), "GBP") == "-£5.00"
+    assert fmt.label("out_for_delivery") == "Out for delivery"
+    assert fmt.label("mobile_app") == "Mobile app"
+    assert fmt.carrier_name("royal-mail") == "Royal Mail"
+    assert fmt.carrier_name("some-new-carrier") == "Some New Carrier"
+    assert fmt.count_orders(1) == "1 order"
+    assert fmt.count_orders(1234) == "1,234 orders"
+
+
+def test_times_show_in_the_given_zone_and_carrier_local_times_stay_unconverted():
+    """UTC instants convert to the display zone; a carrier's offset-less time is shown as given."""
+    t = datetime(2026, 11, 21, 14, 2, tzinfo=UTC)
+    assert fmt.moment(t, CET) == "Sat 21 Nov 2026, 15:02"
+    assert fmt.clock(t, CET) == "15:02"
+    assert fmt.since(t, CET, now=t + timedelta(hours=1)) == "15:02"
+    assert fmt.since(t, CET, now=t + timedelta(days=3)) == "21 Nov, 15:02"
+    assert fmt.carrier_local("2026-11-21T09:02:00") == "Sat 21 Nov 2026, 09:02"
+    assert fmt.carrier_local("21/11 09:02") == "21/11 09:02"
+    start, end = datetime(2026, 11, 24, 7, tzinfo=UTC), datetime(2026, 11, 24, 17, tzinfo=UTC)
+    assert fmt.window(start, end, CET) == "Tue 24 Nov, 08:00–18:00"
+    assert fmt.date_range(date(2026, 11, 2), date(2026, 11, 9)) == "2 Nov 2026 – 9 Nov 2026"
+    assert fmt.date_range(None, None) == "All dates"
+
+
+def test_sync_text_covers_every_phase():
+    """The status line says syncing, up to date, offline with cached data, or stale."""
+    t = datetime.now(UTC).replace(hour=9, minute=30, second=0, microsecond=0)
+    assert sync_text(SyncInfo(phase=SyncPhase.SYNCING, last_synced_at=t), UTC) == "Syncing…"
+    assert sync_text(SyncInfo(phase=SyncPhase.UP_TO_DATE, last_synced_at=t), UTC) == "Last synced 09:30"
+    assert sync_text(SyncInfo(phase=SyncPhase.FAILING, last_synced_at=t, error="timeout"), UTC) == (
+        "Offline — showing cached data from 09:30"
+    )
+    assert sync_text(SyncInfo(phase=SyncPhase.STALE, stale_since=t), UTC) == "Stale since 09:30"
+    assert sync_text(SyncInfo(), UTC) == "Not synced yet"
+
+
+def test_routes_round_trip_order_numbers_with_url_characters():
+    """Shopify-style names like "#1001" survive the route."""
+    assert order_route("#1001") == "/orders/%231001"
+    assert parse_route(order_route("#1001")) == ("order", "#1001")
+    assert parse_route("/orders/W-10023") == ("order", "W-10023")
+    assert parse_route("/settings") == ("settings", None)
+    assert parse_route("/") == ("orders", None)
+    assert parse_route("/orders/") == ("orders", None)
+    assert parse_route("/nowhere") == ("orders", None)
+
+
+@dataclass(frozen=True)
+class Report:
+    """The fields of services.sync.SyncReport the hub reads."""
+
+    source: str
+    changes: ChangeSet = field(default_factory=ChangeSet)
+    error: str | None = None
+    finished_at: datetime | None = None
+
+
+def test_hub_tracks_phases_and_goes_stale():
+    """Started -> syncing; ok -> up to date; errors -> failing (last success kept); old -> stale."""
+    now = [datetime(2026, 11, 25, 12, 0, tzinfo=UTC)]
+    hub = SyncHub(SyncInfo(is_demo=True), stale_after=timedelta(minutes=10), clock=lambda: now[0])
+    seen: list[SyncEvent] = []
+    unsubscribe = hub.subscribe(seen.append)
+    hub.started()
+    assert hub.info.phase is SyncPhase.SYNCING
+    event = NewTrackingEvent(
+        "W-1", "1Z", "ups", TrackingEvent(now[0], ShipmentStatus.IN_TRANSIT, "Arrival scan")
+    )
+    hub.finished([Report("demo", ChangeSet(new_orders=("W-2",), new_events=(event,)), finished_at=now[0])])
+    assert hub.info.phase is SyncPhase.UP_TO_DATE and hub.info.last_synced_at == now[0]
+    assert seen[-1].order_numbers == {"W-1", "W-2"}
+    hub.finished([Report("demo", error="connection refused")])
+    assert hub.info.phase is SyncPhase.FAILING
+    assert hub.info.error == "connection refused"
+    assert hub.info.last_synced_at == now[0]
+    hub.finished([Report("demo", finished_at=now[0])])
+    now[0] += timedelta(minutes=11)
+    assert hub.info.phase is SyncPhase.STALE and hub.info.stale_since == now[0] - timedelta(minutes=11)
+    assert hub.info.is_demo
+    unsubscribe()
+    assert hub.listener_count == 0
+
+
+def test_hub_drops_a_listener_that_fails():
+    """A closed session's listener that raises is removed; the others still hear."""
+    hub = SyncHub(SyncInfo())
+    heard: list[SyncEvent] = []
+
+    def broken(_: SyncEvent) -> None:
+        raise RuntimeError("session gone")
+
+    hub.subscribe(broken)
+    hub.subscribe(heard.append)
+    hub.started()
+    assert hub.listener_count == 1 and len(heard) == 1
+
+
+def test_sync_loop_runs_at_start_on_request_and_stops_cleanly():
+    """One pass at start, one more when asked, none after stop; the thread is a daemon and ends."""
+    calls: list[float] = []
+    hub = SyncHub(SyncInfo())
+    done = threading.Event()
+
+    def sync_once() -> list[Report]:
+        calls.append(time.monotonic())
+        done.set()
+        return [Report("demo", finished_at=datetime.now(UTC))]
+
+    loop = SyncLoop(sync_once, hub, interval=3600)
+    loop.start()
+    assert done.wait(5)
+    done.clear()
+    hub.request()
+    assert done.wait(5)
+    loop.stop()
+    assert not loop._thread.is_alive()
+    assert loop._thread.daemon
+    assert len(calls) == 2
+    assert hub.info.phase is SyncPhase.UP_TO_DATE
+
+
+def test_sync_loop_survives_a_crashing_pass():
+    """An exception from sync_once becomes a failing status, and the loop keeps going."""
+    hub = SyncHub(SyncInfo())
+    done = threading.Event()
+
+    def sync_once() -> list[Report]:
+        done.set()
+        raise OSError("disk full")
+
+    loop = SyncLoop(sync_once, hub, interval=3600)
+    loop.start()
+    assert done.wait(5)
+    time.sleep(0.05)
+    loop.stop()
+    assert hub.info.phase is SyncPhase.FAILING and hub.info.error == "disk full"
+
+
+def test_sync_interval_and_free_port(monkeypatch: pytest.MonkeyPatch):
+    """ORDERTRACK_SYNC_INTERVAL is read (bad values fall back to 30 s); free ports are real."""
+    monkeypatch.setenv("ORDERTRACK_SYNC_INTERVAL", "5")
+    assert sync_interval() == 5.0
+    monkeypatch.setenv("ORDERTRACK_SYNC_INTERVAL", "soon")
+    assert sync_interval() == 30.0
+    monkeypatch.delenv("ORDERTRACK_SYNC_INTERVAL")
+    assert sync_interval() == 30.0
+    assert 0 < free_port() < 65536
+
+
+def test_first_sync_waits_for_the_first_paint_but_not_forever():
+    """The first pass starts as soon as a window showed the cache, or after the grace period."""
+    started: list[float] = []
+    done = threading.Event()
+
+    def sync_once() -> list[Report]:
+        started.append(time.monotonic())
+        done.set()
+        return []
+
+    painted = threading.Event()
+    loop = SyncLoop(sync_once, SyncHub(SyncInfo()), interval=3600, first_paint=painted, startup_grace=30)
+    loop.start()
+    time.sleep(0.2)
+    assert not started, "the first pass must wait for the first paint"
+    painted.set()
+    assert done.wait(5)
+    loop.stop()
+
+    done.clear()
+    t0 = time.monotonic()
+    loop = SyncLoop(sync_once, SyncHub(SyncInfo()), interval=3600, first_paint=threading.Event(), startup_grace=0.2)
+    loop.start()
+    assert done.wait(5)
+    loop.stop()
+    assert started[-1] - t0 >= 0.2

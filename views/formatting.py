@@ -1,0 +1,142 @@
+"""Pure text formatting for the screens: money, dates, statuses, carriers (no Flet here)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, tzinfo
+from decimal import Decimal
+
+_CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "INR": "₹", "CAD": "CA$", "AUD": "A$"}
+_ZERO_DECIMAL_CURRENCIES = frozenset({"JPY", "KRW", "CLP", "ISK", "VND"})
+
+_CARRIER_NAMES = {
+    "ups": "UPS",
+    "fedex": "FedEx",
+    "usps": "USPS",
+    "dhl": "DHL",
+    "dhl-express": "DHL Express",
+    "royal-mail": "Royal Mail",
+    "dpd": "DPD",
+    "dpd-uk": "DPD UK",
+    "gls": "GLS",
+    "postnl": "PostNL",
+    "canada-post": "Canada Post",
+    "australia-post": "Australia Post",
+    "la-poste-colissimo": "Colissimo",
+    "deutsch-post": "Deutsche Post",
+    "hermes": "Evri",
+    "amazon": "Amazon Logistics",
+    "ontrac": "OnTrac",
+}
+
+_LABEL_OVERRIDES = {"mobile_app": "Mobile app", "in_store": "In store", "info_received": "Label created"}
+
+
+def money(amount: Decimal, currency: str) -> str:
+    """Format an amount with its currency, e.g. ``€1,234.50`` or ``1,234.50 CHF``."""
+    places = 0 if currency.upper() in _ZERO_DECIMAL_CURRENCIES else 2
+    text = f"{amount:,.{places}f}"
+    symbol = _CURRENCY_SYMBOLS.get(currency.upper())
+    if symbol is None:
+        return f"{text} {currency.upper()}"
+    if text.startswith("-"):
+        return f"-{symbol}{text[1:]}"
+    return f"{symbol}{text}"
+
+
+def label(value: str) -> str:
+    """Turn a vocabulary value (``in_transit``) into a human label (``In transit``)."""
+    if value in _LABEL_OVERRIDES:
+        return _LABEL_OVERRIDES[value]
+    text = value.replace("_", " ").replace("-", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def carrier_name(slug: str) -> str:
+    """Return the display name of a carrier slug (``royal-mail`` -> ``Royal Mail``)."""
+    if slug in _CARRIER_NAMES:
+        return _CARRIER_NAMES[slug]
+    return slug.replace("-", " ").replace("_", " ").title()
+
+
+def count_orders(n: int) -> str:
+    """Return ``1 order`` / ``1,234 orders``."""
+    return "1 order" if n == 1 else f"{n:,} orders"
+
+
+def local(value: datetime, tz: tzinfo | None) -> datetime:
+    """Convert an aware (or naive UTC) datetime to the display time zone."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(tz)
+
+
+def day(value: date) -> str:
+    """Format a day as ``20 Nov 2026``."""
+    return f"{value.day} {value:%b %Y}"
+
+
+def short_day(value: datetime, tz: tzinfo | None, now: datetime | None = None) -> str:
+    """Format the local day compactly: ``21 Nov`` this year, ``21 Nov 2025`` otherwise."""
+    v = local(value, tz)
+    if v.year == local(now or datetime.now(UTC), tz).year:
+        return f"{v.day} {v:%b}"
+    return f"{v.day} {v:%b %Y}"
+
+
+def clock(value: datetime, tz: tzinfo | None) -> str:
+    """Format the local time of day as ``14:02``."""
+    return f"{local(value, tz):%H:%M}"
+
+
+def moment(value: datetime, tz: tzinfo | None) -> str:
+    """Format a timestamp in local time as ``Sat 21 Nov 2026, 09:02``."""
+    v = local(value, tz)
+    return f"{v:%a} {v.day} {v:%b %Y}, {v:%H:%M}"
+
+
+def since(value: datetime, tz: tzinfo | None, now: datetime | None = None) -> str:
+    """Format a past timestamp compactly: ``14:02`` today, else ``20 Nov, 14:02``."""
+    v = local(value, tz)
+    today = local(now or datetime.now(UTC), tz).date()
+    if v.date() == today:
+        return f"{v:%H:%M}"
+    if v.year == today.year:
+        return f"{v.day} {v:%b}, {v:%H:%M}"
+    return f"{v.day} {v:%b %Y}, {v:%H:%M}"
+
+
+def window(start: datetime, end: datetime, tz: tzinfo | None) -> str:
+    """Format a delivery window: ``Tue 24 Nov, 08:00–18:00`` or across days."""
+    a, b = local(start, tz), local(end, tz)
+    head = f"{a:%a} {a.day} {a:%b}"
+    if a == b:
+        return f"{head}, {a:%H:%M}"
+    if a.date() == b.date():
+        if (a.hour, a.minute) == (0, 0) and (b.hour, b.minute) in ((23, 59), (0, 0)):
+            return head
+        return f"{head}, {a:%H:%M}–{b:%H:%M}"
+    return f"{head} – {b:%a} {b.day} {b:%b}"
+
+
+def carrier_local(text: str) -> str:
+    """Format a carrier-local time string as given (no time-zone conversion)."""
+    raw = text.strip()
+    try:
+        v = datetime.fromisoformat(raw.replace("Z", ""))
+    except ValueError:
+        return raw
+    return f"{v:%a} {v.day} {v:%b %Y}, {v:%H:%M}"
+
+
+def date_range(start: date | None, end: date | None) -> str:
+    """Describe a date filter: ``All dates`` / ``20 Nov – 27 Nov 2026``."""
+    if start is None and end is None:
+        return "All dates"
+    if start is not None and end is not None:
+        if start == end:
+            return day(start)
+        return f"{day(start)} – {day(end)}"
+    if start is not None:
+        return f"From {day(start)}"
+    assert end is not None
+    return f"Until {day(end)}"

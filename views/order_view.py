@@ -1,0 +1,235 @@
+"""The Order screen: header, items, shipments and the unified, chronological timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, tzinfo
+from typing import Any
+
+import flet as ft
+
+from services.domain import EventKind, Order, Shipment, TimelineEntry
+from views import formatting as fmt
+from views import widgets
+
+WIDE_DETAIL = 900
+"""From this content width on, details and timeline sit side by side."""
+
+_DOT = 14
+
+
+class OrderScreen:
+    """Builds the body of one order from the model's open order and timeline."""
+
+    def __init__(self, *, on_back: Callable[[Any], Any], is_dark: Callable[[], bool]) -> None:
+        """Keep the callbacks; :meth:`build` makes the controls."""
+        self._on_back = on_back
+        self._is_dark = is_dark
+
+    def build(
+        self,
+        order: Order | None,
+        number: str | None,
+        timeline: Sequence[TimelineEntry],
+        tz: tzinfo | None,
+        *,
+        loading: bool,
+        width: float,
+    ) -> ft.Control:
+        """Return the screen body for ``order`` (or its loading / not-found state)."""
+        if order is None:
+            if loading:
+                return widgets.loading_state("Opening order…", f"Reading {number or 'the order'} from the cache.")
+            return widgets.empty_state(
+                ft.Icons.SEARCH_OFF,
+                "Order not found",
+                f"{number or 'This order'} is not in your synced orders.",
+                "Back to orders",
+                self._on_back,
+            )
+        dark = self._is_dark()
+        header = self._header(order, tz, dark)
+        items = [self._items(order)] if order.items else []
+        parcels = [self._shipment(s, tz, dark) for s in order.shipments]
+        timeline_col = self._timeline(timeline, tz, dark)
+        if width >= WIDE_DETAIL:
+            details: list[ft.Control] = [header, *items, *parcels]
+            body: ft.Control = ft.Row(
+                [
+                    ft.Column(details, spacing=12, expand=5, horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
+                    ft.Column([timeline_col], expand=7, horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
+                ],
+                spacing=24,
+                vertical_alignment=ft.CrossAxisAlignment.START,
+            )
+            return ft.Column([body], scroll=ft.ScrollMode.AUTO, expand=True)
+        # one column: what moves (parcels, timeline) before what does not (items)
+        return ft.Column(
+            [header, *parcels, timeline_col, *items],
+            spacing=12,
+            scroll=ft.ScrollMode.AUTO,
+            expand=True,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+        )
+
+    # ------------------------------------------------------------------ parts
+
+    def _header(self, order: Order, tz: tzinfo | None, dark: bool) -> ft.Control:
+        lines: list[ft.Control] = [
+            ft.Row(
+                [
+                    ft.Text(order.order_number, theme_style=ft.TextThemeStyle.HEADLINE_SMALL),
+                    widgets.status_chip(order.status.value, dark),
+                ],
+                wrap=True,
+                spacing=12,
+                vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            ),
+        ]
+        if order.merchant:
+            lines.append(ft.Text(order.merchant, theme_style=ft.TextThemeStyle.TITLE_MEDIUM))
+        lines.append(
+            ft.Text(
+                f"Placed {fmt.moment(order.placed_at, tz)} · {fmt.label(order.channel.value)}",
+                color=ft.Colors.ON_SURFACE_VARIANT,
+            )
+        )
+        lines.append(
+            ft.Row(
+                [
+                    ft.Text("Total", color=ft.Colors.ON_SURFACE_VARIANT),
+                    ft.Text(
+                        fmt.money(order.total, order.currency),
+                        theme_style=ft.TextThemeStyle.TITLE_MEDIUM,
+                        weight=ft.FontWeight.W_600,
+                    ),
+                    ft.Text(f"incl. tax {fmt.money(order.tax_total, order.currency)}", size=12,
+                            color=ft.Colors.ON_SURFACE_VARIANT),
+                ],
+                spacing=8,
+                wrap=True,
+                vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            )
+        )
+        return _card(ft.Column(lines, spacing=6))
+
+    def _items(self, order: Order) -> ft.Control:
+        rows: list[ft.Control] = [widgets.section_title(f"Items ({sum(i.quantity for i in order.items)})")]
+        for item in order.items:
+            rows.append(
+                ft.Row(
+                    [
+                        ft.Text(f"{item.quantity} ×", color=ft.Colors.ON_SURFACE_VARIANT, width=36),
+                        ft.Text(item.name, expand=True, max_lines=2, overflow=ft.TextOverflow.ELLIPSIS),
+                        ft.Text(fmt.money(item.unit_price * item.quantity, order.currency)),
+                    ],
+                    spacing=8,
+                    vertical_alignment=ft.CrossAxisAlignment.START,
+                )
+            )
+        return _card(ft.Column(rows, spacing=8))
+
+    def _shipment(self, s: Shipment, tz: tzinfo | None, dark: bool) -> ft.Control:
+        name = s.carrier_name or fmt.carrier_name(s.carrier)
+        lines: list[ft.Control] = [
+            ft.Row(
+                [
+                    ft.Icon(ft.Icons.LOCAL_SHIPPING_OUTLINED, color=ft.Colors.PRIMARY),
+                    ft.Text(name, theme_style=ft.TextThemeStyle.TITLE_MEDIUM, weight=ft.FontWeight.W_600),
+                    widgets.status_chip(s.status.value, dark),
+                ],
+                spacing=8,
+                wrap=True,
+                vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            ),
+            ft.Text(f"Tracking number {s.tracking_number}"),
+        ]
+        if s.delivered_at is not None:
+            lines.append(ft.Text(f"Delivered {fmt.moment(s.delivered_at, tz)}", color=ft.Colors.ON_SURFACE_VARIANT))
+        elif s.estimated_delivery is not None:
+            eta = s.estimated_delivery
+            lines.append(
+                ft.Text(f"Expected {fmt.window(eta.start, eta.end, tz)}", color=ft.Colors.ON_SURFACE_VARIANT)
+            )
+        if s.action_required:
+            lines.append(ft.Text("Action required — check with the carrier", color=ft.Colors.ERROR))
+        if s.tracking_url:
+            lines.append(
+                ft.TextButton(
+                    f"Track on {name}",
+                    icon=ft.Icons.OPEN_IN_NEW,
+                    url=ft.Url(s.tracking_url, target=ft.UrlTarget.BLANK),
+                    tooltip=s.tracking_url,
+                )
+            )
+        return _card(ft.Column(lines, spacing=6))
+
+    def _timeline(self, entries: Sequence[TimelineEntry], tz: tzinfo | None, dark: bool) -> ft.Control:
+        rows: list[ft.Control] = [widgets.section_title("Timeline")]
+        if not entries:
+            rows.append(ft.Text("No events yet.", color=ft.Colors.ON_SURFACE_VARIANT))
+        last = len(entries) - 1
+        for i, entry in enumerate(entries):
+            rows.append(self._timeline_row(entry, tz, dark, last=i == last))
+        return _card(ft.Column(rows, spacing=0))
+
+    def _timeline_row(self, e: TimelineEntry, tz: tzinfo | None, dark: bool, *, last: bool) -> ft.Control:
+        bg, fg = widgets.status_colors(e.status, dark)
+        dot = ft.Container(
+            width=_DOT,
+            height=_DOT,
+            border_radius=_DOT / 2,
+            bgcolor=bg if dark else fg,
+            border=ft.Border.all(3, fg if dark else bg),
+            left=0,
+            top=3,
+        )
+        if e.offset_known:
+            when = fmt.moment(e.occurred_at, tz)
+        else:
+            # no offset from the carrier: show its wall-clock time as given, never "converted"
+            when = fmt.carrier_local(e.local_time) if e.local_time else fmt.moment(e.occurred_at, UTC)
+        text: list[ft.Control] = [
+            ft.Row(
+                [
+                    widgets.status_chip(e.status, dark),
+                    ft.Text(when, size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+                ],
+                spacing=8,
+                wrap=True,
+                vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            ),
+        ]
+        if e.description:
+            text.append(ft.Text(e.description, weight=ft.FontWeight.W_500))
+        if e.location:
+            text.append(ft.Text(e.location, size=13, color=ft.Colors.ON_SURFACE_VARIANT))
+        if e.kind is EventKind.SHIPMENT and (e.carrier or e.tracking_number):
+            who = " · ".join(p for p in (fmt.carrier_name(e.carrier) if e.carrier else "", e.tracking_number) if p)
+            text.append(ft.Text(who, size=12, color=ft.Colors.ON_SURFACE_VARIANT))
+        if not e.offset_known:
+            text.append(
+                ft.Text(
+                    "Carrier's local time (time zone not given)",
+                    size=11,
+                    italic=True,
+                    color=ft.Colors.ON_SURFACE_VARIANT,
+                )
+            )
+        connector = ft.BorderSide(2, ft.Colors.TRANSPARENT if last else ft.Colors.OUTLINE_VARIANT)
+        body = ft.Container(
+            content=ft.Column(text, spacing=2),
+            margin=ft.Margin.only(left=_DOT / 2 - 1),
+            padding=ft.Padding.only(left=20, bottom=18),
+            border=ft.Border(left=connector),
+        )
+        return ft.Stack([body, dot])
+
+
+def _card(content: ft.Control) -> ft.Control:
+    return ft.Card(
+        content=ft.Container(content, padding=16),
+        elevation=0,
+        variant=ft.CardVariant.OUTLINED,
+        margin=0,
+    )

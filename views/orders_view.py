@@ -1,0 +1,278 @@
+"""The Orders screen: search by order-number prefix, date-range filter, a lazily paged list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import flet as ft
+
+from services.domain import FINAL_ORDER_STATUSES, Channel, OrderSummary
+from views import formatting as fmt
+from views import widgets
+from views.model import OrdersUiModel, SyncPhase
+
+TILE_EXTENT = 84
+"""Fixed height of one list row (``ListView.item_extent``): lets Flutter lay out only what is visible."""
+
+_CHANNEL_ICONS = {
+    Channel.WEB: ft.Icons.LANGUAGE,
+    Channel.MOBILE_APP: ft.Icons.PHONE_IPHONE,
+    Channel.MARKETPLACE: ft.Icons.STOREFRONT,
+    Channel.IN_STORE: ft.Icons.STORE,
+    Channel.PHONE: ft.Icons.CALL,
+    Channel.OTHER: ft.Icons.RECEIPT_LONG,
+}
+
+
+def display_status(summary: OrderSummary) -> str:
+    """Return the status a row shows: the parcel's while it moves, the order's once it is final."""
+    if summary.shipment_status is None or summary.status in FINAL_ORDER_STATUSES:
+        return summary.status.value
+    return summary.shipment_status.value
+
+
+class OrdersScreen:
+    """Builds and repaints the Orders screen body from an :class:`OrdersUiModel`."""
+
+    def __init__(
+        self,
+        model: OrdersUiModel,
+        *,
+        on_open: Callable[[str], None],
+        is_dark: Callable[[], bool],
+    ) -> None:
+        """Create the controls; call :meth:`refresh` to paint the model."""
+        self.model = model
+        self._on_open = on_open
+        self._is_dark = is_dark
+        self._rendered: list[OrderSummary] = []
+        self._loading_more = False
+
+        self.search = ft.TextField(
+            label="Search orders",
+            hint_text="Order number, e.g. W-100",
+            prefix_icon=ft.Icons.SEARCH,
+            value=model.query,
+            on_change=self._on_search,
+            on_submit=self._on_submit,
+            dense=True,
+            expand=True,
+            autocorrect=False,
+            enable_suggestions=False,
+            capitalization=ft.TextCapitalization.CHARACTERS,
+        )
+        self.picker = ft.DateRangePicker(
+            first_date=datetime(2000, 1, 1),
+            last_date=datetime.now() + timedelta(days=366),
+            help_text="Orders placed between",
+            save_text="Apply",
+            on_change=self._on_dates_picked,
+        )
+        self.date_button = ft.OutlinedButton("Date range", icon=ft.Icons.DATE_RANGE, on_click=self._open_picker)
+        self.clear_button = ft.TextButton("Clear dates", icon=ft.Icons.CLOSE, on_click=self._on_clear_dates)
+        self.count_text = ft.Text(theme_style=ft.TextThemeStyle.TITLE_SMALL, weight=ft.FontWeight.W_600)
+        self.range_text = ft.Text(color=ft.Colors.ON_SURFACE_VARIANT, size=13)
+        self.list = ft.ListView(
+            expand=True,
+            item_extent=TILE_EXTENT,
+            on_scroll=self._on_scroll,
+            scroll_interval=200,
+            padding=ft.Padding.only(bottom=16),
+        )
+        self.list_area = ft.Container(expand=True)
+        self.filters = ft.Row(
+            [self.date_button, self.clear_button, self.range_text],
+            spacing=8,
+            wrap=True,
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+        )
+        self.root = ft.Column(
+            [
+                ft.Row([self.search], vertical_alignment=ft.CrossAxisAlignment.CENTER),
+                self.filters,
+                self.count_text,
+                self.list_area,
+            ],
+            spacing=10,
+            expand=True,
+        )
+
+    # ------------------------------------------------------------------ painting
+
+    def refresh(self) -> None:
+        """Repaint count, filters and the list from the model (no page update)."""
+        m = self.model
+        has_dates = m.date_from is not None or m.date_to is not None
+        self.clear_button.visible = has_dates
+        self.range_text.value = fmt.date_range(m.date_from, m.date_to) if has_dates else ""
+        self.range_text.visible = has_dates
+        self.count_text.value = fmt.count_orders(m.total)
+        self.count_text.visible = m.list_error is None and (m.total > 0 or self._filtered())
+        if self.search.value != m.query:
+            self.search.value = m.query
+
+        if m.list_error is not None:
+            self.list_area.content = widgets.error_state(
+                "Couldn't read your orders", m.list_error, self._on_retry
+            )
+            self._rendered = []
+            return
+        if m.total == 0:
+            self.list_area.content = self._empty()
+            self._rendered = []
+            return
+        self._paint_rows()
+        self.list_area.content = self.list
+
+    def repaint(self) -> None:
+        """Rebuild every row (after a theme change) and repaint."""
+        self._rendered = []
+        self.refresh()
+
+    def _filtered(self) -> bool:
+        m = self.model
+        return bool(m.query.strip()) or m.date_from is not None or m.date_to is not None
+
+    def _empty(self) -> ft.Control:
+        m = self.model
+        if self._filtered():
+            q = m.query.strip()
+            what = f"No order number starts with “{q}”" if q else "No orders were placed"
+            if m.date_from is not None or m.date_to is not None:
+                what += f" in {fmt.date_range(m.date_from, m.date_to)}"
+            return widgets.empty_state(
+                ft.Icons.SEARCH_OFF, "No matching orders", what + ".", "Clear filters", self._on_clear_all
+            )
+        sync = m.sync
+        if m.cache_total == 0 and sync.phase in (SyncPhase.SYNCING, SyncPhase.NEVER):
+            return widgets.loading_state(
+                "Fetching your orders…", "The first sync can take a moment. Orders appear as soon as they arrive."
+            )
+        if m.cache_total == 0 and sync.phase is SyncPhase.FAILING:
+            reason = f": {sync.error}" if sync.error else ""
+            return widgets.empty_state(
+                ft.Icons.CLOUD_OFF,
+                "No orders yet",
+                f"We couldn't reach your order source{reason}. We'll keep trying in the background.",
+                "Try again",
+                self._on_sync_now,
+            )
+        return widgets.empty_state(ft.Icons.INBOX_OUTLINED, "No orders yet", "Your orders will show up here.")
+
+    def _paint_rows(self) -> None:
+        rows = list(self.model.summaries)
+        n = len(self._rendered)
+        if n <= len(rows) and rows[:n] == self._rendered and n > 0:
+            new_tiles = [self._tile(s) for s in rows[n:]]
+            # keep the already-built tiles (and Flutter's scroll offset); replace the trailing "Load more"
+            if self.list.controls and not isinstance(self.list.controls[-1], ft.ListTile):
+                self.list.controls.pop()
+            self.list.controls.extend(new_tiles)
+        else:
+            self.list.controls = [self._tile(s) for s in rows]
+        self._rendered = rows
+        if self.model.has_more:
+            self.list.controls.append(
+                ft.Container(
+                    content=ft.TextButton("Load more", icon=ft.Icons.EXPAND_MORE, on_click=self._on_load_more),
+                    alignment=ft.Alignment.CENTER,
+                )
+            )
+
+    def _tile(self, s: OrderSummary) -> ft.ListTile:
+        dark = self._is_dark()
+        tz = self.model.tz
+        details = [s.merchant or fmt.label(s.channel.value), fmt.short_day(s.placed_at, tz)]
+        if s.carriers:
+            details.append(", ".join(fmt.carrier_name(c) for c in s.carriers))
+        leading_icon = ft.Icons.WARNING_AMBER_ROUNDED if s.needs_attention else _CHANNEL_ICONS[s.channel]
+        return ft.ListTile(
+            key=f"order:{s.order_number}",
+            leading=ft.Icon(
+                leading_icon,
+                color=ft.Colors.ERROR if s.needs_attention else ft.Colors.ON_SURFACE_VARIANT,
+            ),
+            title=ft.Text(
+                s.order_number, weight=ft.FontWeight.W_600, no_wrap=True, overflow=ft.TextOverflow.ELLIPSIS
+            ),
+            subtitle=ft.Text(" · ".join(details), max_lines=2, overflow=ft.TextOverflow.ELLIPSIS),
+            trailing=ft.Column(
+                [
+                    widgets.status_chip(display_status(s), dark),
+                    ft.Text(fmt.money(s.total, s.currency), weight=ft.FontWeight.W_500),
+                ],
+                horizontal_alignment=ft.CrossAxisAlignment.END,
+                alignment=ft.MainAxisAlignment.CENTER,
+                spacing=6,
+                tight=True,
+            ),
+            on_click=self._click_handler(s.order_number),
+        )
+
+    # ------------------------------------------------------------------ events
+
+    def _click_handler(self, number: str) -> Callable[[Any], None]:
+        def handler(_: Any) -> None:
+            self._on_open(number)
+
+        return handler
+
+    async def _on_search(self, e: ft.Event[ft.TextField]) -> None:
+        await self.model.search(self.search.value or "")
+
+    async def _on_submit(self, e: ft.Event[ft.TextField]) -> None:
+        await self.model.search(self.search.value or "")
+        if self.model.total == 1 and self.model.summaries:
+            self._on_open(self.model.summaries[0].order_number)
+
+    def _open_picker(self, e: ft.Event[ft.OutlinedButton]) -> None:
+        m = self.model
+        self.picker.start_value = datetime.combine(m.date_from, time()) if m.date_from else None
+        self.picker.end_value = datetime.combine(m.date_to, time()) if m.date_to else None
+        e.page.show_dialog(self.picker)
+
+    async def _on_dates_picked(self, e: ft.Event[ft.DateRangePicker]) -> None:
+        start, end = _as_date(self.picker.start_value), _as_date(self.picker.end_value)
+        if start is None and end is None:
+            return
+        await self.model.set_dates(start, end or start)
+
+    async def _on_clear_dates(self, e: ft.Event[ft.TextButton]) -> None:
+        await self.model.set_dates(None, None)
+
+    async def _on_clear_all(self, e: Any) -> None:
+        self.search.value = ""
+        await self.model.set_dates(None, None)
+        await self.model.search("")
+
+    async def _on_retry(self, e: Any) -> None:
+        await self.model.reload()
+
+    def _on_sync_now(self, e: Any) -> None:
+        self.model.request_sync()
+
+    async def _on_load_more(self, e: ft.Event[ft.TextButton]) -> None:
+        await self._load_more()
+
+    async def _on_scroll(self, e: ft.OnScrollEvent) -> None:
+        if e.pixels >= e.max_scroll_extent - 4 * TILE_EXTENT:
+            await self._load_more()
+
+    async def _load_more(self) -> None:
+        if self._loading_more or not self.model.has_more:
+            return
+        self._loading_more = True
+        try:
+            await self.model.load_more()
+        finally:
+            self._loading_more = False
+
+
+def _as_date(value: object) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return None

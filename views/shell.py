@@ -1,0 +1,323 @@
+"""The app frame: routes, navigation (rail when wide, bar when narrow), theme, sync status line.
+
+Routes::
+
+    /  and  /orders        Orders list
+    /orders/<number>       one order (deep link; the number is URL-quoted)
+    /settings              Settings
+
+The shell owns no data: it reads an :class:`OrdersUiModel`, calls its actions and repaints when
+the model tells it which :class:`Aspect` changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote, unquote
+
+import flet as ft
+
+from views import widgets
+from views.model import Aspect, OrdersUiModel, ThemeChoice
+from views.order_view import WIDE_DETAIL, OrderScreen
+from views.orders_view import OrdersScreen
+from views.settings_view import SettingsScreen
+
+WIDE = 700
+"""From this window width on, a NavigationRail replaces the NavigationBar."""
+
+CONTENT_MAX = 1080
+"""Widest the content column grows on big windows (centered beyond that)."""
+
+SEED = ft.Colors.INDIGO
+
+_THEME_MODES = {
+    ThemeChoice.SYSTEM: ft.ThemeMode.SYSTEM,
+    ThemeChoice.LIGHT: ft.ThemeMode.LIGHT,
+    ThemeChoice.DARK: ft.ThemeMode.DARK,
+}
+
+
+def order_route(number: str) -> str:
+    """Return the route of one order."""
+    return f"/orders/{quote(number, safe='')}"
+
+
+def parse_route(route: str) -> tuple[str, str | None]:
+    """Split a route into ``(screen, order_number)``; unknown routes land on the orders list."""
+    path = (route or "/").split("?", 1)[0].rstrip("/") or "/"
+    if path.startswith("/orders/") and len(path) > len("/orders/"):
+        return "order", unquote(path[len("/orders/") :])
+    if path == "/settings":
+        return "settings", None
+    return "orders", None
+
+
+class AppShell:
+    """Builds the page's views from the model and keeps them current."""
+
+    def __init__(self, page: ft.Page, model: OrdersUiModel, *, title: str = "Order Tracking") -> None:
+        """Create the screens; :meth:`start` shows the first route."""
+        self.page = page
+        self.model = model
+        self.title = title
+        self.orders = OrdersScreen(model, on_open=self.open_order, is_dark=self.is_dark)
+        self.order_screen = OrderScreen(on_back=self._back, is_dark=self.is_dark)
+        self.settings = SettingsScreen(model)
+        self.screen = "orders"
+        self.route: str | None = None
+        self.order_loading = False
+        self._width: float | None = None
+        self._wide = self._is_wide()
+        self._detail_wide = self._content_width() >= WIDE_DETAIL
+        self._sync_slot = ft.Container()
+        self._order_sync_slot = ft.Container()
+        self._order_body = ft.Container(expand=True)
+        self._frames: list[ft.Container] = []
+        self._top_view = ft.View(route="/orders", padding=0, spacing=0)
+        self._order_view = ft.View(route="/orders", padding=0, spacing=0)
+        self._unsubscribe: Callable[[], None] | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Apply the theme, hook page events and show the page's current route."""
+        page = self.page
+        page.title = self.title
+        page.theme = ft.Theme(color_scheme_seed=SEED)
+        page.dark_theme = ft.Theme(color_scheme_seed=SEED)
+        page.theme_mode = _THEME_MODES[self.model.theme]
+        page.on_route_change = self._on_route_change
+        page.on_view_pop = self._on_view_pop
+        page.on_resize = self._on_resize
+        page.on_platform_brightness_change = self._on_brightness
+        self._unsubscribe = self.model.subscribe(self._on_model_change)
+        self.orders.refresh()
+        self._paint_sync()
+        await self.show_route(page.route or "/")
+
+    def stop(self) -> None:
+        """Stop listening to the model (the session is closing)."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    # ------------------------------------------------------------------ navigation
+
+    async def show_route(self, route: str) -> None:
+        """Show the screen of ``route`` (loading the order for ``/orders/<number>``)."""
+        if route == self.route:
+            return
+        self.route = route
+        screen, number = parse_route(route)
+        self.screen = screen
+        if screen == "order" and number is not None:
+            self.order_loading = True
+            self._render()
+            self.page.update()
+            try:
+                await self.model.open_order(number)
+            finally:
+                self.order_loading = False
+        else:
+            self.model.close_order()
+        self._render()
+        self.page.update()
+
+    def go(self, route: str) -> None:
+        """Navigate to ``route``: paint it now, then sync the browser URL."""
+        self.page.run_task(self._go, route)
+
+    async def _go(self, route: str) -> None:
+        await self.show_route(route)
+        await self.page.push_route(route)
+
+    def open_order(self, number: str) -> None:
+        """Open one order."""
+        self.go(order_route(number))
+
+    def _back(self, _: Any = None) -> None:
+        self.go("/orders")
+
+    async def _on_route_change(self, e: ft.RouteChangeEvent) -> None:
+        await self.show_route(e.route)
+
+    async def _on_view_pop(self, e: ft.ViewPopEvent) -> None:
+        await self._go("/orders")
+
+    def _on_nav(self, e: ft.Event[ft.NavigationRail] | ft.Event[ft.NavigationBar]) -> None:
+        index = e.control.selected_index or 0
+        self.go("/settings" if index == 1 else "/orders")
+
+    # ------------------------------------------------------------------ theme & size
+
+    def is_dark(self) -> bool:
+        """Tell whether the dark palette is showing."""
+        choice = self.model.theme
+        if choice is ThemeChoice.SYSTEM:
+            return self.page.platform_brightness == ft.Brightness.DARK
+        return choice is ThemeChoice.DARK
+
+    def _is_wide(self) -> bool:
+        return self._window_width() >= WIDE
+
+    def _window_width(self) -> float:
+        return float(self._width or self.page.width or 390)
+
+    def _content_width(self) -> float:
+        width = self._window_width()
+        if width >= WIDE:
+            width -= 81  # rail + divider
+        return min(width, CONTENT_MAX) - 32
+
+    def _on_resize(self, e: ft.PageResizeEvent) -> None:
+        self._width = e.width or None
+        wide, detail_wide = self._is_wide(), self._content_width() >= WIDE_DETAIL
+        if (wide, detail_wide) != (self._wide, self._detail_wide):
+            self._wide, self._detail_wide = wide, detail_wide
+            self._render()
+        else:
+            self._apply_width()
+
+    def _on_brightness(self, e: ft.PlatformBrightnessChangeEvent) -> None:
+        if self.model.theme is ThemeChoice.SYSTEM:
+            self._repaint_all()
+
+    # ------------------------------------------------------------------ model changes
+
+    def _on_model_change(self, aspects: frozenset[Aspect]) -> None:
+        if Aspect.THEME in aspects:
+            self.page.theme_mode = _THEME_MODES[self.model.theme]
+            self._repaint_all()
+            self.page.update()
+            return
+        if Aspect.SYNC in aspects:
+            self._paint_sync()
+        if Aspect.LIST in aspects or Aspect.SYNC in aspects:
+            self.orders.refresh()
+        if Aspect.ORDER in aspects and self.screen == "order":
+            self._paint_order()
+        if self.screen == "settings" and Aspect.SYNC in aspects:
+            self._render()
+        self.page.update()
+
+    def _repaint_all(self) -> None:
+        self.orders.repaint()  # chips are colour-coded per theme: rebuild every row
+        self._paint_sync()
+        self._render()
+
+    def _paint_sync(self) -> None:
+        info, tz, dark = self.model.sync, self.model.tz, self.is_dark()
+        self._sync_slot.content = widgets.sync_bar(info, tz, dark, self._sync_now)
+        self._order_sync_slot.content = widgets.sync_bar(info, tz, dark, self._sync_now)
+
+    def _sync_now(self, _: Any) -> None:
+        self.model.request_sync()
+
+    # ------------------------------------------------------------------ building views
+
+    def _render(self) -> None:
+        """Rebuild the page's view stack for the current screen and window size."""
+        self._wide = self._is_wide()
+        self._detail_wide = self._content_width() >= WIDE_DETAIL
+        self._frames = []
+        top = self._build_top()
+        views: list[ft.View] = [top]
+        if self.screen == "order":
+            views.append(self._build_order_view())
+        self.page.views.clear()
+        self.page.views.extend(views)
+
+    def _framed(self, body: ft.Control, sync_slot: ft.Container) -> ft.Control:
+        """Wrap a screen body with the sync line, centered and width-limited on big windows."""
+        frame = ft.Container(
+            content=ft.Column([sync_slot, body], spacing=8, expand=True),
+            padding=ft.Padding.symmetric(horizontal=16, vertical=8),
+        )
+        self._frames.append(frame)
+        self._size_frame(frame)
+        return ft.Row(
+            [frame],
+            alignment=ft.MainAxisAlignment.CENTER,
+            vertical_alignment=ft.CrossAxisAlignment.STRETCH,
+            expand=True,
+        )
+
+    def _size_frame(self, frame: ft.Container) -> None:
+        width = self._window_width() - (81 if self._is_wide() else 0)
+        if width > CONTENT_MAX:
+            frame.width, frame.expand = CONTENT_MAX, False
+        else:
+            frame.width, frame.expand = None, True
+
+    def _apply_width(self) -> None:
+        for frame in self._frames:
+            self._size_frame(frame)
+
+    def _build_top(self) -> ft.View:
+        settings = self.screen == "settings"
+        body = self.settings.build() if settings else self.orders.root
+        centered = self._framed(body, self._sync_slot)
+        index = 1 if settings else 0
+        view = self._top_view
+        view.route = "/settings" if settings else "/orders"
+        view.appbar = ft.AppBar(title=ft.Text("Settings" if settings else "Orders"), automatically_imply_leading=False)
+        if self._wide:
+            rail = ft.NavigationRail(
+                selected_index=index,
+                label_type=ft.NavigationRailLabelType.ALL,
+                min_width=80,
+                group_alignment=-1.0,
+                destinations=[
+                    ft.NavigationRailDestination(
+                        icon=ft.Icons.RECEIPT_LONG_OUTLINED, selected_icon=ft.Icons.RECEIPT_LONG, label="Orders"
+                    ),
+                    ft.NavigationRailDestination(
+                        icon=ft.Icons.SETTINGS_OUTLINED, selected_icon=ft.Icons.SETTINGS, label="Settings"
+                    ),
+                ],
+                on_change=self._on_nav,
+            )
+            view.controls = [ft.Row([rail, ft.VerticalDivider(width=1), centered], spacing=0, expand=True)]
+            view.navigation_bar = None
+        else:
+            view.controls = [centered]
+            view.navigation_bar = ft.NavigationBar(
+                selected_index=index,
+                destinations=[
+                    ft.NavigationBarDestination(
+                        icon=ft.Icons.RECEIPT_LONG_OUTLINED, selected_icon=ft.Icons.RECEIPT_LONG, label="Orders"
+                    ),
+                    ft.NavigationBarDestination(
+                        icon=ft.Icons.SETTINGS_OUTLINED, selected_icon=ft.Icons.SETTINGS, label="Settings"
+                    ),
+                ],
+                on_change=self._on_nav,
+            )
+        return view
+
+    def _build_order_view(self) -> ft.View:
+        view = self._order_view
+        number = self.model.order_number or ""
+        view.route = self.route or order_route(number)
+        view.appbar = ft.AppBar(
+            leading=widgets.icon_button(ft.Icons.ARROW_BACK, "Back", self._back),
+            title=ft.Text(f"Order {number}", no_wrap=True, overflow=ft.TextOverflow.ELLIPSIS),
+            automatically_imply_leading=False,
+        )
+        self._paint_order()
+        view.controls = [self._framed(self._order_body, self._order_sync_slot)]
+        return view
+
+    def _paint_order(self) -> None:
+        m = self.model
+        self._order_body.content = self.order_screen.build(
+            m.order,
+            m.order_number,
+            m.timeline,
+            m.tz,
+            loading=self.order_loading,
+            width=self._content_width(),
+        )
+
