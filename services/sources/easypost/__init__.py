@@ -1,0 +1,1 @@
+"""EasyPost Trackers (``/v2/trackers``) and Event webhooks (``tracker.created`` / ``tracker.updated``)."""

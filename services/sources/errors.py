@@ -1,0 +1,36 @@
+"""Vendor-side errors that the domain tree does not name on its own.
+
+    SourceError (services.domain)
+    └── PayloadError
+        └── VendorError     the vendor answered with its own error envelope (code + message kept)
+
+Auth failures stay ``AuthError``, rate limits ``RateLimitedError`` and outages
+``SourceUnavailableError``: :func:`error_for_code` picks the right class from a vendor's code.
+"""
+
+from __future__ import annotations
+
+from services.domain import AuthError, PayloadError, RateLimitedError, SourceError, SourceUnavailableError
+
+
+class VendorError(PayloadError):
+    """The vendor answered with an error envelope instead of data."""
+
+    title = "Rejected by the source"
+
+    def __init__(self, message: str, *, vendor: str, code: str | int | None = None) -> None:
+        super().__init__(message)
+        self.vendor = vendor
+        self.code = code
+
+
+def error_for_code(vendor: str, status: int | None, code: str | int | None, message: str) -> SourceError:
+    """Return the typed error for a vendor error envelope (HTTP-like ``status`` decides the class)."""
+    text = f"{vendor}: {message}" if message else f"{vendor}: error {code}"
+    if status in (401, 403):
+        return AuthError(text)
+    if status == 429:
+        return RateLimitedError(text)
+    if status is not None and status >= 500:
+        return SourceUnavailableError(text)
+    return VendorError(text, vendor=vendor, code=code)

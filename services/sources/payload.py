@@ -1,0 +1,274 @@
+"""Typed, total access to untrusted JSON: every miss is a ``ValidationError`` naming the field.
+
+    json.loads(body) ──as_object / req_str / opt_str / opt_list ...──> checked Python values
+    vendor timestamp ──stamp / wall_clock_stamp──> Stamp(occurred_at UTC, offset_known, local_time)
+    vendor money ──money──> Decimal (never float)
+
+Mappers never index a payload directly, so a missing or mistyped field can only ever surface as
+``ValidationError("<where>: missing field 'x'")`` — never ``KeyError``/``TypeError``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal, InvalidOperation
+from typing import Literal, cast
+
+from services.domain import Order, Shipment, ValidationError
+
+JsonObject = Mapping[str, object]
+"""A decoded JSON object (keys are always strings in JSON)."""
+
+Normalized = tuple[Literal["orders", "shipments"], list[Order] | list[Shipment]]
+"""What a mapper's ``normalize`` returns: the kind of objects and the objects."""
+
+
+def not_a(kind: str, why: str) -> ValidationError:
+    """Return the one-line error for a payload that is not of this vendor's shapes."""
+    return ValidationError(f"not a {kind} payload: {why}")
+
+
+_MONEY_RE = re.compile(r"^-?\d{1,15}(\.\d{1,10})?$")
+_DATE_ONLY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def describe(value: object) -> str:
+    """Return a short JSON-ish type name for error messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "an object"
+    return type(value).__name__
+
+
+def as_object(value: object, where: str) -> JsonObject:
+    """Return ``value`` as a JSON object or raise ``ValidationError``."""
+    if not isinstance(value, Mapping):
+        raise ValidationError(f"{where}: expected an object, got {describe(value)}")
+    return cast(JsonObject, value)
+
+
+def as_list(value: object, where: str) -> list[object]:
+    """Return ``value`` as a JSON array or raise ``ValidationError``."""
+    if not isinstance(value, (list, tuple)):
+        raise ValidationError(f"{where}: expected a list, got {describe(value)}")
+    return list(value)
+
+
+def opt_object(data: JsonObject, key: str, where: str) -> JsonObject | None:
+    """Return the object under ``key``; None when absent or null."""
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ValidationError(f"{where}: field {key!r} must be an object, got {describe(value)}")
+    return cast(JsonObject, value)
+
+
+def req_object(data: JsonObject, key: str, where: str) -> JsonObject:
+    """Return the object under ``key`` or raise ``missing field``."""
+    value = opt_object(data, key, where)
+    if value is None:
+        raise ValidationError(f"{where}: missing field {key!r}")
+    return value
+
+
+def opt_list(data: JsonObject, key: str, where: str) -> list[object]:
+    """Return the list under ``key``; empty when absent or null."""
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, (list, tuple)):
+        raise ValidationError(f"{where}: field {key!r} must be a list, got {describe(value)}")
+    return list(value)
+
+
+def opt_str(data: JsonObject, key: str, where: str) -> str | None:
+    """Return the text under ``key`` (numbers become text); None when absent, null or blank."""
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise ValidationError(f"{where}: field {key!r} must be a string, got {describe(value)}")
+
+
+def text_value(value: object, where: str) -> str | None:
+    """Return a bare JSON value as text (numbers become text); None when null or blank."""
+    return opt_str({"value": value}, "value", where)
+
+
+def req_str(data: JsonObject, key: str, where: str) -> str:
+    """Return the non-blank text under ``key`` or raise ``missing field``."""
+    value = opt_str(data, key, where)
+    if value is None:
+        raise ValidationError(f"{where}: missing field {key!r}")
+    return value.strip()
+
+
+def opt_bool(data: JsonObject, key: str, where: str) -> bool | None:
+    """Return the boolean under ``key``; None when absent or null."""
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    raise ValidationError(f"{where}: field {key!r} must be a boolean, got {describe(value)}")
+
+
+def opt_int(data: JsonObject, key: str, where: str) -> int | None:
+    """Return the integer under ``key`` (integral floats and digit strings accepted); None when absent."""
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValidationError(f"{where}: field {key!r} must be an integer, got a boolean")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"-?\d{1,15}", value.strip()):
+        return int(value.strip())
+    raise ValidationError(f"{where}: field {key!r} must be an integer, got {describe(value)}")
+
+
+def money(value: object, key: str, where: str) -> Decimal:
+    """Parse a money amount (decimal string or JSON number) into a Decimal, never via float arithmetic."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValidationError(f"{where}: field {key!r} must be a decimal amount, got {describe(value)}")
+    text = repr(value) if isinstance(value, float) else str(value).strip()
+    if not _MONEY_RE.match(text):
+        raise ValidationError(f"{where}: field {key!r} is not a decimal amount: {str(value)[:40]!r}")
+    try:
+        return Decimal(text)
+    except InvalidOperation as err:  # pragma: no cover - the regex already guarantees a decimal
+        raise ValidationError(f"{where}: field {key!r} is not a decimal amount") from err
+
+
+def opt_money(data: JsonObject, key: str, where: str) -> Decimal | None:
+    """Return the money amount under ``key``; None when absent, null or blank."""
+    value = data.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return money(value, key, where)
+
+
+# ---------------------------------------------------------------- time
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """A vendor timestamp read into the domain's time model."""
+
+    occurred_at: datetime
+    offset_known: bool
+    local_time: str | None
+
+
+def parse_datetime(text: str) -> datetime | None:
+    """Parse ISO 8601 (``Z`` accepted, date-only accepted); None when it is not a timestamp."""
+    raw = text.strip()
+    if not raw or len(raw) > 64:
+        return None
+    if raw[-1] in "Zz":
+        raw = raw[:-1] + "+00:00"
+    try:
+        return datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
+def as_utc(value: datetime) -> datetime | None:
+    """Return an aware UTC datetime (naive read as UTC); None when it falls outside the calendar."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _bad_time(where: str, text: str) -> ValidationError:
+    return ValidationError(f"{where}: not a timestamp: {text[:40]!r}")
+
+
+def stamp(text: str, where: str, *, keep_local: bool = True) -> Stamp:
+    """Read a timestamp whose offset may be missing (offset-less = carrier-local, read as UTC).
+
+    With an offset the instant is exact; ``local_time`` keeps the string when ``keep_local``
+    (a carrier-local clock). Without one, ``offset_known`` is False and ``local_time`` is the string.
+    """
+    parsed = parse_datetime(text)
+    if parsed is None:
+        raise _bad_time(where, text)
+    utc = as_utc(parsed)
+    if utc is None:
+        raise _bad_time(where, text)
+    if parsed.tzinfo is None:
+        return Stamp(utc, False, text.strip())
+    return Stamp(utc, True, text.strip() if keep_local else None)
+
+
+def wall_clock_stamp(text: str, where: str) -> Stamp:
+    """Read a timestamp whose zone label is known to be wrong (a local wall clock labelled ``Z``)."""
+    parsed = parse_datetime(text)
+    if parsed is None:
+        raise _bad_time(where, text)
+    local = text.strip()
+    if local[-1:] in ("Z", "z"):
+        local = local[:-1]
+    return Stamp(parsed.replace(tzinfo=UTC), False, local)
+
+
+def opt_instant(data: JsonObject, key: str, where: str) -> datetime | None:
+    """Return the exact UTC instant under ``key`` (offset-less read as UTC); None when absent or unparseable."""
+    text = opt_str(data, key, where)
+    if text is None:
+        return None
+    parsed = parse_datetime(text)
+    return as_utc(parsed) if parsed is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """One end of an ETA: a whole local day (date-only or midnight) or an exact instant."""
+
+    start: datetime
+    end: datetime
+
+
+def estimate(text: str) -> Estimate | None:
+    """Read an ETA value; a date or a 00:00 time means the whole day (never a UTC-midnight instant).
+
+    A whole day is kept as the wall-clock date read as UTC, 00:00:00 to 23:59:59, which the UI
+    shows as "by end of day". Returns None for text that is not a date.
+    """
+    raw = text.strip()
+    parsed = parse_datetime(raw)
+    if parsed is None:
+        return None
+    if _DATE_ONLY_RE.match(raw) or parsed.time() == time(0, 0):
+        day = parsed.date()
+        return _whole_day(day)
+    utc = as_utc(parsed)
+    if utc is None:
+        return None
+    return Estimate(utc, utc)
+
+
+def _whole_day(day: date) -> Estimate:
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return Estimate(start, start.replace(hour=23, minute=59, second=59))

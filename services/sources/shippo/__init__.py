@@ -1,0 +1,1 @@
+"""Shippo Tracks (``/tracks/{carrier}/{number}``) and the ``track_updated`` webhook."""

@@ -1,0 +1,1 @@
+"""WooCommerce REST v3 orders plus the Shipment Tracking extension's trackings -> Orders."""

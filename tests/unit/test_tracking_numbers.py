@@ -1,0 +1,224 @@
+"""Tracking-number detection against every valid and invalid number of jkeen/tracking_number_data.
+
+The fixture (shared/fixtures/vendor/tracking_numbers) lists each courier format's test numbers and
+what tracking-numbers 0.1.8 returns for them (``null`` = not detected or invalid). ``detect`` must
+agree with the library on every verdict, map its courier to AfterShip slugs (S10 by country), rank
+valid candidates first, and never claim a courier for a number listed as invalid for it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from services.tracking_numbers import Candidate, clean, detect
+
+FIXTURE = (
+    Path(__file__).resolve().parents[2]
+    / ".."
+    / "shared"
+    / "fixtures"
+    / "vendor"
+    / "tracking_numbers"
+    / "jkeen_test_numbers_vs_tracking-numbers-0.1.8.json"
+)
+COURIER_SLUGS = {
+    "amazon": "amazon",
+    "canada_post": "canada-post",
+    "canpar": "canpar",
+    "dhl": "dhl",
+    "dpd": "dpd",
+    "fedex": "fedex",
+    "gofo": "gofo",
+    "landmark": "landmark-global",
+    "lasership": "lasership",
+    "old_dominion": "old-dominion",
+    "ontrac": "ontrac",
+    "purolator": "purolator",
+    "s10": "s10",
+    "speedee": "spee-dee",
+    "ups": "ups",
+    "usps": "usps",
+    "yodel": "yodel",
+    "yunexpress": "yunexpress",
+}
+"""Dataset courier keys -> the slug detect would use (S10 resolves per country below)."""
+
+S10_BY_COUNTRY = {"GB": "royal-mail", "US": "usps", "CV": "upu", "CF": "upu", "XX": "upu"}
+
+
+def _cases() -> list[tuple[str, str, str, bool, Any]]:
+    data = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    cases = []
+    for courier, spec in data["couriers"].items():
+        for fmt in spec["formats"]:
+            for verdict in ("valid", "invalid"):
+                for entry in fmt[verdict]:
+                    cases.append(
+                        (
+                            courier,
+                            fmt["id"] or fmt["name"],
+                            entry["number"],
+                            verdict == "valid",
+                            entry["tracking_numbers_0_1_8"],
+                        )
+                    )
+    return cases
+
+
+CASES = _cases()
+
+
+def _slug(courier: str, number: str) -> str:
+    if courier == "s10":
+        return S10_BY_COUNTRY[clean(number)[-2:]]
+    return COURIER_SLUGS[courier]
+
+
+def test_fixture_is_complete() -> None:
+    """All 18 couriers and every listed number are exercised."""
+    assert len({c[0] for c in CASES}) == 18
+    assert len(CASES) == 280
+
+
+UNSUPPORTED = {
+    "amazon_international",
+    "canada_post",
+    "canpar_22",
+    "dhl_express_piece_id",
+    "dhl_ecommerce",
+    "dhl_ecommerce_14",
+    "dpd",
+    "dpd_14",
+    "fedex_astra_32",
+    "gofo_us",
+    "landmark_global",
+    "lasership_lx",
+    "lasership_1ls7",
+    "LaserShip 1LS7 (18)",
+    "lasership_1lscx",
+    "Old Dominion",
+    "Old Dominion Guaranteed Shipment",
+    "ontrac_d",
+    "purolator_numeric",
+    "purolator_alpha",
+    "speedee",
+    "UPS Waybill",
+    "yodel",
+    "yunexpress",
+}
+"""Formats of the current dataset that tracking-numbers 0.1.8 does not know (known limitation)."""
+
+
+def test_unsupported_formats_are_exactly_the_library_gaps() -> None:
+    """A format is unsupported iff 0.1.8 recognises none of its valid numbers as its own courier."""
+    recognised = {fmt for courier, fmt, _, ok, lib in CASES if ok and lib is not None and lib["courier"] == courier}
+    formats = {fmt for _, fmt, _, _, _ in CASES}
+    assert formats - recognised == UNSUPPORTED
+
+
+@pytest.mark.parametrize(
+    ("courier", "fmt", "number", "listed_valid", "library"),
+    CASES,
+    ids=[f"{c[1]}-{'ok' if c[3] else 'bad'}-{c[2].strip()}" for c in CASES],
+)
+def test_detect_agrees_with_library_and_dataset(
+    courier: str, fmt: str, number: str, listed_valid: bool, library: dict[str, Any] | None
+) -> None:
+    """Same verdict as tracking-numbers 0.1.8 (first valid = our top candidate) and never a wrong 'valid'."""
+    candidates = detect(number)
+    valid = [c for c in candidates if c.valid]
+    if library is None:
+        assert valid == [], f"{number!r}: the library finds no valid format, detect claims {valid}"
+    else:
+        top = valid[0]
+        expected = _slug(library["courier"], number)
+        assert top.carrier == expected
+        if top.tracking_url is not None:
+            assert top.tracking_url.startswith("https://") and clean(number) in top.tracking_url.upper()
+    own = _slug(courier, number)
+    if not listed_valid:
+        assert own not in {c.carrier for c in valid}, f"{number!r} is listed invalid for {fmt}"
+    elif library is not None and library["courier"] == courier:
+        assert own in {c.carrier for c in valid}
+    assert [c.valid for c in candidates] == sorted((c.valid for c in candidates), reverse=True)
+
+
+def test_cleanup_spaces_dashes_and_lower_case() -> None:
+    """Separators and case do not matter; URLs use the cleaned number."""
+    expected = detect("1Z5R89390357567127")
+    assert expected[0] == Candidate("ups", "UPS", True, "https://www.ups.com/track?tracknum=1Z5R89390357567127")
+    for variant in ("1z5r89390357567127", " 1Z 5R89 3903 5756 7127 ", "1Z-5R89-3903-5756-7127", "1z.5r8939.0357567127"):
+        assert detect(variant) == expected
+
+
+def test_all_candidates_kept_and_ranked_valid_first() -> None:
+    """Ambiguous numbers list every carrier; checksum-valid ones come before invalid ones."""
+    both = detect("9205590164917312751089")
+    assert [(c.carrier, c.valid) for c in both] == [("usps", True), ("fedex", True)]
+    ranked = detect("0307 1790 0005 2348 3742")  # invalid USPS 20, valid FedEx SmartPost
+    assert [(c.carrier, c.valid) for c in ranked] == [("fedex", True), ("usps", False)]
+
+
+@pytest.mark.parametrize(
+    ("country", "slug", "name"),
+    [
+        ("GB", "royal-mail", "Royal Mail"),
+        ("DE", "deutsche-post", "Deutsche Post"),
+        ("US", "usps", "USPS"),
+        ("CN", "china-post", "China Post"),
+        ("NL", "postnl", "PostNL"),
+        ("FR", "la-poste-colissimo", "La Poste"),
+        ("JP", "japan-post", "Japan Post"),
+        ("CA", "canada-post", "Canada Post"),
+        ("AU", "australia-post", "Australia Post"),
+    ],
+)
+def test_s10_numbers_map_to_the_national_post(country: str, slug: str, name: str) -> None:
+    """A UPU S10 number (2 letters, 8 digits + check digit, country) goes to that country's post."""
+    (candidate,) = detect(f"RB123456785{country}")
+    assert (candidate.carrier, candidate.name, candidate.valid) == (slug, name, True)
+    assert candidate.tracking_url is not None and f"RB123456785{country}" in candidate.tracking_url
+
+
+def test_s10_bad_check_digit_and_unknown_post() -> None:
+    """A wrong S10 check digit is an invalid candidate; a post without its own page gets the universal one."""
+    (docs_placeholder,) = detect("RR123456789CN")  # its check digit should be 5
+    assert (docs_placeholder.carrier, docs_placeholder.valid) == ("china-post", False)
+    (cape_verde,) = detect("rb 123456785 cv")
+    assert (cape_verde.carrier, cape_verde.name, cape_verde.valid) == ("upu", "National post (CV)", True)
+    assert cape_verde.tracking_url == "https://t.17track.net/en#nums=RB123456785CV"
+
+
+def test_vendor_fixture_numbers() -> None:
+    """The numbers seen in vendor fixtures: real ones valid, docs placeholders invalid (a hint, not a verdict)."""
+    for number, slug in (
+        ("1Z2617V10397725789", "ups"),
+        ("1Z001985YW99744790", "ups"),
+        ("9434936105536968782556", "usps"),
+        ("9361289676091361892011", "usps"),
+        ("123456789012", "fedex"),
+    ):
+        assert detect(number)[0].carrier == slug and detect(number)[0].valid, number
+    for number in ("1Z1234512345123456", "1Z12345E6205277936"):
+        assert [(c.carrier, c.valid) for c in detect(number)] == [("ups", False)]
+    assert not any(c.valid for c in detect("111111111111"))
+
+
+@pytest.mark.parametrize("garbage", ["", "   ", "hello world", "Tracking: ", "x" * 200, "🚚📦"])
+def test_non_numbers_give_nothing(garbage: str) -> None:
+    """Text that is no tracking number yields no candidates (and no error)."""
+    assert detect(garbage) == []
+
+
+def test_non_text_input_gives_nothing() -> None:
+    """A non-string (from an untyped caller) is not a number."""
+    assert detect(12345) == []  # type: ignore[arg-type]
+
+
+def test_letter_check_digit_does_not_crash() -> None:
+    """A UPS-shaped number with a letter as check digit is an invalid UPS candidate, not an exception."""
+    assert [(c.carrier, c.valid) for c in detect("1ZXX3150YW4407002A")] == [("ups", False)]
