@@ -16,7 +16,8 @@ from services.demo import DemoServer
 from services.domain import ConfigError, SourceConfig, utc_now
 from services.sources.ordertrack.client import OrdertrackClient
 from services.storage import Store
-from services.sync import SourceRuntime, SyncEngine, SyncReport, TrackingSource
+from services.sync import ChangeListener, SourceRuntime, SyncEngine, SyncReport, TrackingSource
+from services.sync.ordertrack_source import OrdertrackOrderSource
 
 from .paths import data_dir, db_path
 from .settings import Settings
@@ -44,7 +45,7 @@ class AppContainer:
         self.demo: DemoServer | None = None
         self._demo_token: str | None = None
         self._lock = threading.Lock()
-        self._engine: SyncEngine | None = None
+        self.change_listeners: list[ChangeListener] = []
 
     @classmethod
     def create(cls, home: Path | None = None, *, credentials: CredentialStore | None = None) -> AppContainer:
@@ -102,7 +103,8 @@ class AppContainer:
             raise ConfigError(f"source {config.name!r}: syncing kind {config.kind!r} is not supported")
         token = self._token_for(config)
         tracking: TrackingSource | None = tracking_source_for(config, token)
-        return SourceRuntime(config=config, client=OrdertrackClient(config.url, token), tracking=tracking)
+        feed = OrdertrackOrderSource(OrdertrackClient(config.url, token))
+        return SourceRuntime(config=config, orders=feed, tracking=tracking)
 
     def engine(self, only: str | None = None) -> SyncEngine:
         """Return a sync engine over all sources (or the one named ``only``)."""
@@ -111,7 +113,7 @@ class AppContainer:
             configs = [c for c in configs if c.name == only]
             if not configs:
                 raise ConfigError(f"no source named {only!r} (see `ordertrack sources list`)")
-        return SyncEngine(self.store, [self.runtime_for(c) for c in configs])
+        return SyncEngine(self.store, [self.runtime_for(c) for c in configs], listeners=self.change_listeners)
 
     def sync_once(self, only: str | None = None) -> list[SyncReport]:
         """Sync every source once (blocking; run it off the UI loop)."""

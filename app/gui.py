@@ -200,6 +200,30 @@ def free_port(host: str = "127.0.0.1") -> int:
         return port
 
 
+def desktop_available() -> tuple[bool, str]:
+    """Tell whether a desktop window can open here: a display and a local Flet desktop client.
+
+    The Flet desktop client is downloaded on first use; without network access that download
+    fails, so only an already provisioned client (cached, bundled or FLET_VIEW_PATH) counts.
+    """
+    if not _has_display():
+        return False, "no display"
+    if os.environ.get("FLET_VIEW_PATH"):
+        return True, "FLET_VIEW_PATH"
+    try:
+        import flet_desktop
+        from flet_desktop.version import version as desktop_version
+    except ImportError:
+        return False, "the Flet desktop package is not installed"
+    bundled = Path(flet_desktop.get_package_bin_dir())
+    if bundled.is_dir() and any(bundled.iterdir()):
+        return True, "bundled client"
+    cache = Path.home() / ".flet" / "client"
+    if cache.is_dir() and any(p.is_dir() and desktop_version in p.name for p in cache.iterdir()):
+        return True, "cached client"
+    return False, f"the Flet desktop client {desktop_version} is not installed yet"
+
+
 def _has_display() -> bool:
     if sys.platform.startswith("linux"):
         return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))

@@ -1,79 +1,68 @@
-"""The sync engine: fetch -> map -> merge -> store (one transaction per page) -> report.
+"""The sync engine: fetch -> map -> merge -> store (one transaction per page) -> notify listeners.
 
-    backend /v1/orders pages ──mapper──> Orders ──┐
-                                                  ├─> Store.transaction(): upsert + cursor, then commit
-    tracking API (AfterShip-compatible) ─mapper─> Shipments ┘
+    order feed pages (backend API, Shopify...) ──adapter+mapper──> Orders ─────┐
+                                                                               ├─> Store.transaction():
+    tracking API (AfterShip-compatible, 17TRACK...) ──adapter+mapper──> Shipments ┘   upsert + cursor, commit
+                                                                               └─> listeners(source, ChangeSet)
 
 The cursor of a source advances only inside the transaction that stored its page, so a crash at
 any point leaves the cache consistent and the next sync resumes where the last commit ended.
-A source's first sync back-fills history: its events are stored with ``live=False`` so alerts and
-latency statistics ignore them.
+Until a source's first complete sync, what it sends is history: its events are stored with
+``live=False`` so alerts and latency statistics ignore them.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Protocol
 
 from services.domain import (
     FINAL_SHIPMENT_STATUSES,
     AppError,
     ChangeSet,
+    Order,
     Shipment,
     SourceConfig,
     SyncState,
     combine_changes,
     utc_now,
 )
-from services.sources.ordertrack.client import OrdertrackClient
-from services.sources.ordertrack.mapper import parse_orders_page
 from services.storage import Store
+
+from .ports import ChangeListener, OrderSource, TrackingSource
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 200
 TRACKING_PAGE_SIZE = 200
-TRACKING_BACKFILL_SUFFIX = "#tracking"
-
-
-class TrackingSource(Protocol):
-    """A tracking API the engine can read carrier events from."""
-
-    def list_page(self, page: int, limit: int) -> tuple[list[Shipment], bool]:
-        """Return one page of every tracking and whether more pages follow."""
-        ...
-
-    def get(self, carrier: str, tracking_number: str) -> Shipment | None:
-        """Return one tracking, or None when the API does not know it."""
-        ...
-
-    def close(self) -> None:
-        """Release connections."""
-        ...
+HISTORY_SUFFIX = "#history"
+"""Sync-state key suffix recording that a source's history back-fill is complete ("done")."""
 
 
 @dataclass
 class SourceRuntime:
-    """A configured source with its live clients."""
+    """A configured source with its live adapters (an order feed, a tracking API, or both)."""
 
     config: SourceConfig
-    client: OrdertrackClient
+    orders: OrderSource | None = None
     tracking: TrackingSource | None = None
 
     @property
     def requests_sent(self) -> int:
-        """Return how many HTTP requests this source's clients sent so far."""
-        extra = getattr(self.tracking, "requests_sent", 0)
-        return self.client.requests_sent + (extra if isinstance(extra, int) else 0)
+        """Return how many HTTP requests this source's adapters sent so far."""
+        total = 0
+        for part in (self.orders, self.tracking):
+            if part is not None:
+                total += part.requests_sent
+        return total
 
     def close(self) -> None:
-        """Close the clients."""
-        self.client.close()
-        if self.tracking is not None:
-            self.tracking.close()
+        """Close the adapters."""
+        for part in (self.orders, self.tracking):
+            if part is not None:
+                part.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +78,11 @@ class SyncReport:
     requests: int = 0
 
 
+def is_internal_state(name: str) -> bool:
+    """Tell whether a sync-state row is engine bookkeeping rather than a source."""
+    return name.endswith(HISTORY_SUFFIX)
+
+
 class SyncEngine:
     """Sync every configured source into the local cache."""
 
@@ -99,14 +93,16 @@ class SyncEngine:
         *,
         clock: Callable[[], datetime] = utc_now,
         page_size: int = PAGE_SIZE,
+        listeners: Iterable[ChangeListener] = (),
     ) -> None:
         self.store = store
         self.sources = list(sources)
         self.clock = clock
         self.page_size = page_size
+        self.listeners = list(listeners)
 
     def close(self) -> None:
-        """Close every source's clients."""
+        """Close every source's adapters."""
         for src in self.sources:
             src.close()
 
@@ -115,17 +111,18 @@ class SyncEngine:
         return [self.sync_source(src) for src in self.sources]
 
     def sync_source(self, src: SourceRuntime) -> SyncReport:
-        """Sync one source: pull changed orders page by page, then their carrier events."""
+        """Sync one source: changed orders page by page, then carrier events."""
         name = src.config.name
         state = self.store.sync_state.get(name)
         started = self.clock()
         requests_before = src.requests_sent
         try:
-            report = self._pull(src, state)
+            report = self._pull(src)
         except AppError as err:
             log.warning("sync of %s failed: %s", name, err)
+            current = self.store.sync_state.get(name)
             failed = replace(
-                self.store.sync_state.get(name),
+                current,
                 last_attempt_at=started,
                 last_error=f"{err.title}: {err.message}",
                 stale_since=state.stale_since or state.last_success_at or started,
@@ -140,84 +137,136 @@ class SyncEngine:
             )
         return replace(report, requests=src.requests_sent - requests_before)
 
-    def _pull(self, src: SourceRuntime, state: SyncState) -> SyncReport:
+    # ------------------------------------------------------------------ internals
+
+    def _emit(self, source: str, changes: ChangeSet) -> None:
+        if changes.empty:
+            return
+        for listener in self.listeners:
+            try:
+                listener(source, changes)
+            except Exception:  # a listener must never break the sync
+                log.exception("change listener failed for %s", source)
+
+    def _commit(
+        self,
+        name: str,
+        *,
+        orders: Sequence[Order] = (),
+        tracked: Sequence[Shipment] = (),
+        live: bool,
+        state: SyncState,
+    ) -> ChangeSet:
+        """Store one batch and the source's new state in ONE transaction, then tell listeners."""
+        now = state.last_attempt_at or self.clock()
+        parts: list[ChangeSet] = []
+        with self.store.transaction() as uow:
+            if orders:
+                parts.append(uow.upsert_orders(orders, source=name, received_at=now, live=live))
+            if tracked:
+                parts.append(uow.upsert_trackings(tracked, source=name, received_at=now, live=live))
+            uow.set_sync_state(state)
+        changes = combine_changes(parts)
+        self._emit(name, changes)
+        return changes
+
+    def _healthy(self, name: str, now: datetime, **fields: object) -> SyncState:
+        return replace(
+            self.store.sync_state.get(name),
+            last_attempt_at=now,
+            last_success_at=now,
+            last_error=None,
+            stale_since=None,
+            **fields,  # type: ignore[arg-type]
+        )
+
+    def _pull(self, src: SourceRuntime) -> SyncReport:
         name = src.config.name
-        # Until a source's first complete sync, everything it sends is history (back-fill).
-        history_done = self.store.sync_state.get(name + TRACKING_BACKFILL_SUFFIX).cursor == "done"
+        history_done = self.store.sync_state.get(name + HISTORY_SUFFIX).cursor == "done"
         live = history_done
         parts: list[ChangeSet] = []
-        cursor, etag = state.cursor, state.etag
         seen = 0
         not_modified = False
+        if src.orders is not None:
+            seen, not_modified = self._pull_orders(src, src.orders, live=live, history_done=history_done, parts=parts)
+        if src.tracking is not None and history_done:
+            parts.append(self._poll_tracking(src, src.tracking, live=live, skip_orders=src.orders is not None))
+        if not history_done:
+            parts.append(self._backfill_tracking(src))
+        if src.orders is None:
+            with self.store.transaction() as uow:
+                uow.set_sync_state(self._healthy(name, self.clock()))
+        return SyncReport(
+            source=name,
+            changes=combine_changes(parts),
+            not_modified=not_modified,
+            finished_at=self.clock(),
+            orders_seen=seen,
+        )
+
+    def _pull_orders(
+        self, src: SourceRuntime, feed: OrderSource, *, live: bool, history_done: bool, parts: list[ChangeSet]
+    ) -> tuple[int, bool]:
+        name = src.config.name
+        state = self.store.sync_state.get(name)
+        cursor, etag = state.cursor, state.etag
+        seen = 0
         while True:
-            response = src.client.fetch_orders(cursor, limit=self.page_size, etag=etag)
+            fetched = feed.fetch_page(cursor, limit=self.page_size, etag=etag)
             now = self.clock()
-            if response.not_modified:
-                not_modified = seen == 0
+            if fetched.not_modified or fetched.page is None:
                 with self.store.transaction() as uow:
-                    uow.set_sync_state(
-                        replace(
-                            self.store.sync_state.get(name),
-                            last_attempt_at=now,
-                            last_success_at=now,
-                            last_error=None,
-                            stale_since=None,
-                        )
-                    )
-                break
-            page = parse_orders_page(response.body)
+                    uow.set_sync_state(self._healthy(name, now))
+                return seen, seen == 0
+            page = fetched.page
             seen += len(page.orders)
             tracked: list[Shipment] = []
             if src.tracking is not None and history_done:
-                tracked = self._fetch_tracking(src.tracking, page.orders)
+                tracked = self._open_shipments_tracking(src.tracking, page.orders)
             next_cursor = page.next_cursor or cursor
-            with self.store.transaction() as uow:
-                if page.orders:
-                    parts.append(uow.upsert_orders(page.orders, source=name, received_at=now, live=live))
-                if tracked:
-                    parts.append(uow.upsert_trackings(tracked, source=name, received_at=now, live=live))
-                uow.set_sync_state(
-                    SyncState(
-                        source=name,
-                        cursor=next_cursor,
-                        etag=response.etag,
-                        last_attempt_at=now,
-                        last_success_at=now,
-                        last_error=None,
-                        stale_since=None,
-                    )
+            parts.append(
+                self._commit(
+                    name,
+                    orders=page.orders,
+                    tracked=tracked,
+                    live=live,
+                    state=self._healthy(name, now, cursor=next_cursor, etag=fetched.etag),
                 )
+            )
             # Keep paging until an empty page: its ETag is what the next sync revalidates, so an
             # unchanged source then costs one conditional request answered by 304.
             if not page.orders or next_cursor == cursor:
-                break
+                return seen, False
             cursor, etag = next_cursor, None
-        if not history_done:
-            parts.append(self._backfill_tracking(src.tracking, name))
-        return SyncReport(
-            source=name,
-            changes=combine_changes(parts), not_modified=not_modified, finished_at=self.clock(), orders_seen=seen
-        )
 
-    def _fetch_tracking(self, tracking: TrackingSource, orders: Sequence[object]) -> list[Shipment]:
-        out: list[Shipment] = []
-        seen: set[str] = set()
+    def _open_shipments_tracking(self, tracking: TrackingSource, orders: Sequence[Order]) -> list[Shipment]:
+        wanted: dict[str, str] = {}
         for order in orders:
-            for shipment in getattr(order, "shipments", ()):
-                if shipment.tracking_number in seen or shipment.status in FINAL_SHIPMENT_STATUSES and shipment.events:
+            for shipment in order.shipments:
+                if shipment.status in FINAL_SHIPMENT_STATUSES and shipment.events:
                     continue
-                seen.add(shipment.tracking_number)
-                got = tracking.get(shipment.carrier, shipment.tracking_number)
-                if got is not None:
-                    out.append(got)
-        return out
+                wanted.setdefault(shipment.tracking_number, shipment.carrier)
+        return tracking.get_many([(carrier, number) for number, carrier in wanted.items()]) if wanted else []
 
-    def _backfill_tracking(self, tracking: TrackingSource | None, name: str) -> ChangeSet:
-        """Page through the whole tracking API once (a source's first sync), resumable by page."""
-        key = name + TRACKING_BACKFILL_SUFFIX
-        state = self.store.sync_state.get(key)
-        if state.cursor == "done":
+    def _poll_tracking(
+        self, src: SourceRuntime, tracking: TrackingSource, *, live: bool, skip_orders: bool
+    ) -> ChangeSet:
+        """Tracking-only sources: refresh every cached shipment that is not final yet."""
+        if skip_orders:
             return ChangeSet()
+        wanted = [(carrier, number) for number, carrier in self.store.orders.shipments_to_track()]
+        if not wanted:
+            return ChangeSet()
+        shipments = tracking.get_many(wanted)
+        now = self.clock()
+        return self._commit(src.config.name, tracked=shipments, live=live, state=self._healthy(src.config.name, now))
+
+    def _backfill_tracking(self, src: SourceRuntime) -> ChangeSet:
+        """Page through the whole tracking API once (a source's first sync), resumable by page."""
+        name = src.config.name
+        key = name + HISTORY_SUFFIX
+        state = self.store.sync_state.get(key)
+        tracking = src.tracking
         if tracking is None:
             with self.store.transaction() as uow:
                 uow.set_sync_state(SyncState(source=key, cursor="done", last_success_at=self.clock()))
@@ -226,18 +275,25 @@ class SyncEngine:
         parts: list[ChangeSet] = []
         while True:
             shipments, has_more = tracking.list_page(page_no, TRACKING_PAGE_SIZE)
+            if not shipments and page_no == 1 and src.orders is None:
+                shipments = tracking.get_many(
+                    [(carrier, number) for number, carrier in self.store.orders.shipments_to_track()]
+                )
             now = self.clock()
-            with self.store.transaction() as uow:
-                if shipments:
-                    parts.append(uow.upsert_trackings(shipments, source=name, received_at=now, live=False))
-                uow.set_sync_state(
-                    SyncState(
+            done = not has_more
+            parts.append(
+                self._commit(
+                    name,
+                    tracked=shipments,
+                    live=False,
+                    state=SyncState(
                         source=key,
-                        cursor="done" if not has_more else str(page_no + 1),
+                        cursor="done" if done else str(page_no + 1),
                         last_attempt_at=now,
                         last_success_at=now,
-                    )
+                    ),
                 )
-            if not has_more:
+            )
+            if done:
                 return combine_changes(parts)
             page_no += 1

@@ -51,6 +51,15 @@ class AfterShipTracking:
         has_more = bool(shipments) and isinstance(count, int) and page * limit < count
         return shipments, has_more
 
+    def get_many(self, wanted: list[tuple[str, str]]) -> list[Shipment]:
+        """Return the trackings of ``(carrier, tracking_number)`` pairs (one request each in v4)."""
+        out = []
+        for carrier, number in wanted:
+            got = self.get(carrier, number)
+            if got is not None:
+                out.append(got)
+        return out
+
     def get(self, carrier: str, tracking_number: str) -> Shipment | None:
         """Return one tracking, or None when the API does not know it."""
         if not self.available:

@@ -12,6 +12,7 @@ from services.sources.aftership.client import AfterShipClient
 from services.sources.ordertrack.client import OrdertrackClient
 from services.storage import Store
 from services.sync import SourceRuntime, SyncEngine
+from services.sync.ordertrack_source import OrdertrackOrderSource
 from services.sync.tracking import AfterShipTracking
 
 from .conftest import record
@@ -20,7 +21,7 @@ from .conftest import record
 def _engine(store: Store, url: str) -> SyncEngine:
     config = SourceConfig(name="bench", kind="ordertrack", url=url)
     tracking = AfterShipTracking(AfterShipClient("", base_url=url + "/aftership/v4"))
-    return SyncEngine(store, [SourceRuntime(config, OrdertrackClient(url, None), tracking)])
+    return SyncEngine(store, [SourceRuntime(config, OrdertrackOrderSource(OrdertrackClient(url, None)), tracking)])
 
 
 @pytest.mark.bench

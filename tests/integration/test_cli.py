@@ -76,7 +76,7 @@ def test_orders_filters_and_timeline_shape(home: Path) -> None:
         (("orders", "--status", "lost"), "unknown status 'lost'"),
         (("sources", "remove", "ghost"), "no source named 'ghost'"),
         (("sources", "add", "ordertrack", "--url", "ftp://x"), "--url must start with http"),
-        (("frobnicate",), "invalid choice"),
+        (("orders", "--bogus"), "unrecognized arguments"),
     ],
 )
 def test_user_errors_are_one_line_without_traceback(home: Path, args: tuple[str, ...], fragment: str) -> None:

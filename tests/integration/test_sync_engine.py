@@ -8,11 +8,12 @@ import httpx
 import pytest
 
 from services.demo import DemoServer
-from services.domain import OrderFilter, ShipmentStatus, SourceConfig, unified_timeline
+from services.domain import ChangeSet, OrderFilter, ShipmentStatus, SourceConfig, unified_timeline
 from services.sources.aftership.client import AfterShipClient
 from services.sources.ordertrack.client import OrdertrackClient
 from services.storage import Store
 from services.sync import SourceRuntime, SyncEngine
+from services.sync.ordertrack_source import OrdertrackOrderSource
 from services.sync.tracking import AfterShipTracking
 
 
@@ -21,7 +22,9 @@ def make_engine(store: Store, server: DemoServer, token: str | None) -> SyncEngi
     config = SourceConfig(name="shop", kind="ordertrack", url=server.url)
     tracking = AfterShipTracking(AfterShipClient(token or "", base_url=server.url + "/aftership/v4"))
     runtime = SourceRuntime(
-        config=config, client=OrdertrackClient(server.url, token, max_attempts=2), tracking=tracking
+        config=config,
+        orders=OrdertrackOrderSource(OrdertrackClient(server.url, token, max_attempts=2)),
+        tracking=tracking,
     )
     return SyncEngine(store, [runtime], page_size=25)
 
@@ -128,3 +131,19 @@ def test_rate_limit_is_waited_out(demo: DemoServer, store: Store) -> None:
     engine.close()
     assert report.error is None
     assert store.orders.count(OrderFilter()) == 60
+
+
+def test_listeners_hear_each_committed_change_once(demo: DemoServer, store: Store) -> None:
+    """Listeners are told after commit, with live events only after the history back-fill."""
+    heard: list[tuple[str, ChangeSet]] = []
+    engine = make_engine(store, demo, demo.token)
+    engine.listeners.append(lambda source, changes: heard.append((source, changes)))
+    engine.sync_all()
+    assert heard and all(source == "shop" for source, _ in heard)
+    heard.clear()
+    number = next(o for o in store.orders.list_orders(OrderFilter()) if o.shipments).shipments[0].tracking_number
+    httpx.post(f"{demo.url}/_demo/shipments/{number}/events", json={"status": "out_for_delivery"})
+    engine.sync_all()
+    engine.close()
+    events = [e for _, c in heard for e in c.new_events]
+    assert [e.tracking_number for e in events] == [number]

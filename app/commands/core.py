@@ -1,0 +1,70 @@
+"""`ordertrack run` (the app) and `ordertrack demo-server`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from .common import EXIT_OK, EXIT_USAGE, CliError
+
+ORDER = 10
+
+
+def register(sub: argparse._SubParsersAction[Any]) -> None:
+    """Add the `run` and `demo-server` commands."""
+    run = sub.add_parser("run", help="start the app (desktop window, or --web for a browser)")
+    run.add_argument("--web", action="store_true", help="serve the app to a browser instead of a window")
+    run.add_argument("--host", default="127.0.0.1", help="address to serve on in web mode (default 127.0.0.1)")
+    run.add_argument("--port", type=int, default=0, help="port to serve on in web mode (default: a free port)")
+    run.set_defaults(func=cmd_run)
+
+    demo = sub.add_parser("demo-server", help="run the embedded demo backend alone")
+    demo.add_argument("--port", type=int, required=True)
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--orders", type=int, default=200)
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--token", default=None)
+    demo.set_defaults(func=cmd_demo_server)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Start the GUI: a desktop window when possible, else the web app on loopback."""
+    if args.host in ("0.0.0.0", "::", "") and not os.environ.get("ORDERTRACK_ALLOW_PUBLIC"):
+        raise CliError("refusing to serve on all interfaces; use --host 127.0.0.1 (or set ORDERTRACK_ALLOW_PUBLIC=1)")
+    from app.gui import desktop_available, run_gui
+
+    web = args.web
+    if not web:
+        ok, why = desktop_available()
+        if not ok:
+            print(f"No desktop window here ({why}); serving the app in your browser instead.", flush=True)
+            web = True
+    run_gui(web=web, host=args.host, port=args.port)
+    return EXIT_OK
+
+
+def cmd_demo_server(args: argparse.Namespace) -> int:
+    """Run the demo backend in the foreground until interrupted."""
+    import signal
+    import threading
+
+    from services.demo import DemoServer
+
+    if args.orders < 1:
+        raise CliError("--orders must be at least 1", EXIT_USAGE)
+    server = DemoServer(orders=args.orders, seed=args.seed, token=args.token, host=args.host, port=args.port)
+    try:
+        server.start()
+    except OSError as err:
+        raise CliError(f"cannot listen on {args.host}:{args.port}: {err.strerror or err}") from err
+    print(f"Demo backend serving {args.orders} orders (seed {args.seed}) on {server.url}", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return EXIT_OK

@@ -1,0 +1,116 @@
+"""`ordertrack orders` and `ordertrack timeline`: read the local cache."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from services.domain import (
+    Channel,
+    OrderFilter,
+    OrderStatus,
+    format_utc,
+    order_to_json,
+    timeline_entry_to_json,
+    unified_timeline,
+)
+
+from .common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    CliError,
+    csv_values,
+    end_of_day,
+    enum_list,
+    open_container,
+    parse_date,
+    print_json,
+)
+
+ORDER = 50
+
+
+def add_filter_options(parser: argparse.ArgumentParser) -> None:
+    """Add the order filters shared by `orders` and `export`."""
+    parser.add_argument("--number", default=None, help="order-number prefix")
+    parser.add_argument("--from", dest="date_from", type=parse_date, default=None, help="placed on/after (YYYY-MM-DD)")
+    parser.add_argument("--to", dest="date_to", type=parse_date, default=None, help="placed on/before (YYYY-MM-DD)")
+    parser.add_argument("--status", action="append", help="order status (repeatable or comma-separated)")
+    parser.add_argument("--channel", action="append", help="sales channel (repeatable or comma-separated)")
+    parser.add_argument("--carrier", action="append", help="carrier slug (repeatable or comma-separated)")
+
+
+def filter_from_args(args: argparse.Namespace) -> OrderFilter:
+    """Build an OrderFilter from the shared filter options."""
+    return OrderFilter(
+        number_prefix=args.number or None,
+        placed_from=args.date_from,
+        placed_to=end_of_day(args.date_to) if args.date_to else None,
+        statuses=enum_list(OrderStatus, args.status, "status"),
+        channels=enum_list(Channel, args.channel, "channel"),
+        carriers=csv_values(args.carrier),
+    )
+
+
+def register(sub: argparse._SubParsersAction[Any]) -> None:
+    """Add the `orders` and `timeline` commands."""
+    orders = sub.add_parser("orders", help="list cached orders")
+    add_filter_options(orders)
+    orders.add_argument("--limit", type=int, default=None, help="at most this many orders")
+    orders.add_argument("--format", choices=("table", "json"), default="table")
+    orders.set_defaults(func=cmd_orders)
+
+    tl = sub.add_parser("timeline", help="the unified, chronological timeline of one order")
+    tl.add_argument("order_number")
+    tl.add_argument("--format", choices=("table", "json"), default="table")
+    tl.set_defaults(func=cmd_timeline)
+
+
+def cmd_orders(args: argparse.Namespace) -> int:
+    """List cached orders."""
+    flt = filter_from_args(args)
+    if args.limit is not None and args.limit < 1:
+        raise CliError("--limit must be at least 1", EXIT_USAGE)
+    container = open_container()
+    try:
+        orders = container.store.orders.list_orders(flt, limit=args.limit)
+        if args.format == "json":
+            print_json({"orders": [order_to_json(o) for o in orders]})
+            return EXIT_OK
+        if not orders:
+            print("No orders match.")
+            return EXIT_OK
+        print(f"{'ORDER':<14} {'PLACED':<17} {'CHANNEL':<11} {'STATUS':<19} {'TOTAL':>13}  CARRIERS")
+        for o in orders:
+            placed = o.placed_at.strftime("%Y-%m-%d %H:%M")
+            total = f"{o.total} {o.currency}"
+            print(
+                f"{o.order_number:<14} {placed:<17} {o.channel.value:<11} {o.status.value:<19} {total:>13}  "
+                f"{','.join(o.carriers)}"
+            )
+        print(f"{len(orders)} orders")
+        return EXIT_OK
+    finally:
+        container.close()
+
+
+def cmd_timeline(args: argparse.Namespace) -> int:
+    """Print the unified timeline of one order."""
+    container = open_container()
+    try:
+        order = container.store.orders.get(args.order_number)
+        if order is None:
+            raise CliError(f"no order {args.order_number!r} in the cache (try `ordertrack sync`)")
+        entries = unified_timeline(order)
+        if args.format == "json":
+            print_json({"order_number": order.order_number, "events": [timeline_entry_to_json(e) for e in entries]})
+            return EXIT_OK
+        print(f"Order {order.order_number} — {order.status.value} — {order.total} {order.currency}")
+        for e in entries:
+            where = f" @ {e.location}" if e.location else ""
+            parcel = f" [{e.carrier} {e.tracking_number}]" if e.tracking_number else ""
+            when = format_utc(e.occurred_at) if e.offset_known else f"{e.local_time} (carrier local time)"
+            print(f"{when}  {e.kind.value:<8} {e.status:<20} {e.description}{where}{parcel}")
+        return EXIT_OK
+    finally:
+        container.close()

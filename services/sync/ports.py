@@ -1,0 +1,66 @@
+"""What the sync engine needs from a source: an order feed and/or a tracking API.
+
+Adapters over each vendor client implement these; the engine never sees vendor formats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from services.domain import ChangeSet, OrderPage, Shipment
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedPage:
+    """One answer of an order feed: a page, or ``not_modified`` (conditional request hit)."""
+
+    page: OrderPage | None
+    etag: str | None = None
+    not_modified: bool = False
+
+
+class OrderSource(Protocol):
+    """A feed of orders changed since a cursor (backend API, Shopify, WooCommerce...)."""
+
+    @property
+    def requests_sent(self) -> int:
+        """Return how many HTTP requests were sent so far."""
+        ...
+
+    def fetch_page(self, cursor: str | None, *, limit: int, etag: str | None) -> FetchedPage:
+        """Return the orders changed after ``cursor`` (``etag`` revalidates the same query)."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+class TrackingSource(Protocol):
+    """A tracking API the engine can read carrier events from."""
+
+    @property
+    def requests_sent(self) -> int:
+        """Return how many HTTP requests were sent so far."""
+        ...
+
+    def list_page(self, page: int, limit: int) -> tuple[list[Shipment], bool]:
+        """Return one page of every tracking and whether more pages follow (empty when unsupported)."""
+        ...
+
+    def get_many(self, wanted: list[tuple[str, str]]) -> list[Shipment]:
+        """Return the trackings for ``(carrier, tracking_number)`` pairs it knows (batched as the API allows)."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+class ChangeListener(Protocol):
+    """Called after every committed sync transaction that changed something."""
+
+    def __call__(self, source: str, changes: ChangeSet) -> None:
+        """React to ``changes`` from ``source`` (alerts, UI refresh); must not raise."""
+        ...
