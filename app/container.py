@@ -14,14 +14,14 @@ from pathlib import Path
 from services.credentials import CredentialStore, KeyringCredentialStore, source_token_key
 from services.demo import DemoServer
 from services.domain import ConfigError, SourceConfig, utc_now
-from services.sources.ordertrack.client import OrdertrackClient
 from services.storage import Store
-from services.sync import ChangeListener, SourceRuntime, SyncEngine, SyncReport, TrackingSource
-from services.sync.ordertrack_source import OrdertrackOrderSource
+from services.sync import ChangeListener, SourceRuntime, SyncEngine, SyncReport
 
-from .paths import data_dir, db_path
+from .database import open_store
+from .notifications import install as install_notifications
+from .paths import data_dir
+from .runtime import runtime_for as build_runtime
 from .settings import Settings
-from .tracking import tracking_source_for
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +53,8 @@ class AppContainer:
         home = home or data_dir()
         home.mkdir(parents=True, exist_ok=True, mode=0o700)
         settings = Settings.load(home)
-        store = Store.open(db_path(home))
-        return cls(home, store, settings, credentials or KeyringCredentialStore())
+        store = open_store(home, credentials or KeyringCredentialStore())
+        return install_notifications(cls(home, store, settings, credentials or KeyringCredentialStore()))
 
     @property
     def is_demo(self) -> bool:
@@ -98,13 +98,8 @@ class AppContainer:
         return self.credentials.get(source_token_key(config.name))
 
     def runtime_for(self, config: SourceConfig) -> SourceRuntime:
-        """Build the live clients of one source."""
-        if config.kind != "ordertrack":
-            raise ConfigError(f"source {config.name!r}: syncing kind {config.kind!r} is not supported")
-        token = self._token_for(config)
-        tracking: TrackingSource | None = tracking_source_for(config, token)
-        feed = OrdertrackOrderSource(OrdertrackClient(config.url, token))
-        return SourceRuntime(config=config, orders=feed, tracking=tracking)
+        """Build the live clients of one source (per kind: see app/runtime.py)."""
+        return build_runtime(config, self._token_for(config))
 
     def engine(self, only: str | None = None) -> SyncEngine:
         """Return a sync engine over all sources (or the one named ``only``)."""

@@ -1,10 +1,11 @@
 """The GUI entry: one container, one sync loop and one hub per process; one AppState per session.
 
-    run_gui ─▶ AppContainer.create()          (opens the cache; starts the demo server if no source)
-           ─▶ SyncHub + SyncLoop thread        (sync_once now, then every ORDERTRACK_SYNC_INTERVAL s)
-           ─▶ ft.run(session_main)             (each window / browser tab:)
-                 AppState(StoreGateway) ─ load first page from the cache ─▶ AppShell paints it
-                 SyncHub.subscribe ─▶ page.run_task(state.apply_sync) ─▶ re-query ─▶ repaint
+run_gui ─▶ AppContainer.create()          (opens the cache; starts the demo server if no source)
+       ─▶ SyncHub + SyncLoop thread        (SyncCoordinator: push streams + polling on schedule;
+                                             without one, sync_once every ORDERTRACK_SYNC_INTERVAL s)
+       ─▶ ft.run(session_main)             (each window / browser tab:)
+             AppState(StoreGateway) ─ load first page from the cache ─▶ AppShell paints it
+             SyncHub.subscribe ─▶ page.run_task(state.apply_sync) ─▶ re-query ─▶ repaint
 """
 
 from __future__ import annotations
@@ -15,13 +16,19 @@ import socket
 import sys
 import threading
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import flet as ft
 
-from app.state import AppState, StoreGateway, SyncEvent, SyncHub, initial_sync_info
+from app.state import AppState, StoreGateway, SyncEvent, SyncHub, initial_sync_info, read_feed
+from services.credentials import source_token_key
+from services.domain import AppError, ChangeSet, OrderFilter, SourceConfig, SyncState, utc_now
+from services.sync import SyncReport
+from services.sync.coordinator import SyncCoordinator
 from views.model import ThemeChoice
 from views.shell import AppShell
 
@@ -48,7 +55,11 @@ def sync_interval() -> float:
 
 
 class SyncLoop:
-    """The one background sync of the process: a daemon thread calling ``container.sync_once``."""
+    """The one background sync of the process: a daemon thread driving the sync coordinator.
+
+    With ``coordinator`` (a factory, called in the thread) the sources are pulled on their own
+    schedules and their push streams feed the hub live; without it, ``sync_once`` runs every interval.
+    """
 
     def __init__(
         self,
@@ -58,6 +69,7 @@ class SyncLoop:
         *,
         first_paint: threading.Event | None = None,
         startup_grace: float = STARTUP_GRACE,
+        coordinator: Callable[[], SyncCoordinator] | None = None,
     ) -> None:
         """Prepare the loop; :meth:`start` runs it.
 
@@ -70,6 +82,11 @@ class SyncLoop:
         self._interval = interval
         self._first_paint = first_paint
         self._startup_grace = startup_grace
+        self._make_coordinator = coordinator
+        self.coordinator: SyncCoordinator | None = None
+        self._latest: dict[str, SyncReport] = {}
+        self._latest_lock = threading.Lock()
+        self._show_next_pass = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ordertrack-sync", daemon=True)
 
@@ -89,6 +106,52 @@ class SyncLoop:
     def _run(self) -> None:
         if self._first_paint is not None:
             self._first_paint.wait(self._startup_grace)
+        if self._make_coordinator is not None and not self._stop.is_set():
+            try:
+                self.coordinator = self._make_coordinator()
+            except Exception as err:  # e.g. a misconfigured source: report it, poll the old way
+                log.warning("cannot start the sync coordinator: %s", err, exc_info=True)
+                self._hub.failed(str(err) or type(err).__name__)
+            else:
+                self._run_coordinated(self.coordinator)
+                return
+        self._run_polling()
+
+    def _hub_reports(self, report: SyncReport) -> list[SyncReport]:
+        """Return every source's latest report, only ``report`` carrying changes (errors stay visible)."""
+        with self._latest_lock:
+            self._latest[report.source] = report
+            return [r if r is report else replace(r, changes=ChangeSet()) for r in self._latest.values()]
+
+    def _on_push(self, source: str, changes: ChangeSet) -> None:
+        with self._latest_lock:
+            base = self._latest.get(source) or SyncReport(source=source)
+        self._hub.finished(self._hub_reports(replace(base, changes=changes, finished_at=utc_now())))
+
+    def _pass_started(self) -> None:
+        """Show "syncing" for the first pass and asked-for ones, not for background polls and push catch-ups."""
+        if self._show_next_pass.is_set():
+            self._show_next_pass.clear()
+            self._hub.started()
+
+    def _run_coordinated(self, coordinator: SyncCoordinator) -> None:
+        self._show_next_pass.set()
+        coordinator.on_pass_started = self._pass_started
+        coordinator.on_report = lambda report: self._hub.finished(self._hub_reports(report))
+        coordinator.on_push = self._on_push
+        coordinator.start()
+        try:
+            while not self._stop.is_set():
+                self._hub.wake.wait()
+                self._hub.wake.clear()
+                if self._stop.is_set():
+                    break
+                self._show_next_pass.set()  # the asked-for pass shows "syncing" (now or after the debounce)
+                coordinator.request_refresh()
+        finally:
+            coordinator.close()
+
+    def _run_polling(self) -> None:
         while not self._stop.is_set():  # checked first: a stop during the startup wait runs no pass
             self._hub.wake.clear()
             self._hub.started()
@@ -102,6 +165,102 @@ class SyncLoop:
             if self._stop.is_set():
                 break
             self._hub.wake.wait(self._interval)
+
+
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+class ContainerAdmin:
+    """Settings' source and data actions over the container (keyring, sync engine, cache); blocking."""
+
+    def __init__(self, container: AppContainer) -> None:
+        """Wrap ``container``."""
+        self._container = container
+
+    def is_demo(self) -> bool:
+        """Tell whether the app runs on the embedded demo (no source configured)."""
+        return self._container.is_demo
+
+    def add_source(self, name: str, url: str, token: str) -> None:
+        """Add an ``ordertrack`` source; its token (if any) goes to the keyring and nowhere else."""
+        name, url, token = name.strip(), check_source_url(url), token.strip()
+        if not name or not (name.isascii() and name.isprintable()) or len(name) > 64:
+            raise ValueError("The name must be 1–64 letters, digits or punctuation (no accents).")
+        if token and (not (token.isascii() and token.isprintable()) or any(c.isspace() for c in token)):
+            raise ValueError("The token has spaces or characters that cannot be sent to the server.")
+        c = self._container
+        if c.store.sources.get(name) is not None:
+            raise ValueError(f"A source named “{name}” already exists.")
+        try:
+            if token:
+                c.credentials.set(source_token_key(name), token)
+            c.store.sources.add(SourceConfig(name=name, kind="ordertrack", url=url, created_at=utc_now()))
+        except AppError as err:
+            raise ValueError(err.message) from err
+
+    def remove_source(self, name: str) -> None:
+        """Remove a source and its token."""
+        c = self._container
+        c.store.sources.remove(name)
+        try:
+            c.credentials.delete(source_token_key(name))
+        except AppError:
+            log.warning("could not delete the token of %s from the keyring", name, exc_info=True)
+
+    def test_source(self, name: str) -> tuple[bool, str]:
+        """Sync one source once; return (ok, what happened in plain words)."""
+        try:
+            reports = self._container.sync_once(name)
+        except AppError as err:
+            return False, err.message
+        if not reports:
+            return False, f"No source named “{name}”."
+        report = reports[0]
+        if report.error:
+            return False, f"Could not sync: {report.error}"
+        changes = report.changes
+        new = len(changes.new_orders)
+        parts = [f"Connected. {report.orders_seen:,} order{'s' if report.orders_seen != 1 else ''} checked"]
+        if new:
+            parts.append(f"{new:,} new")
+        if report.not_modified:
+            parts.append("nothing changed since the last sync")
+        return True, ", ".join(parts) + "."
+
+    def integrity_check(self) -> list[str]:
+        """Return the problems of the local database ([] when sound)."""
+        return self._container.store.integrity_check()
+
+    def reset_sync_positions(self) -> None:
+        """Forget every source's cursor and ETag (health kept) so the next sync downloads everything."""
+        store = self._container.store
+        with store.transaction() as uow:
+            for st in store.sync_state.all():
+                uow.set_sync_state(
+                    SyncState(
+                        source=st.source,
+                        last_attempt_at=st.last_attempt_at,
+                        last_success_at=st.last_success_at,
+                        last_error=st.last_error,
+                        stale_since=st.stale_since,
+                    )
+                )
+
+
+def check_source_url(raw: str) -> str:
+    """Return a usable backend URL or raise ValueError in plain words."""
+    url = raw.strip().rstrip("/")
+    parsed = urlsplit(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ValueError("Enter the full address, starting with https:// (or http:// on this computer).")
+    if any(ch.isspace() for ch in url) or parsed.query or parsed.fragment:
+        raise ValueError("The address must not contain spaces, “?” or “#”.")
+    if parsed.username or parsed.password:
+        raise ValueError("Put the token in the token field, not in the address.")
+    local = parsed.hostname in _LOOPBACK or parsed.hostname.startswith("127.")
+    if parsed.scheme != "https" and not local:
+        raise ValueError("Use https:// — plain http:// is only allowed on this computer.")
+    return url
 
 
 def make_session_main(
@@ -122,6 +281,7 @@ def make_session_main(
             theme=_theme(container.settings.theme),
             request_sync=hub.request,
             on_theme=save_theme,
+            admin=ContainerAdmin(container),
         )
 
         def on_sync(event: SyncEvent) -> None:
@@ -158,7 +318,15 @@ def serve(
         stale_after=timedelta(seconds=max(600.0, 3 * (interval or sync_interval()))),
     )
     first_paint = threading.Event()
-    loop = SyncLoop(container.sync_once, hub, interval or sync_interval(), first_paint=first_paint)
+    threading.Thread(target=warm_cache, args=(container,), name="ordertrack-warm", daemon=True).start()
+    every = interval or sync_interval()
+    loop = SyncLoop(
+        container.sync_once,
+        hub,
+        every,
+        first_paint=first_paint,
+        coordinator=lambda: SyncCoordinator(container.engine(), interval=every),
+    )
     main = make_session_main(container, hub, first_paint)
     web = web or not _has_display()
     loop.start()
@@ -171,6 +339,16 @@ def serve(
             ft.run(main, view=ft.AppView.FLET_APP, host=host, port=port)
     finally:
         loop.stop()
+
+
+def warm_cache(container: AppContainer) -> None:
+    """Read what the first screen needs once, while the browser loads the client (fills the page cache)."""
+    try:
+        gateway = StoreGateway(container.store)
+        gateway.count(OrderFilter())
+        read_feed(gateway, 1, utc_now())
+    except Exception:  # only a head start: the session reads (and reports) for real
+        log.debug("warming the cache failed", exc_info=True)
 
 
 def run_gui(*, web: bool, host: str = "127.0.0.1", port: int = 0, home: Path | None = None) -> None:

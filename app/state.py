@@ -23,21 +23,70 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Protocol, TypeVar
 
 from services.domain import (
+    FINAL_SHIPMENT_STATUSES,
     ChangeSet,
     Order,
     OrderFilter,
+    OrderStatus,
     OrderSummary,
+    ShipmentStatus,
+    SourceConfig,
     SyncState,
     TimelineEntry,
     unified_timeline,
     utc_now,
 )
-from views.model import Aspect, Listener, SyncInfo, SyncPhase, ThemeChoice
+from services.sync import is_internal_state
+from views.model import (
+    Aspect,
+    AttentionItem,
+    AttentionReason,
+    DataCheck,
+    FeedItem,
+    Listener,
+    ListFilters,
+    SortOrder,
+    SourceInfo,
+    SourceTest,
+    SyncInfo,
+    SyncPhase,
+    ThemeChoice,
+)
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 """Rows fetched per page of the orders list."""
+
+FEED_PAGE = 40
+"""Orders (newest placed first) whose events one page of the Timeline feed adds."""
+
+FEED_ITEMS = 60
+"""Feed entries one page of the Timeline shows (the rest waits for "Show older events")."""
+
+ACTIVE_LIMIT = 300
+"""Most orders still on their way that the Timeline reads for attention items and recent scans."""
+
+ATTENTION_LIMIT = 200
+"""Most flagged ("needs attention") orders the Timeline pins."""
+
+ATTENTION_MAX_AGE = timedelta(days=30)
+"""Problems older than this are history, not something to act on: they are not pinned."""
+
+STALE_AFTER = timedelta(days=3)
+"""An in-transit parcel with no carrier update for this long is pinned as stale."""
+
+BUILTIN_DEMO = "demo"
+"""The name the embedded demo source syncs under."""
+
+_ACTIVE_STATUSES = (
+    OrderStatus.PROCESSING,
+    OrderStatus.PARTIALLY_SHIPPED,
+    OrderStatus.SHIPPED,
+    OrderStatus.PARTIALLY_DELIVERED,
+)
+_REASON_RANK = {r: i for i, r in enumerate(AttentionReason)}
+_MOVING = frozenset({ShipmentStatus.IN_TRANSIT, ShipmentStatus.OUT_FOR_DELIVERY})
 
 T = TypeVar("T")
 
@@ -48,8 +97,22 @@ T = TypeVar("T")
 class OrdersGateway(Protocol):
     """The cache queries the UI needs (a port over ``services.storage.Store``)."""
 
-    def list_summaries(self, flt: OrderFilter, *, limit: int, offset: int) -> list[OrderSummary]:
-        """Return one page of order rows, newest first."""
+    def list_summaries(
+        self, flt: OrderFilter, *, limit: int, offset: int, newest_first: bool = True
+    ) -> list[OrderSummary]:
+        """Return one page of order rows (newest first by default)."""
+        ...
+
+    def list_orders(self, flt: OrderFilter, *, limit: int, offset: int = 0) -> list[Order]:
+        """Return full orders, newest placed first."""
+        ...
+
+    def carriers(self) -> list[str]:
+        """Return the carrier slugs found in the cache."""
+        ...
+
+    def source_configs(self) -> list[SourceConfig]:
+        """Return the configured sources."""
         ...
 
     def count(self, flt: OrderFilter) -> int:
@@ -84,8 +147,22 @@ class _OrderRepo(Protocol):
         """Return one full order."""
         ...
 
+    def list_orders(self, flt: OrderFilter, *, limit: int | None = ..., offset: int = ...) -> list[Order]:
+        """Return full orders, newest first."""
+        ...
+
+    def shipments_to_track(self) -> list[tuple[str, str]]:
+        """Return (tracking number, carrier) of every open shipment."""
+        ...
+
     def last_synced_at(self) -> datetime | None:
         """Return when the cache last received data."""
+        ...
+
+
+class _SourceRepo(Protocol):
+    def list(self) -> list[SourceConfig]:
+        """Return every configured source."""
         ...
 
 
@@ -108,6 +185,11 @@ class StoreLike(Protocol):
         """Return the sync-state repository."""
         ...
 
+    @property
+    def sources(self) -> _SourceRepo:
+        """Return the configured-sources repository."""
+        ...
+
 
 class StoreGateway:
     """:class:`OrdersGateway` over the real cache."""
@@ -116,9 +198,26 @@ class StoreGateway:
         """Wrap ``store``."""
         self._store = store
 
-    def list_summaries(self, flt: OrderFilter, *, limit: int, offset: int) -> list[OrderSummary]:
-        """Return one page of order rows, newest first."""
-        return self._store.orders.list_summaries(flt, limit=limit, offset=offset, newest_first=True)
+    def list_summaries(
+        self, flt: OrderFilter, *, limit: int, offset: int, newest_first: bool = True
+    ) -> list[OrderSummary]:
+        """Return one page of order rows (newest first by default)."""
+        return self._store.orders.list_summaries(flt, limit=limit, offset=offset, newest_first=newest_first)
+
+    def list_orders(self, flt: OrderFilter, *, limit: int, offset: int = 0) -> list[Order]:
+        """Return full orders, newest placed first."""
+        return self._store.orders.list_orders(flt, limit=limit, offset=offset)
+
+    def carriers(self) -> list[str]:
+        """Return the carrier slugs of open shipments and of the newest orders (no full scan)."""
+        found = {carrier for _, carrier in self._store.orders.shipments_to_track() if carrier}
+        for row in self._store.orders.list_summaries(OrderFilter(), limit=500, offset=0, newest_first=True):
+            found.update(row.carriers)
+        return sorted(found)
+
+    def source_configs(self) -> list[SourceConfig]:
+        """Return the configured sources."""
+        return self._store.sources.list()
 
     def count(self, flt: OrderFilter) -> int:
         """Return how many orders match."""
@@ -135,6 +234,34 @@ class StoreGateway:
     def sync_states(self) -> list[SyncState]:
         """Return every source's sync bookkeeping."""
         return self._store.sync_state.all()
+
+
+class SourceAdmin(Protocol):
+    """The app actions behind Settings that need more than the cache (keyring, sync engine)."""
+
+    def add_source(self, name: str, url: str, token: str) -> None:
+        """Add an ``ordertrack`` source, its token to the keyring; raise ValueError with the reason."""
+        ...
+
+    def remove_source(self, name: str) -> None:
+        """Remove a source and its token."""
+        ...
+
+    def test_source(self, name: str) -> tuple[bool, str]:
+        """Sync one source once (blocking); return (ok, what happened in plain words)."""
+        ...
+
+    def integrity_check(self) -> list[str]:
+        """Return the problems of the local database ([] when sound)."""
+        ...
+
+    def reset_sync_positions(self) -> None:
+        """Forget every source's sync cursor so the next sync downloads everything again."""
+        ...
+
+    def is_demo(self) -> bool:
+        """Tell whether the app runs on the embedded demo (no source configured)."""
+        ...
 
 
 class ReportLike(Protocol):
@@ -300,9 +427,28 @@ class AppState:
         request_sync: Callable[[], None] | None = None,
         on_theme: Callable[[ThemeChoice], None] | None = None,
         page_size: int = PAGE_SIZE,
+        admin: SourceAdmin | None = None,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         """Create empty state; :meth:`load` reads the first page."""
         self._gateway = gateway
+        self._admin = admin
+        self._clock = clock
+        self._feed_gen = 0
+        self._feed_pages = 1
+        self.filters = ListFilters()
+        self.sort = SortOrder.NEWEST
+        self.carrier_choices: list[str] = []
+        self.source_choices: list[str] = []
+        self.attention: list[AttentionItem] = []
+        self.feed: list[FeedItem] = []
+        self.feed_has_more = False
+        self.feed_loading = False
+        self.feed_loaded = False
+        self.feed_error: str | None = None
+        self.sources: list[SourceInfo] = []
+        self.source_test: SourceTest | None = None
+        self.data_check: DataCheck | None = None
         self._listeners: list[Listener] = []
         self._request_sync = request_sync
         self._on_theme = on_theme
@@ -332,6 +478,11 @@ class AppState:
         """Tell whether more rows match than are loaded."""
         return len(self.summaries) < self.total
 
+    @property
+    def now(self) -> datetime:
+        """Return the current time (UTC)."""
+        return self._clock()
+
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Register a listener; return the function that removes it."""
         self._listeners.append(listener)
@@ -353,22 +504,139 @@ class AppState:
     # ------------------------------------------------------------------ filter
 
     def current_filter(self) -> OrderFilter:
-        """Return the cache filter for the search text and date range (local days, inclusive)."""
+        """Return the cache filter for search text, date range (local days, inclusive) and list filters."""
         prefix = self.query.strip() or None
         start = _local_bound(self.date_from, time.min, self.tz) if self.date_from else None
         end = _local_bound(self.date_to, time.max, self.tz) if self.date_to else None
-        return OrderFilter(number_prefix=prefix, placed_from=start, placed_to=end)
+        f = self.filters
+        return OrderFilter(
+            number_prefix=prefix,
+            placed_from=start,
+            placed_to=end,
+            statuses=(f.status,) if f.status else (),
+            channels=(f.channel,) if f.channel else (),
+            carriers=(f.carrier,) if f.carrier else (),
+            source=f.source,
+            needs_attention=f.needs_attention,
+        )
 
     @property
     def filtered(self) -> bool:
-        """Tell whether a search text or date range is active."""
-        return bool(self.query.strip()) or self.date_from is not None or self.date_to is not None
+        """Tell whether a search text, date range or list filter is active."""
+        return (
+            bool(self.query.strip())
+            or self.date_from is not None
+            or self.date_to is not None
+            or self.filters.active
+        )
 
     # ------------------------------------------------------------------ actions
 
     async def load(self) -> None:
         """Read the first page (or as many rows as are showing) from the cache."""
         await self._query_list(max(self._page_size, len(self.summaries)))
+
+    async def load_choices(self) -> None:
+        """Read what the carrier and source filters offer, and the sources' health."""
+        try:
+            carriers, sources = await self._off_loop(self._read_choices)
+        except Exception:
+            log.exception("reading filter choices failed")
+            return
+        self.carrier_choices = carriers
+        self.sources = sources
+        names = {s.name for s in sources} | {s for s in self.source_choices}
+        self.source_choices = sorted(names)
+        self._notify(Aspect.SOURCES)
+
+    async def set_filters(self, filters: ListFilters) -> None:
+        """Filter the orders list and reload its first page."""
+        if filters == self.filters:
+            return
+        self.filters = filters
+        await self._query_list(self._page_size)
+
+    async def set_sort(self, sort: SortOrder) -> None:
+        """Sort the orders list and reload its first page."""
+        if sort is self.sort:
+            return
+        self.sort = sort
+        await self._query_list(self._page_size)
+
+    async def load_feed(self) -> None:
+        """Read the pinned items and the first page of the Timeline feed."""
+        self._feed_pages = 1
+        await self._query_feed()
+
+    async def load_more_feed(self) -> None:
+        """Append older Timeline feed entries (one more page of orders)."""
+        if not self.feed_has_more or self.feed_loading:
+            return
+        self._feed_pages += 1
+        await self._query_feed()
+
+    async def add_source(self, name: str, url: str, token: str) -> None:
+        """Add an ``ordertrack`` source (the token goes to the keyring); raise ValueError with the reason."""
+        if self._admin is None:
+            raise ValueError("sources cannot be changed here")
+        await self._off_loop(self._admin.add_source, name, url, token)
+        self.sync = replace(self.sync, is_demo=self._admin.is_demo())
+        await self.load_choices()
+        self._notify(Aspect.SYNC)
+        self.request_sync()
+
+    async def remove_source(self, name: str) -> None:
+        """Remove a source and its token."""
+        if self._admin is None:
+            return
+        try:
+            await self._off_loop(self._admin.remove_source, name)
+        except Exception as err:
+            log.warning("removing source %s failed", name, exc_info=True)
+            self.source_test = SourceTest(name, running=False, ok=False, message=_reason(err))
+        if self.source_test is not None and self.source_test.source == name and self.source_test.ok:
+            self.source_test = None
+        self.sync = replace(self.sync, is_demo=self._admin.is_demo())
+        await self.load_choices()
+        self._notify(Aspect.SYNC, Aspect.SOURCES)
+
+    async def test_source(self, name: str) -> None:
+        """Sync one source once, off the UI loop, and keep the outcome in :attr:`source_test`."""
+        if self._admin is None or (self.source_test is not None and self.source_test.running):
+            return
+        self.source_test = SourceTest(name)
+        self._notify(Aspect.SOURCES)
+        try:
+            ok, message = await self._off_loop(self._admin.test_source, name)
+        except Exception as err:
+            ok, message = False, _reason(err)
+        self.source_test = SourceTest(name, running=False, ok=ok, message=message)
+        await self.load_choices()
+        if ok:
+            await self._query_list(max(self._page_size, len(self.summaries)), notify=False)
+            await self._query_feed(notify=False)
+            self._notify(Aspect.LIST, Aspect.FEED)
+        self._notify(Aspect.SOURCES)
+
+    async def check_data(self) -> None:
+        """Check the local database and keep the outcome in :attr:`data_check`."""
+        if self._admin is None:
+            return
+        self.data_check = DataCheck()
+        self._notify(Aspect.DATA)
+        try:
+            problems = await self._off_loop(self._admin.integrity_check)
+        except Exception as err:
+            problems = [f"the check could not run: {_reason(err)}"]
+        self.data_check = DataCheck(running=False, problems=tuple(problems), checked_at=self._clock())
+        self._notify(Aspect.DATA)
+
+    async def clear_cache(self) -> None:
+        """Forget every source's sync position and ask for a full sync now."""
+        if self._admin is None:
+            return
+        await self._off_loop(self._admin.reset_sync_positions)
+        self.request_sync()
 
     async def reload(self) -> None:
         """Re-read the list (and the open order) from the cache."""
@@ -400,7 +668,13 @@ class AppState:
         flt = self._effective_filter
         offset = len(self.summaries)
         try:
-            rows = await self._off_loop(self._gateway.list_summaries, flt, limit=self._page_size, offset=offset)
+            rows = await self._off_loop(
+                self._gateway.list_summaries,
+                flt,
+                limit=self._page_size,
+                offset=offset,
+                newest_first=self.sort is SortOrder.NEWEST,
+            )
         except Exception as err:
             log.exception("reading more orders failed")
             if gen == self._list_gen:
@@ -451,11 +725,19 @@ class AppState:
 
     async def apply_sync(self, event: SyncEvent) -> None:
         """Take a sync status change; re-query what a finished pass changed, then tell the views."""
-        self.sync = event.info
+        info = event.info
+        if self._admin is not None:
+            info = replace(info, is_demo=self._admin.is_demo())
+        self.sync = info
         aspects = {Aspect.SYNC}
+        if info.phase is not SyncPhase.SYNCING:
+            await self.load_choices()
         if not event.changes.empty:
             await self._query_list(max(self._page_size, len(self.summaries)), notify=False)
             aspects.add(Aspect.LIST)
+            if self.feed_loaded:
+                await self._query_feed(notify=False)
+                aspects.add(Aspect.FEED)
             if self.order_number is not None and (
                 self.order is None or self.order_number in event.order_numbers
             ):
@@ -464,6 +746,38 @@ class AppState:
         self._notify(*aspects)
 
     # ------------------------------------------------------------------ reads
+
+    async def _query_feed(self, *, notify: bool = True) -> None:
+        self._feed_gen += 1
+        gen = self._feed_gen
+        self.feed_loading = True
+        if notify:
+            self._notify(Aspect.FEED)
+        try:
+            attention, feed, more = await self._off_loop(self._read_feed, self._feed_pages, self._clock())
+        except Exception as err:
+            log.exception("reading the timeline failed")
+            if gen == self._feed_gen:
+                self.feed_loading = False
+                self.feed_error = _reason(err)
+                if notify:
+                    self._notify(Aspect.FEED)
+            return
+        if gen != self._feed_gen:
+            return
+        self.attention, self.feed, self.feed_has_more = attention, feed, more
+        self.feed_loading = False
+        self.feed_loaded = True
+        self.feed_error = None
+        if notify:
+            self._notify(Aspect.FEED)
+
+    def _read_feed(self, pages: int, now: datetime) -> tuple[list[AttentionItem], list[FeedItem], bool]:
+        return read_feed(self._gateway, pages, now)
+
+    def _read_choices(self) -> tuple[list[str], list[SourceInfo]]:
+        g = self._gateway
+        return g.carriers(), source_infos(g.source_configs(), g.sync_states())
 
     async def _query_list(self, limit: int, *, notify: bool = True) -> None:
         self._list_gen += 1
@@ -498,7 +812,7 @@ class AppState:
             upper_total = self._gateway.count(upper)
             if upper_total:
                 flt, total = upper, upper_total
-        rows = self._gateway.list_summaries(flt, limit=limit, offset=0)
+        rows = self._gateway.list_summaries(flt, limit=limit, offset=0, newest_first=self.sort is SortOrder.NEWEST)
         cache_total = self._gateway.count(OrderFilter()) if filtered and total == 0 else total
         return flt, rows, max(total, len(rows)), cache_total
 
@@ -537,6 +851,110 @@ def initial_sync_info(gateway: OrdersGateway, *, is_demo: bool) -> SyncInfo:
             is_demo=is_demo,
         )
     return SyncInfo(phase=SyncPhase.UP_TO_DATE if last else SyncPhase.NEVER, last_synced_at=last, is_demo=is_demo)
+
+
+def read_feed(g: OrdersGateway, pages: int, now: datetime) -> tuple[list[AttentionItem], list[FeedItem], bool]:
+    """Read the pinned items and ``pages`` pages of the Timeline feed (blocking: run it off the UI loop)."""
+    limit = FEED_PAGE * pages
+    recent = g.list_orders(OrderFilter(), limit=limit, offset=0)
+    active = g.list_orders(OrderFilter(statuses=_ACTIVE_STATUSES), limit=ACTIVE_LIMIT, offset=0)
+    flagged = g.list_orders(OrderFilter(needs_attention=True), limit=ATTENTION_LIMIT, offset=0)
+    more = len(recent) >= limit
+    # every order placed after the oldest loaded one is loaded: its events are complete from there on
+    horizon = min((o.placed_at for o in recent), default=None) if more else None
+    by_number: dict[str, Order] = {}
+    for order in (*recent, *active, *flagged):
+        by_number.setdefault(order.order_number, order)
+    feed = feed_items(by_number.values(), horizon)
+    shown = FEED_ITEMS * pages
+    return attention_items(by_number.values(), now), feed[:shown], more or len(feed) > shown
+
+
+def attention_items(orders: Iterable[Order], now: datetime) -> list[AttentionItem]:
+    """Return what needs the customer's attention: problems, pickups, passed ETAs, silent parcels."""
+    items: list[AttentionItem] = []
+    for order in orders:
+        for s in order.shipments:
+            latest = s.latest_event
+            last_at = latest.occurred_at if latest is not None else order.placed_at
+            detail = latest.description if latest is not None else ""
+            base = {
+                "order_number": order.order_number,
+                "merchant": order.merchant,
+                "carrier": s.carrier,
+                "tracking_number": s.tracking_number,
+            }
+            reason: AttentionReason | None = None
+            since = last_at
+            if s.status is ShipmentStatus.EXCEPTION:
+                reason = AttentionReason.EXCEPTION
+            elif s.status is ShipmentStatus.FAILED_ATTEMPT:
+                reason = AttentionReason.FAILED_ATTEMPT
+            elif s.action_required and s.status not in FINAL_SHIPMENT_STATUSES:
+                reason = AttentionReason.ACTION_REQUIRED
+            elif s.status is ShipmentStatus.AVAILABLE_FOR_PICKUP:
+                reason = AttentionReason.AVAILABLE_FOR_PICKUP
+            elif (
+                s.status not in FINAL_SHIPMENT_STATUSES
+                and s.delivered_at is None
+                and s.estimated_delivery is not None
+                and s.estimated_delivery.end < now
+            ):
+                reason, since = AttentionReason.DELAYED, s.estimated_delivery.end
+            elif s.status in _MOVING and now - last_at >= STALE_AFTER:
+                reason = AttentionReason.STALE
+            if reason is not None and now - since <= ATTENTION_MAX_AGE:
+                items.append(AttentionItem(reason=reason, detail=detail, since=since, **base))
+    items.sort(key=lambda i: (_REASON_RANK[i.reason], -i.since.timestamp(), i.order_number))
+    return items
+
+
+def feed_items(orders: Iterable[Order], horizon: datetime | None) -> list[FeedItem]:
+    """Return every order's unified timeline as one feed, newest first (nothing older than ``horizon``)."""
+    out: list[FeedItem] = []
+    for order in orders:
+        for e in unified_timeline(order):
+            if horizon is not None and e.occurred_at < horizon:
+                continue
+            out.append(
+                FeedItem(
+                    occurred_at=e.occurred_at,
+                    order_number=order.order_number,
+                    kind=e.kind,
+                    status=e.status,
+                    description=e.description,
+                    merchant=order.merchant,
+                    location=e.location,
+                    carrier=e.carrier,
+                    tracking_number=e.tracking_number,
+                    offset_known=e.offset_known,
+                    local_time=e.local_time,
+                )
+            )
+    out.sort(key=lambda f: (f.occurred_at, f.order_number), reverse=True)
+    return out
+
+
+def source_infos(configs: Sequence[SourceConfig], states: Sequence[SyncState]) -> list[SourceInfo]:
+    """Return the sources with their health; the built-in demo when none is configured."""
+    by_name = {s.source: s for s in states if not is_internal_state(s.source)}
+
+    def info(name: str, kind: str, url: str, builtin: bool = False) -> SourceInfo:
+        st = by_name.get(name)
+        return SourceInfo(
+            name=name,
+            kind=kind,
+            url=url,
+            health=st.health if st else "never",
+            last_success_at=st.last_success_at if st else None,
+            stale_since=st.stale_since if st else None,
+            last_error=st.last_error if st else None,
+            builtin=builtin,
+        )
+
+    if configs:
+        return [info(c.name, c.kind, c.url) for c in configs]
+    return [info(BUILTIN_DEMO, "ordertrack", "Built-in demo server on this computer", builtin=True)]
 
 
 def _local_bound(day: date, at: time, tz: tzinfo | None) -> datetime:

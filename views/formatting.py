@@ -140,3 +140,44 @@ def date_range(start: date | None, end: date | None) -> str:
         return f"From {day(start)}"
     assert end is not None
     return f"Until {day(end)}"
+
+
+def ago(value: datetime, now: datetime) -> str:
+    """Format how long ago ``value`` was: ``just now``, ``5 min ago``, ``3 h ago``, ``2 days ago``."""
+    seconds = (now - value).total_seconds()
+    if seconds < 60:
+        return "just now"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min ago"
+    hours = minutes // 60
+    if hours < 24:
+        return f"{hours} h ago"
+    days = hours // 24
+    return "1 day ago" if days == 1 else f"{days} days ago"
+
+
+def day_heading(value: date, today: date) -> str:
+    """Name a day for a group heading: ``Today``, ``Yesterday``, else ``Mon 23 Nov 2026``."""
+    delta = (today - value).days
+    if delta == 0:
+        return "Today"
+    if delta == 1:
+        return "Yesterday"
+    return f"{value:%a} {value.day} {value:%b %Y}"
+
+
+def carrier_local_offset(text: str) -> str:
+    """Format a carrier-local time with its UTC offset as given: ``Sat 21 Nov, 09:02 (UTC−05:00)``."""
+    try:
+        v = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return text.strip()
+    head = f"{v:%a} {v.day} {v:%b}, {v:%H:%M}"
+    offset = v.utcoffset()
+    if offset is None:
+        return head
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "−"
+    minutes = abs(minutes)
+    return f"{head} (UTC{sign}{minutes // 60:02d}:{minutes % 60:02d})"

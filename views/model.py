@@ -17,7 +17,7 @@ from datetime import date, datetime, tzinfo
 from enum import StrEnum
 from typing import Protocol
 
-from services.domain import Order, OrderSummary, TimelineEntry
+from services.domain import Channel, EventKind, Order, OrderStatus, OrderSummary, TimelineEntry
 
 
 class Aspect(StrEnum):
@@ -27,6 +27,9 @@ class Aspect(StrEnum):
     ORDER = "order"
     SYNC = "sync"
     THEME = "theme"
+    FEED = "feed"
+    SOURCES = "sources"
+    DATA = "data"
 
 
 class ThemeChoice(StrEnum):
@@ -61,6 +64,118 @@ class SyncInfo:
     def syncing(self) -> bool:
         """Tell whether a sync is running right now."""
         return self.phase is SyncPhase.SYNCING
+
+
+class AttentionReason(StrEnum):
+    """Why an order is pinned on top of the Timeline."""
+
+    EXCEPTION = "exception"
+    FAILED_ATTEMPT = "failed_attempt"
+    ACTION_REQUIRED = "action_required"
+    AVAILABLE_FOR_PICKUP = "available_for_pickup"
+    DELAYED = "delayed"
+    STALE = "stale"
+
+
+ATTENTION_TITLES: dict[AttentionReason, str] = {
+    AttentionReason.EXCEPTION: "Delivery problem",
+    AttentionReason.FAILED_ATTEMPT: "Delivery attempt failed",
+    AttentionReason.ACTION_REQUIRED: "Action required",
+    AttentionReason.AVAILABLE_FOR_PICKUP: "Ready for pickup",
+    AttentionReason.DELAYED: "Delayed — ETA passed",
+    AttentionReason.STALE: "No carrier update for 3+ days",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AttentionItem:
+    """One pinned "needs attention" line of the Timeline (one per shipment and reason)."""
+
+    order_number: str
+    reason: AttentionReason
+    detail: str
+    since: datetime
+    merchant: str = ""
+    carrier: str = ""
+    tracking_number: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One entry of the cross-order Timeline feed (a purchase, an order update or a carrier scan)."""
+
+    occurred_at: datetime
+    order_number: str
+    kind: EventKind
+    status: str
+    description: str
+    merchant: str = ""
+    location: str | None = None
+    carrier: str | None = None
+    tracking_number: str | None = None
+    offset_known: bool = True
+    local_time: str | None = None
+
+
+class SortOrder(StrEnum):
+    """How the orders list is sorted by placed date."""
+
+    NEWEST = "newest"
+    OLDEST = "oldest"
+
+
+@dataclass(frozen=True, slots=True)
+class ListFilters:
+    """The Orders screen's filters besides search text and dates (empty: no filter)."""
+
+    status: OrderStatus | None = None
+    channel: Channel | None = None
+    carrier: str | None = None
+    source: str | None = None
+    needs_attention: bool = False
+
+    @property
+    def active(self) -> bool:
+        """Tell whether any of these filters is set."""
+        return bool(self.status or self.channel or self.carrier or self.source or self.needs_attention)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    """A data source and its sync health, as Settings lists it."""
+
+    name: str
+    kind: str
+    url: str
+    health: str = "never"
+    last_success_at: datetime | None = None
+    stale_since: datetime | None = None
+    last_error: str | None = None
+    builtin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SourceTest:
+    """The state of a "Test connection" run of one source."""
+
+    source: str
+    running: bool = True
+    ok: bool = False
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DataCheck:
+    """The result of checking the local database."""
+
+    running: bool = True
+    problems: tuple[str, ...] = ()
+    checked_at: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether the check finished and found nothing wrong."""
+        return not self.running and not self.problems
 
 
 Listener = Callable[[frozenset[Aspect]], None]
@@ -145,8 +260,118 @@ class OrdersUiModel(Protocol):
         """Return the time zone times are shown in (None: this machine's local time, DST-aware)."""
         ...
 
+    @property
+    def filters(self) -> ListFilters:
+        """Return the status / channel / carrier / source / attention filters of the orders list."""
+        ...
+
+    @property
+    def sort(self) -> SortOrder:
+        """Return the sort order of the orders list."""
+        ...
+
+    @property
+    def carrier_choices(self) -> Sequence[str]:
+        """Return the carrier slugs the cache holds (for the carrier filter)."""
+        ...
+
+    @property
+    def source_choices(self) -> Sequence[str]:
+        """Return the source names the cache holds (for the source filter)."""
+        ...
+
+    @property
+    def attention(self) -> Sequence[AttentionItem]:
+        """Return the pinned "needs attention" items, most recent first."""
+        ...
+
+    @property
+    def feed(self) -> Sequence[FeedItem]:
+        """Return the loaded Timeline feed, newest first."""
+        ...
+
+    @property
+    def feed_has_more(self) -> bool:
+        """Tell whether older feed entries can be loaded."""
+        ...
+
+    @property
+    def feed_loading(self) -> bool:
+        """Tell whether the feed is being read."""
+        ...
+
+    @property
+    def feed_loaded(self) -> bool:
+        """Tell whether the feed was read at least once."""
+        ...
+
+    @property
+    def feed_error(self) -> str | None:
+        """Return why the feed could not be read, if it could not."""
+        ...
+
+    @property
+    def sources(self) -> Sequence[SourceInfo]:
+        """Return the data sources with their health."""
+        ...
+
+    @property
+    def source_test(self) -> SourceTest | None:
+        """Return the last (or running) "Test connection" result."""
+        ...
+
+    @property
+    def data_check(self) -> DataCheck | None:
+        """Return the last (or running) database check."""
+        ...
+
+    @property
+    def now(self) -> datetime:
+        """Return the current time (UTC; a seam for tests)."""
+        ...
+
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Register a listener; return the function that removes it."""
+        ...
+
+    async def set_filters(self, filters: ListFilters) -> None:
+        """Filter the orders list and reload its first page."""
+        ...
+
+    async def set_sort(self, sort: SortOrder) -> None:
+        """Sort the orders list and reload its first page."""
+        ...
+
+    async def load_choices(self) -> None:
+        """Read the filter choices and the sources' health."""
+        ...
+
+    async def load_feed(self) -> None:
+        """Read the pinned items and the first page of the Timeline feed."""
+        ...
+
+    async def load_more_feed(self) -> None:
+        """Append older Timeline feed entries."""
+        ...
+
+    async def add_source(self, name: str, url: str, token: str) -> None:
+        """Add an ``ordertrack`` source (the token goes to the keyring); raise ValueError with the reason."""
+        ...
+
+    async def remove_source(self, name: str) -> None:
+        """Remove a source and its token."""
+        ...
+
+    async def test_source(self, name: str) -> None:
+        """Sync one source once, off the UI loop, and keep the outcome in :attr:`source_test`."""
+        ...
+
+    async def check_data(self) -> None:
+        """Check the local database and keep the outcome in :attr:`data_check`."""
+        ...
+
+    async def clear_cache(self) -> None:
+        """Forget every source's sync position so the next sync downloads everything again."""
         ...
 
     async def search(self, text: str) -> None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import flet as ft
 
-from services.domain import EventKind, Order, Shipment, TimelineEntry
+from services.domain import FINAL_SHIPMENT_STATUSES, EventKind, Order, Shipment, TimelineEntry
 from views import formatting as fmt
 from views import widgets
 
@@ -17,14 +17,32 @@ WIDE_DETAIL = 900
 
 _DOT = 14
 
+FOLD_OVER = 40
+"""Timelines longer than this show their first and latest events, with the middle folded away."""
+
+FOLD_HEAD, FOLD_TAIL = 5, 25
+
 
 class OrderScreen:
     """Builds the body of one order from the model's open order and timeline."""
 
-    def __init__(self, *, on_back: Callable[[Any], Any], is_dark: Callable[[], bool]) -> None:
+    def __init__(
+        self,
+        *,
+        on_back: Callable[[Any], Any],
+        is_dark: Callable[[], bool],
+        on_repaint: Callable[[], None] | None = None,
+    ) -> None:
         """Keep the callbacks; :meth:`build` makes the controls."""
         self._on_back = on_back
         self._is_dark = is_dark
+        self._on_repaint = on_repaint
+        self.unfolded: str | None = None
+        """The order whose long timeline is shown in full."""
+        self._number: str | None = None
+        self.clipboard = ft.Clipboard()  # a service: kept on self or it is unregistered after an event
+        self._now: datetime = datetime.now(UTC)
+        self.copied: list[str] = []
 
     def build(
         self,
@@ -35,8 +53,12 @@ class OrderScreen:
         *,
         loading: bool,
         width: float,
+        now: datetime | None = None,
+        checked_at: datetime | None = None,
     ) -> ft.Control:
         """Return the screen body for ``order`` (or its loading / not-found state)."""
+        self._now = now or datetime.now(UTC)
+        self._number = number
         if order is None:
             if loading:
                 return widgets.loading_state("Opening order…", f"Reading {number or 'the order'} from the cache.")
@@ -48,7 +70,7 @@ class OrderScreen:
                 self._on_back,
             )
         dark = self._is_dark()
-        header = self._header(order, tz, dark)
+        header = self._header(order, tz, dark, checked_at)
         items = [self._items(order)] if order.items else []
         parcels = [self._shipment(s, tz, dark) for s in order.shipments]
         timeline_col = self._timeline(timeline, tz, dark)
@@ -74,7 +96,7 @@ class OrderScreen:
 
     # ------------------------------------------------------------------ parts
 
-    def _header(self, order: Order, tz: tzinfo | None, dark: bool) -> ft.Control:
+    def _header(self, order: Order, tz: tzinfo | None, dark: bool, checked_at: datetime | None) -> ft.Control:
         lines: list[ft.Control] = [
             ft.Row(
                 [
@@ -103,12 +125,26 @@ class OrderScreen:
                         theme_style=ft.TextThemeStyle.TITLE_MEDIUM,
                         weight=ft.FontWeight.W_600,
                     ),
-                    ft.Text(f"incl. tax {fmt.money(order.tax_total, order.currency)}", size=12,
-                            color=ft.Colors.ON_SURFACE_VARIANT),
+                    ft.Text(
+                        f"incl. tax {fmt.money(order.tax_total, order.currency)}",
+                        size=12,
+                        color=ft.Colors.ON_SURFACE_VARIANT,
+                    ),
                 ],
                 spacing=8,
                 wrap=True,
                 vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            )
+        )
+        fresh = checked_at or order.updated_at
+        freshness = f"Updated {fmt.ago(fresh, self._now)} from {order.source}" if fresh else f"From {order.source}"
+        lines.append(
+            ft.Row(
+                [
+                    ft.Icon(ft.Icons.UPDATE, size=14, color=ft.Colors.ON_SURFACE_VARIANT),
+                    ft.Text(freshness, size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+                ],
+                spacing=4,
             )
         )
         return _card(ft.Column(lines, spacing=6))
@@ -142,14 +178,44 @@ class OrderScreen:
                 wrap=True,
                 vertical_alignment=ft.CrossAxisAlignment.CENTER,
             ),
-            ft.Text(f"Tracking number {s.tracking_number}"),
+            ft.Row(
+                [
+                    ft.Text(f"Tracking number {s.tracking_number}"),
+                    widgets.icon_button(ft.Icons.CONTENT_COPY, "Copy tracking number", self._copy_handler(s)),
+                ],
+                spacing=0,
+                wrap=True,
+                vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            ),
         ]
         if s.delivered_at is not None:
             lines.append(ft.Text(f"Delivered {fmt.moment(s.delivered_at, tz)}", color=ft.Colors.ON_SURFACE_VARIANT))
         elif s.estimated_delivery is not None:
             eta = s.estimated_delivery
+            expected = f"Expected {fmt.window(eta.start, eta.end, tz)}"
+            if eta.end < self._now and s.status not in FINAL_SHIPMENT_STATUSES:
+                lines.append(
+                    ft.Row(
+                        [
+                            ft.Icon(ft.Icons.SCHEDULE, size=16, color=ft.Colors.ERROR),
+                            ft.Text(f"{expected} · ETA passed", color=ft.Colors.ERROR, weight=ft.FontWeight.W_500),
+                        ],
+                        spacing=6,
+                        wrap=True,
+                    )
+                )
+            else:
+                lines.append(ft.Text(expected, color=ft.Colors.ON_SURFACE_VARIANT))
+        elif s.status not in FINAL_SHIPMENT_STATUSES:
+            lines.append(ft.Text("No delivery estimate from the carrier yet", color=ft.Colors.ON_SURFACE_VARIANT))
+        latest = s.latest_event
+        if latest is not None:
             lines.append(
-                ft.Text(f"Expected {fmt.window(eta.start, eta.end, tz)}", color=ft.Colors.ON_SURFACE_VARIANT)
+                ft.Text(
+                    f"Last carrier update {fmt.ago(latest.occurred_at, self._now)}",
+                    size=12,
+                    color=ft.Colors.ON_SURFACE_VARIANT,
+                )
             )
         if s.action_required:
             lines.append(ft.Text("Action required — check with the carrier", color=ft.Colors.ERROR))
@@ -165,13 +231,31 @@ class OrderScreen:
         return _card(ft.Column(lines, spacing=6))
 
     def _timeline(self, entries: Sequence[TimelineEntry], tz: tzinfo | None, dark: bool) -> ft.Control:
-        rows: list[ft.Control] = [widgets.section_title("Timeline")]
+        rows: list[ft.Control] = [widgets.section_title(f"Timeline ({len(entries)} events)")]
         if not entries:
             rows.append(ft.Text("No events yet.", color=ft.Colors.ON_SURFACE_VARIANT))
         last = len(entries) - 1
+        fold = len(entries) > FOLD_OVER and self.unfolded != self._number
         for i, entry in enumerate(entries):
+            if fold and FOLD_HEAD <= i < len(entries) - FOLD_TAIL:
+                if i == FOLD_HEAD:
+                    hidden = len(entries) - FOLD_HEAD - FOLD_TAIL
+                    rows.append(
+                        ft.Container(
+                            ft.TextButton(
+                                f"Show {hidden} more events", icon=ft.Icons.UNFOLD_MORE, on_click=self._unfold
+                            ),
+                            padding=ft.Padding.only(left=12, bottom=12),
+                        )
+                    )
+                continue
             rows.append(self._timeline_row(entry, tz, dark, last=i == last))
         return _card(ft.Column(rows, spacing=0))
+
+    def _unfold(self, _: Any) -> None:
+        self.unfolded = self._number
+        if self._on_repaint is not None:
+            self._on_repaint()
 
     def _timeline_row(self, e: TimelineEntry, tz: tzinfo | None, dark: bool, *, last: bool) -> ft.Control:
         bg, fg = widgets.status_colors(e.status, dark)
@@ -184,8 +268,12 @@ class OrderScreen:
             left=0,
             top=3,
         )
+        carrier_time: str | None = None
         if e.offset_known:
             when = fmt.moment(e.occurred_at, tz)
+            if e.local_time and e.kind is EventKind.SHIPMENT:
+                carrier_time = f"Carrier local: {fmt.carrier_local_offset(e.local_time)}"
+                when = f"{when} your time"
         else:
             # no offset from the carrier: show its wall-clock time as given, never "converted"
             when = fmt.carrier_local(e.local_time) if e.local_time else fmt.moment(e.occurred_at, UTC)
@@ -204,6 +292,8 @@ class OrderScreen:
             text.append(ft.Text(e.description, weight=ft.FontWeight.W_500))
         if e.location:
             text.append(ft.Text(e.location, size=13, color=ft.Colors.ON_SURFACE_VARIANT))
+        if carrier_time:
+            text.append(ft.Text(carrier_time, size=12, color=ft.Colors.ON_SURFACE_VARIANT))
         if e.kind is EventKind.SHIPMENT and (e.carrier or e.tracking_number):
             who = " · ".join(p for p in (fmt.carrier_name(e.carrier) if e.carrier else "", e.tracking_number) if p)
             text.append(ft.Text(who, size=12, color=ft.Colors.ON_SURFACE_VARIANT))
@@ -224,6 +314,14 @@ class OrderScreen:
             border=ft.Border(left=connector),
         )
         return ft.Stack([body, dot])
+
+    def _copy_handler(self, s: Shipment) -> Callable[[Any], Any]:
+        async def copy(e: Any) -> None:
+            await self.clipboard.set(s.tracking_number)
+            self.copied.append(s.tracking_number)
+            e.page.show_dialog(ft.SnackBar(ft.Text(f"Tracking number {s.tracking_number} copied")))
+
+        return copy
 
 
 def _card(content: ft.Control) -> ft.Control:

@@ -1,11 +1,15 @@
-"""The Settings screen: theme (system / light / dark), where the data lives, the data source."""
+"""The Settings screen: data sources (health, add, test, remove), appearance, and the local data."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import flet as ft
 
+from views import formatting as fmt
 from views import widgets
-from views.model import OrdersUiModel, ThemeChoice
+from views.model import OrdersUiModel, SourceInfo, ThemeChoice
 
 _THEME_LABELS = {ThemeChoice.SYSTEM: "System", ThemeChoice.LIGHT: "Light", ThemeChoice.DARK: "Dark"}
 _THEME_ICONS = {
@@ -13,14 +17,81 @@ _THEME_ICONS = {
     ThemeChoice.LIGHT: ft.Icons.LIGHT_MODE,
     ThemeChoice.DARK: ft.Icons.DARK_MODE,
 }
+_HEALTH = {
+    "healthy": ("Healthy", "delivered"),
+    "failing": ("Failing", "exception"),
+    "never": ("Not synced yet", "pending"),
+}
 
 
 class SettingsScreen:
-    """Builds the Settings body from an :class:`OrdersUiModel`."""
+    """Builds the Settings body from an :class:`OrdersUiModel`; owns its dialogs."""
 
-    def __init__(self, model: OrdersUiModel) -> None:
-        """Keep the model; :meth:`build` makes the controls."""
+    def __init__(self, model: OrdersUiModel, *, is_dark: Callable[[], bool] | None = None) -> None:
+        """Keep the model and create the dialogs; :meth:`build` makes the body."""
         self.model = model
+        self._is_dark = is_dark or (lambda: False)
+        self.name_field = ft.TextField(label="Name", hint_text="e.g. my-shop", dense=True, autofocus=True)
+        self.url_field = ft.TextField(
+            label="Backend URL", hint_text="https://orders.example.com", dense=True, keyboard_type=ft.KeyboardType.URL
+        )
+        self.token_field = ft.TextField(
+            label="Token",
+            hint_text="Optional: the API token of your account",
+            password=True,
+            can_reveal_password=False,
+            dense=True,
+            on_submit=self._on_add,
+        )
+        self.add_error = ft.Text("", color=ft.Colors.ERROR, visible=False)
+        self.add_progress = ft.ProgressBar(visible=False)
+        self.add_dialog = ft.AlertDialog(
+            modal=True,
+            title=ft.Text("Add a source"),
+            content=ft.Column(
+                [
+                    ft.Text(
+                        "Connect an Order Tracking backend. The token is stored in your system keyring and "
+                        "never shown again.",
+                        color=ft.Colors.ON_SURFACE_VARIANT,
+                    ),
+                    self.name_field,
+                    self.url_field,
+                    self.token_field,
+                    self.add_error,
+                    self.add_progress,
+                ],
+                tight=True,
+                spacing=12,
+                width=420,
+            ),
+            actions=[
+                ft.TextButton("Cancel", on_click=self._close_dialog),
+                ft.FilledButton("Add source", on_click=self._on_add),
+            ],
+        )
+        self._remove_target: str | None = None
+        self.remove_dialog = ft.AlertDialog(
+            modal=True,
+            title=ft.Text("Remove source?"),
+            content=ft.Text(""),
+            actions=[
+                ft.TextButton("Cancel", on_click=self._close_dialog),
+                ft.FilledButton("Remove", on_click=self._on_remove_confirmed),
+            ],
+        )
+        self.clear_dialog = ft.AlertDialog(
+            modal=True,
+            title=ft.Text("Clear the sync cache?"),
+            content=ft.Text(
+                "Every source forgets how far it synced, and all your orders are downloaded again. "
+                "Your orders stay visible meanwhile.",
+            ),
+            actions=[
+                ft.TextButton("Cancel", on_click=self._close_dialog),
+                ft.FilledButton("Clear cache", on_click=self._on_clear_confirmed),
+            ],
+        )
 
     def build(self) -> ft.Control:
         """Return the Settings body."""
@@ -36,22 +107,10 @@ class SettingsScreen:
             show_selected_icon=False,
             on_change=self._on_theme,
         )
-        source = (
-            "Demo data from the built-in demo server. Add your shop or carrier account to see your own orders."
-            if m.sync.is_demo
-            else "Your configured sources."
-        )
         sections: list[ft.Control] = [
-            _section("Appearance", [ft.Text("Theme", color=ft.Colors.ON_SURFACE_VARIANT), theme]),
-            _section(
-                "Data",
-                [
-                    ft.Text("Data location", color=ft.Colors.ON_SURFACE_VARIANT),
-                    ft.Text(m.data_location, font_family="monospace"),
-                    ft.Text("Source", color=ft.Colors.ON_SURFACE_VARIANT),
-                    ft.Text(source),
-                ],
-            ),
+            self._sources_section(),
+            _section("Appearance", [ft.Text("Theme", color=ft.Colors.ON_SURFACE_VARIANT), ft.Row([theme], wrap=True)]),
+            self._data_section(),
         ]
         return ft.Column(
             sections,
@@ -61,15 +120,241 @@ class SettingsScreen:
             horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
         )
 
+    # ------------------------------------------------------------------ sections
+
+    def _sources_section(self) -> ft.Control:
+        m = self.model
+        body: list[ft.Control] = []
+        if m.sync.is_demo:
+            body.append(
+                ft.Text(
+                    "You are looking at demo data from the built-in demo server. Add your shop's backend "
+                    "to see your own orders.",
+                    color=ft.Colors.ON_SURFACE_VARIANT,
+                )
+            )
+        for src in m.sources:
+            body.append(self._source_row(src))
+        body.append(
+            ft.Row(
+                [ft.FilledTonalButton("Add source", icon=ft.Icons.ADD, on_click=self._open_add)],
+                alignment=ft.MainAxisAlignment.END,
+            )
+        )
+        return _section("Sources", body)
+
+    def _source_row(self, src: SourceInfo) -> ft.Control:
+        m = self.model
+        dark = self._is_dark()
+        now, tz = m.now, m.tz
+        label, tone = _HEALTH.get(src.health, (fmt.label(src.health), "pending"))
+        bg, fg = widgets.status_colors(tone, dark)
+        chip = ft.Container(
+            content=ft.Text(label, size=12, weight=ft.FontWeight.W_600, color=fg),
+            bgcolor=bg,
+            border_radius=8,
+            padding=ft.Padding.symmetric(horizontal=8, vertical=3),
+        )
+        title = "Demo data" if src.builtin else src.name
+        lines: list[ft.Control] = [
+            ft.Row(
+                [ft.Text(title, theme_style=ft.TextThemeStyle.TITLE_SMALL, weight=ft.FontWeight.W_600), chip],
+                spacing=8,
+                wrap=True,
+                vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            ),
+            ft.Text(f"{src.kind} · {src.url}", size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+        ]
+        if src.last_success_at is not None:
+            lines.append(
+                ft.Text(
+                    f"Last sync {fmt.ago(src.last_success_at, now)} ({fmt.since(src.last_success_at, tz, now)})",
+                    size=13,
+                )
+            )
+        else:
+            lines.append(ft.Text("Never synced", size=13))
+        if src.stale_since is not None:
+            lines.append(ft.Text(f"Stale since {fmt.since(src.stale_since, tz, now)}", size=13, color=ft.Colors.ERROR))
+        if src.last_error:
+            lines.append(ft.Text(f"Last error: {src.last_error}", size=13, color=ft.Colors.ERROR))
+        test = m.source_test
+        if test is not None and test.source == src.name:
+            if test.running:
+                lines.append(
+                    ft.Row(
+                        [
+                            ft.ProgressRing(width=16, height=16, stroke_width=2, semantics_label="Testing"),
+                            ft.Text(f"Testing the connection to {title}…", size=13),
+                        ],
+                        spacing=8,
+                    )
+                )
+            else:
+                lines.append(
+                    ft.Row(
+                        [
+                            ft.Icon(
+                                ft.Icons.CHECK_CIRCLE_OUTLINE if test.ok else ft.Icons.ERROR_OUTLINE,
+                                size=16,
+                                color=ft.Colors.PRIMARY if test.ok else ft.Colors.ERROR,
+                            ),
+                            ft.Text(test.message, size=13, color=None if test.ok else ft.Colors.ERROR, expand=True),
+                        ],
+                        spacing=8,
+                    )
+                )
+        busy = test is not None and test.running
+        actions: list[ft.Control] = [
+            ft.OutlinedButton(
+                "Test connection",
+                icon=ft.Icons.NETWORK_CHECK,
+                on_click=self._test_handler(src.name),
+                disabled=busy,
+            )
+        ]
+        if not src.builtin:
+            actions.append(
+                ft.TextButton(
+                    "Remove",
+                    icon=ft.Icons.DELETE_OUTLINE,
+                    on_click=self._remove_handler(src.name),
+                )
+            )
+        lines.append(ft.Row(actions, spacing=8, wrap=True))
+        return ft.Container(
+            content=ft.Column(lines, spacing=4),
+            border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+            border_radius=8,
+            padding=12,
+        )
+
+    def _data_section(self) -> ft.Control:
+        m = self.model
+        body: list[ft.Control] = [
+            ft.Text("Database location", color=ft.Colors.ON_SURFACE_VARIANT),
+            ft.Text(m.data_location, font_family="monospace"),
+        ]
+        check = m.data_check
+        if check is not None and check.running:
+            body.append(
+                ft.Row(
+                    [
+                        ft.ProgressRing(width=16, height=16, stroke_width=2, semantics_label="Checking"),
+                        ft.Text("Checking the database…"),
+                    ],
+                    spacing=8,
+                )
+            )
+        elif check is not None and check.ok:
+            when = f" (checked {fmt.since(check.checked_at, m.tz, m.now)})" if check.checked_at else ""
+            body.append(
+                ft.Row(
+                    [
+                        ft.Icon(ft.Icons.VERIFIED_OUTLINED, color=ft.Colors.PRIMARY, size=18),
+                        ft.Text(f"The database is healthy: no damage found{when}.", expand=True),
+                    ],
+                    spacing=8,
+                )
+            )
+        elif check is not None:
+            body.append(ft.Text("The database has problems:", color=ft.Colors.ERROR, weight=ft.FontWeight.W_600))
+            body.extend(ft.Text(f"• {p}", color=ft.Colors.ERROR) for p in check.problems)
+        body.append(
+            ft.Row(
+                [
+                    ft.OutlinedButton(
+                        "Verify database",
+                        icon=ft.Icons.FACT_CHECK_OUTLINED,
+                        on_click=self._on_verify,
+                        disabled=check is not None and check.running,
+                    ),
+                    ft.OutlinedButton("Clear cache", icon=ft.Icons.DELETE_SWEEP_OUTLINED, on_click=self._open_clear),
+                ],
+                spacing=8,
+                wrap=True,
+            )
+        )
+        return _section("Data", body)
+
+    # ------------------------------------------------------------------ events
+
     def _on_theme(self, e: ft.Event[ft.SegmentedButton]) -> None:
         selected = e.control.selected
         if selected:
             self.model.set_theme(ThemeChoice(selected[0]))
 
+    def _open_add(self, e: Any) -> None:
+        self.name_field.value = ""
+        self.url_field.value = ""
+        self.token_field.value = ""
+        self.add_error.visible = False
+        self.add_progress.visible = False
+        e.page.show_dialog(self.add_dialog)
+
+    async def _on_add(self, e: Any) -> None:
+        name, url, token = self.name_field.value or "", self.url_field.value or "", self.token_field.value or ""
+        self.add_error.visible = False
+        self.add_progress.visible = True
+        self.add_dialog.update()
+        try:
+            await self.model.add_source(name, url, token)
+        except ValueError as err:
+            self.add_error.value = str(err)
+            self.add_error.visible = True
+            self.add_progress.visible = False
+            return
+        finally:
+            self.token_field.value = ""  # never kept, never shown again
+        self.add_progress.visible = False
+        e.page.pop_dialog()
+        e.page.show_dialog(ft.SnackBar(ft.Text(f"Added source {name.strip()}. Syncing it now…")))
+
+    def _test_handler(self, name: str) -> Callable[[Any], Any]:
+        async def handler(_: Any) -> None:
+            await self.model.test_source(name)
+
+        return handler
+
+    def _remove_handler(self, name: str) -> Callable[[Any], Any]:
+        def handler(e: Any) -> None:
+            self._remove_target = name
+            self.remove_dialog.content = ft.Text(
+                f"“{name}” and its token are removed. Orders already downloaded from it stay in your history."
+            )
+            e.page.show_dialog(self.remove_dialog)
+
+        return handler
+
+    async def _on_remove_confirmed(self, e: Any) -> None:
+        name = self._remove_target
+        e.page.pop_dialog()
+        if name is not None:
+            self._remove_target = None
+            await self.model.remove_source(name)
+
+    async def _on_verify(self, _: Any) -> None:
+        await self.model.check_data()
+
+    def _open_clear(self, e: Any) -> None:
+        e.page.show_dialog(self.clear_dialog)
+
+    async def _on_clear_confirmed(self, e: Any) -> None:
+        e.page.pop_dialog()
+        await self.model.clear_cache()
+        e.page.show_dialog(ft.SnackBar(ft.Text("Sync cache cleared. Downloading your orders again…")))
+
+    def _close_dialog(self, e: Any) -> None:
+        self.token_field.value = ""
+        e.page.pop_dialog()
+
 
 def _section(title: str, body: list[ft.Control]) -> ft.Control:
+    column = ft.Column(
+        [widgets.section_title(title), *body], spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH
+    )
     return ft.Card(
-        content=ft.Container(ft.Column([widgets.section_title(title), *body], spacing=8), padding=16),
+        content=ft.Container(column, padding=16),
         variant=ft.CardVariant.OUTLINED,
         margin=0,
     )

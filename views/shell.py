@@ -2,7 +2,8 @@
 
 Routes::
 
-    /  and  /orders        Orders list
+    /  and  /timeline      Timeline (home): needs attention + every order's events, by day
+    /orders                Orders list (search, dates, filters, sort)
     /orders/<number>       one order (deep link; the number is URL-quoted)
     /settings              Settings
 
@@ -12,7 +13,9 @@ the model tells it which :class:`Aspect` changed.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -23,6 +26,10 @@ from views.model import Aspect, OrdersUiModel, ThemeChoice
 from views.order_view import WIDE_DETAIL, OrderScreen
 from views.orders_view import OrdersScreen
 from views.settings_view import SettingsScreen
+from views.timeline_view import TimelineScreen
+
+LOADING_DELAY = 0.15
+"""Seconds an order read may take before the screen shows a progress state instead of waiting."""
 
 WIDE = 700
 """From this window width on, a NavigationRail replaces the NavigationBar."""
@@ -44,14 +51,27 @@ def order_route(number: str) -> str:
     return f"/orders/{quote(number, safe='')}"
 
 
+TOP_SCREENS = ("timeline", "orders", "settings")
+"""The navigation destinations, in rail / bar order."""
+
+_TITLES = {"timeline": "Timeline", "orders": "Orders", "settings": "Settings"}
+_ICONS = {
+    "timeline": (ft.Icons.TIMELINE_OUTLINED, ft.Icons.TIMELINE),
+    "orders": (ft.Icons.RECEIPT_LONG_OUTLINED, ft.Icons.RECEIPT_LONG),
+    "settings": (ft.Icons.SETTINGS_OUTLINED, ft.Icons.SETTINGS),
+}
+
+
 def parse_route(route: str) -> tuple[str, str | None]:
-    """Split a route into ``(screen, order_number)``; unknown routes land on the orders list."""
+    """Split a route into ``(screen, order_number)``; unknown routes land on the Timeline."""
     path = (route or "/").split("?", 1)[0].rstrip("/") or "/"
     if path.startswith("/orders/") and len(path) > len("/orders/"):
         return "order", unquote(path[len("/orders/") :])
     if path == "/settings":
         return "settings", None
-    return "orders", None
+    if path == "/orders":
+        return "orders", None
+    return "timeline", None
 
 
 class AppShell:
@@ -63,9 +83,11 @@ class AppShell:
         self.model = model
         self.title = title
         self.orders = OrdersScreen(model, on_open=self.open_order, is_dark=self.is_dark)
-        self.order_screen = OrderScreen(on_back=self._back, is_dark=self.is_dark)
-        self.settings = SettingsScreen(model)
-        self.screen = "orders"
+        self.timeline = TimelineScreen(model, on_open=self.open_order, is_dark=self.is_dark)
+        self.order_screen = OrderScreen(on_back=self._back, is_dark=self.is_dark, on_repaint=self._repaint_order)
+        self.settings = SettingsScreen(model, is_dark=self.is_dark)
+        self.screen = "timeline"
+        self.back_route = "/timeline"
         self.route: str | None = None
         self.order_loading = False
         self._width: float | None = None
@@ -93,9 +115,12 @@ class AppShell:
         page.on_resize = self._on_resize
         page.on_platform_brightness_change = self._on_brightness
         self._unsubscribe = self.model.subscribe(self._on_model_change)
+        self.orders.set_compact(not self._wide)
         self.orders.refresh()
+        self.timeline.refresh()
         self._paint_sync()
         await self.show_route(page.route or "/")
+        page.run_task(self.model.load_choices)
 
     def stop(self) -> None:
         """Stop listening to the model (the session is closing)."""
@@ -112,12 +137,23 @@ class AppShell:
         self.route = route
         screen, number = parse_route(route)
         self.screen = screen
-        if screen == "order" and number is not None:
-            self.order_loading = True
+        if screen in ("timeline", "orders"):
+            self.back_route = "/timeline" if screen == "timeline" else "/orders"
+        if screen == "timeline" and not self.model.feed_loaded and not self.model.feed_loading:
+            self.model.close_order()
             self._render()
             self.page.update()
+            await self.model.load_feed()
+            return
+        if screen == "order" and number is not None:
+            self.order_loading = True
+            read = asyncio.ensure_future(self.model.open_order(number))
             try:
-                await self.model.open_order(number)
+                done, _ = await asyncio.wait({read}, timeout=LOADING_DELAY)
+                if not done:  # a slow read gets a progress screen; a fast one paints once, finished
+                    self._render()
+                    self.page.update()
+                await read
             finally:
                 self.order_loading = False
         else:
@@ -138,17 +174,17 @@ class AppShell:
         self.go(order_route(number))
 
     def _back(self, _: Any = None) -> None:
-        self.go("/orders")
+        self.go(self.back_route)
 
     async def _on_route_change(self, e: ft.RouteChangeEvent) -> None:
         await self.show_route(e.route)
 
     async def _on_view_pop(self, e: ft.ViewPopEvent) -> None:
-        await self._go("/orders")
+        await self._go(self.back_route)
 
     def _on_nav(self, e: ft.Event[ft.NavigationRail] | ft.Event[ft.NavigationBar]) -> None:
         index = e.control.selected_index or 0
-        self.go("/settings" if index == 1 else "/orders")
+        self.go("/" + TOP_SCREENS[min(max(index, 0), len(TOP_SCREENS) - 1)])
 
     # ------------------------------------------------------------------ theme & size
 
@@ -176,6 +212,7 @@ class AppShell:
         wide, detail_wide = self._is_wide(), self._content_width() >= WIDE_DETAIL
         if (wide, detail_wide) != (self._wide, self._detail_wide):
             self._wide, self._detail_wide = wide, detail_wide
+            self.orders.set_compact(not wide)
             self._render()
         else:
             self._apply_width()
@@ -194,23 +231,28 @@ class AppShell:
             return
         if Aspect.SYNC in aspects:
             self._paint_sync()
-        if Aspect.LIST in aspects or Aspect.SYNC in aspects:
+        if aspects & {Aspect.LIST, Aspect.SYNC, Aspect.SOURCES}:
             self.orders.refresh()
+        if aspects & {Aspect.FEED, Aspect.SYNC, Aspect.LIST}:
+            self.timeline.refresh()
         if Aspect.ORDER in aspects and self.screen == "order":
             self._paint_order()
-        if self.screen == "settings" and Aspect.SYNC in aspects:
+        if Aspect.SOURCES in aspects and self.screen == "order":
+            self._paint_order()  # freshness ("updated 5 min ago") follows the source's health
+        if self.screen == "settings" and aspects & {Aspect.SYNC, Aspect.SOURCES, Aspect.DATA}:
             self._render()
         self.page.update()
 
     def _repaint_all(self) -> None:
         self.orders.repaint()  # chips are colour-coded per theme: rebuild every row
+        self.timeline.refresh()
         self._paint_sync()
         self._render()
 
     def _paint_sync(self) -> None:
         info, tz, dark = self.model.sync, self.model.tz, self.is_dark()
-        self._sync_slot.content = widgets.sync_bar(info, tz, dark, self._sync_now)
-        self._order_sync_slot.content = widgets.sync_bar(info, tz, dark, self._sync_now)
+        self._sync_slot.content = widgets.sync_banner(info, tz, dark, self._sync_now)
+        self._order_sync_slot.content = widgets.sync_banner(info, tz, dark, self._sync_now)
 
     def _sync_now(self, _: Any) -> None:
         self.model.request_sync()
@@ -255,14 +297,24 @@ class AppShell:
         for frame in self._frames:
             self._size_frame(frame)
 
+    def _top_screen(self) -> str:
+        if self.screen == "order":
+            return "orders" if self.back_route == "/orders" else "timeline"
+        return self.screen
+
     def _build_top(self) -> ft.View:
-        settings = self.screen == "settings"
-        body = self.settings.build() if settings else self.orders.root
+        top = self._top_screen()
+        if top == "settings":
+            body: ft.Control = self.settings.build()
+        elif top == "orders":
+            body = self.orders.root
+        else:
+            body = self.timeline.root
         centered = self._framed(body, self._sync_slot)
-        index = 1 if settings else 0
+        index = TOP_SCREENS.index(top)
         view = self._top_view
-        view.route = "/settings" if settings else "/orders"
-        view.appbar = ft.AppBar(title=ft.Text("Settings" if settings else "Orders"), automatically_imply_leading=False)
+        view.route = "/" + top
+        view.appbar = ft.AppBar(title=ft.Text(_TITLES[top]), automatically_imply_leading=False)
         if self._wide:
             rail = ft.NavigationRail(
                 selected_index=index,
@@ -270,12 +322,8 @@ class AppShell:
                 min_width=80,
                 group_alignment=-1.0,
                 destinations=[
-                    ft.NavigationRailDestination(
-                        icon=ft.Icons.RECEIPT_LONG_OUTLINED, selected_icon=ft.Icons.RECEIPT_LONG, label="Orders"
-                    ),
-                    ft.NavigationRailDestination(
-                        icon=ft.Icons.SETTINGS_OUTLINED, selected_icon=ft.Icons.SETTINGS, label="Settings"
-                    ),
+                    ft.NavigationRailDestination(icon=_ICONS[s][0], selected_icon=_ICONS[s][1], label=_TITLES[s])
+                    for s in TOP_SCREENS
                 ],
                 on_change=self._on_nav,
             )
@@ -286,12 +334,8 @@ class AppShell:
             view.navigation_bar = ft.NavigationBar(
                 selected_index=index,
                 destinations=[
-                    ft.NavigationBarDestination(
-                        icon=ft.Icons.RECEIPT_LONG_OUTLINED, selected_icon=ft.Icons.RECEIPT_LONG, label="Orders"
-                    ),
-                    ft.NavigationBarDestination(
-                        icon=ft.Icons.SETTINGS_OUTLINED, selected_icon=ft.Icons.SETTINGS, label="Settings"
-                    ),
+                    ft.NavigationBarDestination(icon=_ICONS[s][0], selected_icon=_ICONS[s][1], label=_TITLES[s])
+                    for s in TOP_SCREENS
                 ],
                 on_change=self._on_nav,
             )
@@ -319,5 +363,19 @@ class AppShell:
             m.tz,
             loading=self.order_loading,
             width=self._content_width(),
+            now=m.now,
+            checked_at=self._checked_at(),
         )
 
+    def _repaint_order(self) -> None:
+        self._paint_order()
+        self.page.update()
+
+    def _checked_at(self) -> datetime | None:
+        order = self.model.order
+        if order is None:
+            return None
+        for src in self.model.sources:
+            if src.name == order.source:
+                return src.last_success_at
+        return None

@@ -126,22 +126,31 @@ def sync_bar(info: SyncInfo, tz: tzinfo | None, dark: bool, on_sync_now: Handler
     children: list[ft.Control] = []
     if info.is_demo:
         children.append(demo_badge(dark))
+    muted: str = ft.Colors.ON_SURFACE_VARIANT
+    alert: str = ft.Colors.ERROR
+    if info.phase in (SyncPhase.FAILING, SyncPhase.STALE):
+        _, muted = status_colors("failed_attempt", dark)  # on the warning banner: the tone's own >= 7:1 text
+        alert = muted
     if info.phase is SyncPhase.SYNCING:
         lead: ft.Control = ft.ProgressRing(width=14, height=14, stroke_width=2, semantics_label="Syncing")
     elif info.phase is SyncPhase.FAILING:
-        lead = ft.Icon(ft.Icons.CLOUD_OFF, size=16, color=ft.Colors.ERROR)
+        lead = ft.Icon(ft.Icons.CLOUD_OFF, size=16, color=alert)
     elif info.phase is SyncPhase.STALE:
-        lead = ft.Icon(ft.Icons.HISTORY, size=16, color=ft.Colors.ON_SURFACE_VARIANT)
+        lead = ft.Icon(ft.Icons.HISTORY, size=16, color=muted)
     else:
-        lead = ft.Icon(ft.Icons.CLOUD_DONE_OUTLINED, size=16, color=ft.Colors.ON_SURFACE_VARIANT)
+        lead = ft.Icon(ft.Icons.CLOUD_DONE_OUTLINED, size=16, color=muted)
     status_lines: list[ft.Control] = [
-        ft.Text(sync_text(info, tz), size=12, color=ft.Colors.ON_SURFACE_VARIANT, max_lines=1,
-                overflow=ft.TextOverflow.ELLIPSIS)
+        ft.Text(
+            sync_text(info, tz),
+            size=12,
+            color=muted,
+            max_lines=1,
+            overflow=ft.TextOverflow.ELLIPSIS,
+            weight=ft.FontWeight.W_600 if muted != ft.Colors.ON_SURFACE_VARIANT else None,
+        )
     ]
     if info.phase is SyncPhase.FAILING and info.error:
-        status_lines.append(
-            ft.Text(info.error, size=11, color=ft.Colors.ERROR, max_lines=1, overflow=ft.TextOverflow.ELLIPSIS)
-        )
+        status_lines.append(ft.Text(info.error, size=11, color=alert, max_lines=1, overflow=ft.TextOverflow.ELLIPSIS))
     children.append(
         ft.Row(
             [lead, ft.Column(status_lines, spacing=0, tight=True, expand=True)],
@@ -151,6 +160,15 @@ def sync_bar(info: SyncInfo, tz: tzinfo | None, dark: bool, on_sync_now: Handler
     )
     children.append(icon_button(ft.Icons.SYNC, "Sync now", on_sync_now, disabled=info.syncing))
     return ft.Row(children, spacing=8, vertical_alignment=ft.CrossAxisAlignment.CENTER)
+
+
+def sync_banner(info: SyncInfo, tz: tzinfo | None, dark: bool, on_sync_now: Handler | None) -> ft.Control:
+    """Build the always-visible sync status: a plain line, or a warning banner when offline or stale."""
+    bar = sync_bar(info, tz, dark, on_sync_now)
+    if info.phase not in (SyncPhase.FAILING, SyncPhase.STALE):
+        return bar
+    bg, _ = status_colors("failed_attempt", dark)
+    return ft.Container(bar, bgcolor=bg, border_radius=8, padding=ft.Padding.only(left=10, right=2))
 
 
 def _state_panel(icon: ft.Control, title: str, message: str, action: ft.Control | None) -> ft.Container:

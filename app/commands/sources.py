@@ -6,14 +6,16 @@ import argparse
 import sys
 from typing import Any
 
+import httpx
+
+from app.runtime import split_woocommerce_token
 from services.credentials import source_token_key
-from services.domain import SourceConfig, utc_now
+from services.domain import ConfigError, SourceConfig, utc_now
 
 from .common import EXIT_OK, EXIT_USAGE, CliError, open_container, opt_time, print_json
 
 ORDER = 30
 SOURCE_KINDS = ("ordertrack", "shopify", "woocommerce", "aftership", "17track", "easypost", "shippo", "karrio")
-SYNCABLE_KINDS = ("ordertrack",)
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -28,7 +30,11 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     sa.add_argument("kind", choices=SOURCE_KINDS)
     sa.add_argument("--url", required=True)
     sa.add_argument("--name", default=None)
-    sa.add_argument("--token-stdin", action="store_true", help="read the API token from standard input")
+    sa.add_argument(
+        "--token-stdin",
+        action="store_true",
+        help="read the credentials from standard input (woocommerce: ck_...:cs_... on one line)",
+    )
     sa.set_defaults(func=cmd_add)
     sr = ssub.add_parser("remove", help="remove a source and its token")
     sr.add_argument("name")
@@ -36,8 +42,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def _usage() -> int:
-    raise CliError("usage: ordertrack sources list | add KIND --url URL [--name N] [--token-stdin] | remove NAME",
-                   EXIT_USAGE)
+    raise CliError(
+        "usage: ordertrack sources list | add KIND --url URL [--name N] [--token-stdin] | remove NAME", EXIT_USAGE
+    )
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -76,24 +83,71 @@ def cmd_list(args: argparse.Namespace) -> int:
         container.close()
 
 
-def cmd_add(args: argparse.Namespace) -> int:
-    """Add a source; its token goes to the OS keyring and nowhere else."""
-    if args.kind not in SYNCABLE_KINDS:
-        supported = ", ".join(SYNCABLE_KINDS)
-        raise CliError(f"source kind {args.kind!r} cannot be synced yet (supported: {supported})")
-    url = args.url.strip()
+CREDENTIAL_HELP = {
+    "ordertrack": "the backend API bearer token (optional)",
+    "shopify": "the Admin API access token (shpat_...)",
+    "woocommerce": "CONSUMER_KEY:CONSUMER_SECRET on one line (ck_...:cs_...)",
+    "aftership": "the AfterShip API key",
+    "17track": "the 17TRACK API key (17token)",
+    "easypost": "the EasyPost API key",
+    "shippo": "the Shippo API token",
+    "karrio": "the Karrio API key",
+}
+"""What ``--token-stdin`` reads for each kind (every kind but ``ordertrack`` needs one)."""
+
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+def check_url(kind: str, raw: str) -> str:
+    """Return a usable source URL or raise a one-line CliError (secrets only travel over HTTPS)."""
+    url = raw.strip()
     if not url.startswith(("http://", "https://")):
         raise CliError(f"--url must start with http:// or https://, got {url!r}", EXIT_USAGE)
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError) as err:
+        raise CliError(f"--url is not a valid URL: {url!r}", EXIT_USAGE) from err
+    if not parsed.host or any(c.isspace() for c in url):
+        raise CliError(f"--url has no host or contains spaces: {url!r}", EXIT_USAGE)
+    if parsed.query or parsed.fragment:
+        raise CliError("--url must not carry a query or fragment (credentials go through --token-stdin)", EXIT_USAGE)
+    if parsed.userinfo:
+        raise CliError("--url must not contain credentials (use --token-stdin)", EXIT_USAGE)
+    local = parsed.host in _LOOPBACK or parsed.host.startswith("127.")
+    if kind != "ordertrack" and parsed.scheme != "https" and not local:
+        raise CliError(f"--url of a {kind} source must use https:// (plain http only on localhost)", EXIT_USAGE)
+    return url.rstrip("/")
+
+
+def check_token(kind: str, token: str) -> str:
+    """Return the credential read for ``kind`` or raise a one-line CliError naming what is wrong."""
+    if not token:
+        raise CliError(f"no credentials on standard input (expected {CREDENTIAL_HELP[kind]})", EXIT_USAGE)
+    if not (token.isascii() and token.isprintable()):
+        raise CliError("the token has characters that cannot be sent in an HTTP header", EXIT_USAGE)
+    if any(c.isspace() for c in token):
+        raise CliError(f"the token must not contain spaces (expected {CREDENTIAL_HELP[kind]})", EXIT_USAGE)
+    if kind == "woocommerce":
+        try:
+            split_woocommerce_token(token)
+        except ConfigError as err:
+            raise CliError(err.message, EXIT_USAGE) from err
+    return token
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    """Add a source; its credentials go to the OS keyring and nowhere else."""
+    url = check_url(args.kind, args.url)
+    name = (args.name or args.kind).strip()
+    if not name or not (name.isascii() and name.isprintable()) or len(name) > 64:
+        raise CliError("--name must be 1-64 printable ASCII characters", EXIT_USAGE)
     token = None
     if args.token_stdin:
-        token = sys.stdin.readline().strip()
-        if not token:
-            raise CliError("no token on standard input")
-        if not (token.isascii() and token.isprintable()):
-            raise CliError("the token has characters that cannot be sent in an HTTP header", EXIT_USAGE)
+        token = check_token(args.kind, sys.stdin.readline().strip())
+    elif args.kind != "ordertrack":
+        raise CliError(f"a {args.kind} source needs --token-stdin ({CREDENTIAL_HELP[args.kind]})", EXIT_USAGE)
     container = open_container()
     try:
-        name = args.name or args.kind
         if container.store.sources.get(name) is not None:
             raise CliError(f"a source named {name!r} already exists")
         if token is not None:

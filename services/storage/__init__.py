@@ -8,8 +8,20 @@
 Storage hands out domain objects (``services.domain``), never rows.
 """
 
+from .notify_repo import NotifyRepository as NotifyRepository
 from .repositories import OrderRepository, SourceRepository, SyncStateRepository
+from .stats import LatencySample, LatencySummary, StatsRepository, tracking_candidates
 from .store import Store
 from .uow import UnitOfWork
 
-__all__ = ["OrderRepository", "SourceRepository", "Store", "SyncStateRepository", "UnitOfWork"]
+__all__ = [
+    "LatencySample",
+    "LatencySummary",
+    "OrderRepository",
+    "SourceRepository",
+    "StatsRepository",
+    "Store",
+    "SyncStateRepository",
+    "UnitOfWork",
+    "tracking_candidates",
+]

@@ -1,4 +1,8 @@
-"""The Store: opens (creates, secures, migrates) the cache file and hands out repositories."""
+"""The Store: opens (creates, secures, migrates) the cache file and hands out repositories.
+
+With ``Store.open(path, key)`` the file is an SQLCipher database encrypted with that raw 256-bit
+key (see ``engine.py``); ``encrypt_in_place`` converts an existing plaintext cache without loss.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +16,15 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from types import TracebackType
 
+from alembic import command
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from services.domain import StorageError
 
-from .engine import WRITE_OPTION, make_engine
-from .migrate import upgrade
+from .engine import WRITE_OPTION, check_key, cipher_url, file_kind, key_pragma, make_engine, sqlcipher_dbapi
+from .migrate import alembic_config, upgrade
 from .repositories import OrderRepository, SourceRepository, SyncStateRepository
 from .uow import UnitOfWork
 
@@ -29,6 +34,9 @@ FILE_MODE = 0o600
 DIR_MODE = 0o700
 """Mode of data folders this module creates."""
 
+WRONG_KEY = "the cache is encrypted and the key is wrong or missing"
+"""The StorageError text for an encrypted cache that the given key (or no key) cannot open."""
+
 
 def _reason(err: BaseException) -> str:
     """Return the driver's own message of a database error (without SQLAlchemy's decoration)."""
@@ -36,7 +44,7 @@ def _reason(err: BaseException) -> str:
     return str(orig if orig is not None else err).strip() or type(err).__name__
 
 
-def _open_failure(path: Path, err: BaseException) -> StorageError:
+def _open_failure(path: Path, err: BaseException, key: bytes | None = None) -> StorageError:
     """Turn a failure to open the cache into a StorageError that says what to do."""
     if isinstance(err, IsADirectoryError):
         return StorageError(f"cannot use {path} as the local cache: it is a folder, not a file")
@@ -47,6 +55,14 @@ def _open_failure(path: Path, err: BaseException) -> StorageError:
     reason = _reason(err)
     low = reason.lower()
     if "file is not a database" in low:
+        kind = file_kind(path)
+        if kind == "encrypted" or (key is not None and kind != "plaintext"):
+            return StorageError(f"{WRONG_KEY} ({path})")
+        if key is not None:
+            return StorageError(
+                f"the cache at {path} is not encrypted yet; "
+                "encrypt it first (encrypt_in_place) or open it without a key"
+            )
         return StorageError(
             f"{path} is not an Order Tracking cache: the file is not an SQLite database (or it is encrypted). "
             "Move it away or choose another data folder."
@@ -99,31 +115,54 @@ class Store:
         self._engine = engine
         self._closed = False
         self._local = threading.local()  # which threads are inside a write transaction
+        self._encrypted = False
         self.orders = OrderRepository(self._read)
         self.sync_state = SyncStateRepository(self._read)
         self.sources = SourceRepository(self._read, self.transaction)
 
     @classmethod
-    def open(cls, path: Path) -> Store:
-        """Open the cache file at ``path``, creating and migrating it as needed (StorageError on failure)."""
+    def open(cls, path: Path, key: bytes | None = None) -> Store:
+        """Open the cache file at ``path``, creating and migrating it as needed (StorageError on failure).
+
+        With ``key`` (32 raw bytes) the file is SQLCipher-encrypted; a plaintext file is refused.
+        """
         path = Path(path)
+        if key is not None:
+            check_key(key)
         try:
             _prepare_file(path)
         except OSError as err:
             raise _open_failure(path, err) from err
-        engine = make_engine(path)
+        engine = make_engine(path, key)
         try:
             with engine.connect() as conn:  # runs the connect pragmas: fails here on a non-database
                 conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").all()
-            upgrade(path)
+                if key is not None and file_kind(path) == "plaintext":
+                    raise StorageError(f"the cache at {path} is not encrypted; encrypt it first (encrypt_in_place)")
+            _migrate(path, key)
         except (sqlite3.Error, SQLAlchemyError, CommandError, RuntimeError, OSError) as err:
             engine.dispose()
-            raise _open_failure(path, err) from err
+            raise _open_failure(path, err, key) from err
+        except StorageError:
+            engine.dispose()
+            raise
+        except Exception as err:  # the SQLCipher driver's own error classes are not sqlite3's
+            engine.dispose()
+            if type(err).__module__.startswith("sqlcipher3"):
+                raise _open_failure(path, err, key) from err
+            raise
         for suffix in ("-wal", "-shm"):
             side = path.with_name(path.name + suffix)
             if side.exists():
                 _restrict(side)
-        return cls(path, engine)
+        store = cls(path, engine)
+        store._encrypted = key is not None
+        return store
+
+    @property
+    def encrypted(self) -> bool:
+        """Tell whether this cache is opened as an SQLCipher (encrypted) database."""
+        return self._encrypted
 
     # ------------------------------------------------------------ connections
 
@@ -174,6 +213,11 @@ class Store:
         """Return [] when the file and its references are sound, else the problems in plain words."""
         self._check_open()
         problems: list[str] = []
+        if self._encrypted:  # first: page HMACs are checkable even when the b-tree is unreadable
+            try:
+                problems.extend(self._cipher_problems())
+            except (DBAPIError, sqlite3.Error) as err:
+                problems.append(f"the encrypted file cannot be checked: {_reason(err)}")
         try:
             with self._engine.connect() as conn:
                 found = [str(row[0]) for row in conn.exec_driver_sql("PRAGMA integrity_check").all()]
@@ -185,6 +229,28 @@ class Store:
         except (DBAPIError, sqlite3.Error) as err:
             problems.append(f"the database file is damaged and cannot be checked: {_reason(err)}")
         return problems
+
+    def _cipher_problems(self) -> list[str]:
+        """Return the SQLCipher-level problems: a plaintext file, a non-SQLCipher driver, failed page HMACs."""
+        problems: list[str] = []
+        if file_kind(self.path) == "plaintext":
+            problems.append("the cache file is NOT encrypted although an encryption key is in use")
+        with self._engine.connect() as conn:
+            version = conn.exec_driver_sql("PRAGMA cipher_version").all()
+            if not version or not version[0][0]:
+                problems.append("the database driver is not SQLCipher, so the cache cannot be encrypted")
+                return problems
+            for row in conn.exec_driver_sql("PRAGMA cipher_integrity_check").all():
+                problems.append(f"an encrypted page failed its authenticity check (tampered or damaged): {row[0]}")
+        return problems
+
+    def cipher_version(self) -> str | None:
+        """Return the SQLCipher version in use, or None for a plaintext cache."""
+        if not self._encrypted:
+            return None
+        with self._read() as conn:
+            rows = conn.exec_driver_sql("PRAGMA cipher_version").all()
+        return str(rows[0][0]) if rows and rows[0][0] else None
 
     def close(self) -> None:
         """Close every connection; the store cannot be used afterwards."""
@@ -199,3 +265,79 @@ class Store:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def _migrate(path: Path, key: bytes | None) -> None:
+    """Run alembic up to head; an encrypted file goes through the SQLCipher dialect with the raw key."""
+    if key is None:
+        upgrade(path)
+        return
+    cfg = alembic_config(path)
+    del cfg.attributes["database_path"]
+    # env.py builds its engine from this URL; the pysqlcipher dialect runs `PRAGMA key="x'..'"` first.
+    # The key lives only in this in-memory config object, never in a file.
+    url = cipher_url(path, key).render_as_string(hide_password=False)
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    command.upgrade(cfg, "head")
+
+
+def _table_counts(conn: object, schema: str = "main") -> dict[str, int]:
+    """Return the row count of every table of ``schema`` on a raw DB-API connection."""
+    cur = conn.cursor()  # type: ignore[attr-defined]
+    query = f"SELECT name FROM {schema}.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    names = [str(r[0]) for r in cur.execute(query)]
+    return {n: int(cur.execute(f'SELECT count(*) FROM {schema}."{n}"').fetchone()[0]) for n in names}
+
+
+def encrypt_in_place(path: Path, key: bytes) -> dict[str, int]:
+    """Encrypt an existing plaintext cache with ``key`` without loss; return the row counts kept.
+
+    ``sqlcipher_export`` copies the whole database into a new encrypted file beside it; the copy is
+    checked (same row count in every table, integrity ok) and only then replaces the original
+    atomically (``os.replace``). On any failure the original is left untouched.
+    """
+    path = Path(path)
+    check_key(key)
+    if file_kind(path) != "plaintext":
+        raise StorageError(f"{path} is not a plaintext SQLite cache, so there is nothing to encrypt")
+    dbapi = sqlcipher_dbapi()
+    tmp = path.with_name(path.name + ".encrypting")
+    for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    try:
+        conn = dbapi.connect(str(path), isolation_level=None)
+        try:
+            busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if busy and busy[0]:
+                raise StorageError(f"the cache at {path} is in use by another program; close it and retry")
+            before = _table_counts(conn)
+            user_version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, FILE_MODE)
+            os.close(fd)
+            quoted = str(tmp).replace("'", "''")
+            conn.execute(f"ATTACH DATABASE '{quoted}' AS encrypted KEY \"x'{key.hex()}'\"")
+            conn.execute("SELECT sqlcipher_export('encrypted')")
+            conn.execute(f"PRAGMA encrypted.user_version = {user_version}")
+            conn.execute("DETACH DATABASE encrypted")
+        finally:
+            conn.close()
+        check = dbapi.connect(str(tmp), isolation_level=None)
+        try:
+            check.execute(key_pragma(key))
+            after = _table_counts(check)
+            ok = check.execute("PRAGMA integrity_check").fetchall()
+        finally:
+            check.close()
+        if after != before or [r[0] for r in ok] != ["ok"]:
+            raise StorageError(f"encrypting the cache at {path} did not produce an identical copy; nothing was changed")
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except Exception as err:
+        tmp.unlink(missing_ok=True)
+        if isinstance(err, StorageError):
+            raise
+        raise StorageError(f"could not encrypt the cache at {path}: {_reason(err)}") from err
+    for suffix in ("-wal", "-shm"):  # belonged to the plaintext file (checkpointed and empty)
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    return before

@@ -143,3 +143,52 @@ sources = Table(
     Column("created_at", TIME, nullable=True),
     Column("enabled", Boolean, nullable=False),
 )
+
+# ---------------------------------------------------------------- notifications (migration 0002)
+
+notify_prefs = Table(
+    "notify_prefs",
+    metadata,
+    Column("customer", String(100), primary_key=True),
+    Column("data", Text, nullable=False),  # JSON document validated by services.notify.preferences
+    Column("updated_at", TIME, nullable=False),
+)
+
+notify_alerts = Table(
+    "notify_alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # the idempotency ledger: hash of (order, shipment, milestone, triggering event); one row per channel
+    Column("alert_key", String(32), nullable=False),
+    Column("channel", String(10), nullable=False),  # native, email, in_app, or '-' for suppressed
+    Column("created_at", TIME, nullable=False),
+    Column("order_number", String(100), nullable=False),
+    Column("tracking_number", String(100), nullable=True),
+    Column("milestone", String(30), nullable=False),
+    Column("rule", String(30), nullable=False),
+    Column("trigger", Text, nullable=False),  # the triggering event, readable
+    Column("event_at", TIME, nullable=True),  # when the triggering event happened
+    Column("status", String(16), nullable=False),  # pending, sent, held, suppressed, failed, pending_retry
+    Column("reason", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("link", Text, nullable=True),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", TIME, nullable=True),  # retry time, or the end of quiet hours for held rows
+    Column("alerted_at", TIME, nullable=True),  # when the alert was handed to its channel (latency)
+    Column("read", Boolean, nullable=False),
+    UniqueConstraint("alert_key", "channel"),
+    Index(None, "status", "next_attempt_at"),
+    Index(None, "order_number", "milestone"),
+    Index(None, "created_at"),
+)
+
+notify_shipments = Table(
+    "notify_shipments",
+    metadata,
+    Column("order_number", String(100), primary_key=True),
+    Column("tracking_number", String(100), primary_key=True),
+    Column("status", String(30), nullable=False),
+    Column("eta_end", TIME, nullable=True),  # the last estimated delivery end the notifier saw
+    Column("seen_at", TIME, nullable=False),
+)

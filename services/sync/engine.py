@@ -14,22 +14,25 @@ Until a source's first complete sync, what it sends is history: its events are s
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.domain import (
     FINAL_SHIPMENT_STATUSES,
     AppError,
     ChangeSet,
     Order,
+    RateLimitedError,
     Shipment,
     SourceConfig,
     SyncState,
+    TrackingEvent,
     combine_changes,
     utc_now,
 )
-from services.storage import Store
+from services.storage import Store, tracking_candidates
 
 from .ports import ChangeListener, OrderSource, TrackingSource
 
@@ -39,6 +42,10 @@ PAGE_SIZE = 200
 TRACKING_PAGE_SIZE = 200
 HISTORY_SUFFIX = "#history"
 """Sync-state key suffix recording that a source's history back-fill is complete ("done")."""
+STREAM_SUFFIX = "#stream"
+"""Sync-state key suffix holding a source's push stream position (cursor = last Last-Event-ID)."""
+FINAL_GRACE = timedelta(days=2)
+"""How long a shipment in a final status keeps being polled (carriers correct late scans)."""
 
 
 @dataclass
@@ -76,11 +83,17 @@ class SyncReport:
     finished_at: datetime | None = None
     orders_seen: int = 0
     requests: int = 0
+    retry_after: float | None = None
+    """Seconds the source asked us to wait (429 Retry-After) when it rate-limited this sync."""
+
+
+class SyncCancelled(Exception):
+    """Raised between two transactions when the engine was asked to stop (what committed stays)."""
 
 
 def is_internal_state(name: str) -> bool:
     """Tell whether a sync-state row is engine bookkeeping rather than a source."""
-    return name.endswith(HISTORY_SUFFIX)
+    return name.endswith((HISTORY_SUFFIX, STREAM_SUFFIX))
 
 
 class SyncEngine:
@@ -94,12 +107,16 @@ class SyncEngine:
         clock: Callable[[], datetime] = utc_now,
         page_size: int = PAGE_SIZE,
         listeners: Iterable[ChangeListener] = (),
+        final_grace: timedelta = FINAL_GRACE,
     ) -> None:
         self.store = store
         self.sources = list(sources)
         self.clock = clock
         self.page_size = page_size
         self.listeners = list(listeners)
+        self.final_grace = final_grace
+        self.cancelled = threading.Event()
+        """Set to end a running sync between two transactions (a clean, quick shutdown)."""
 
     def close(self) -> None:
         """Close every source's adapters."""
@@ -118,8 +135,11 @@ class SyncEngine:
         requests_before = src.requests_sent
         try:
             report = self._pull(src)
+        except SyncCancelled:
+            log.info("sync of %s stopped between two transactions", name)
+            return SyncReport(source=name, finished_at=self.clock(), requests=src.requests_sent - requests_before)
         except AppError as err:
-            log.warning("sync of %s failed: %s", name, err)
+            log.debug("sync of %s failed: %s", name, err)
             current = self.store.sync_state.get(name)
             failed = replace(
                 current,
@@ -134,10 +154,49 @@ class SyncEngine:
                 error=f"{err.title}: {err.message}",
                 finished_at=self.clock(),
                 requests=src.requests_sent - requests_before,
+                retry_after=err.retry_after if isinstance(err, RateLimitedError) else None,
             )
         return replace(report, requests=src.requests_sent - requests_before)
 
+    def store_pushed_event(
+        self,
+        src: SourceRuntime,
+        *,
+        tracking_number: str,
+        carrier: str,
+        event: TrackingEvent,
+        stream_id: str | None,
+        received_at: datetime,
+    ) -> ChangeSet:
+        """Store one pushed carrier event (live) and the stream position in ONE transaction; emit."""
+        name = src.config.name
+        shipment = Shipment(tracking_number=tracking_number, carrier=carrier, events=(event,))
+        with self.store.transaction() as uow:
+            changes = uow.upsert_tracking(shipment, source=name, received_at=received_at, live=True)
+            if stream_id is not None:
+                uow.set_sync_state(self._stream_state(name, stream_id, received_at))
+        self._emit(name, changes)
+        return changes
+
+    def save_stream_position(self, src: SourceRuntime, stream_id: str, *, error: str | None = None) -> None:
+        """Persist the last stream id (and the stream's own error, if it just failed) of a source."""
+        now = self.clock()
+        state = replace(self._stream_state(src.config.name, stream_id, now), last_error=error)
+        with self.store.transaction() as uow:
+            uow.set_sync_state(state)
+
+    def stream_position(self, src: SourceRuntime) -> str | None:
+        """Return the last stream id stored for a source (None: never streamed)."""
+        return self.store.sync_state.get(src.config.name + STREAM_SUFFIX).cursor
+
+    def _stream_state(self, name: str, stream_id: str, now: datetime) -> SyncState:
+        return SyncState(source=name + STREAM_SUFFIX, cursor=stream_id, last_attempt_at=now, last_success_at=now)
+
     # ------------------------------------------------------------------ internals
+
+    def _check_cancelled(self) -> None:
+        if self.cancelled.is_set():
+            raise SyncCancelled
 
     def _emit(self, source: str, changes: ChangeSet) -> None:
         if changes.empty:
@@ -182,13 +241,19 @@ class SyncEngine:
 
     def _pull(self, src: SourceRuntime) -> SyncReport:
         name = src.config.name
-        history_done = self.store.sync_state.get(name + HISTORY_SUFFIX).cursor == "done"
+        history = self.store.sync_state.get(name + HISTORY_SUFFIX).cursor
+        history_done = history == "done"
+        # Once the back-fill has committed a page, an order that changes must have its carrier events
+        # fetched: the back-fill will not read that page again (a crash and a resume would lose them).
+        backfill_started = history_done or (history is not None and history.isdigit() and int(history) > 1)
         live = history_done
         parts: list[ChangeSet] = []
         seen = 0
         not_modified = False
         if src.orders is not None:
-            seen, not_modified = self._pull_orders(src, src.orders, live=live, history_done=history_done, parts=parts)
+            seen, not_modified = self._pull_orders(
+                src, src.orders, live=live, history_done=backfill_started, parts=parts
+            )
         if src.tracking is not None and history_done:
             parts.append(self._poll_tracking(src, src.tracking, live=live, skip_orders=src.orders is not None))
         if not history_done:
@@ -212,6 +277,7 @@ class SyncEngine:
         cursor, etag = state.cursor, state.etag
         seen = 0
         while True:
+            self._check_cancelled()
             fetched = feed.fetch_page(cursor, limit=self.page_size, etag=etag)
             now = self.clock()
             if fetched.not_modified or fetched.page is None:
@@ -243,10 +309,17 @@ class SyncEngine:
         wanted: dict[str, str] = {}
         for order in orders:
             for shipment in order.shipments:
-                if shipment.status in FINAL_SHIPMENT_STATUSES and shipment.events:
+                if self._retired(shipment):
                     continue
                 wanted.setdefault(shipment.tracking_number, shipment.carrier)
         return tracking.get_many([(carrier, number) for number, carrier in wanted.items()]) if wanted else []
+
+    def _retired(self, shipment: Shipment) -> bool:
+        """Tell whether a shipment left polling: final status with its last event older than the grace."""
+        if shipment.status not in FINAL_SHIPMENT_STATUSES or not shipment.events:
+            return False
+        latest = max(e.occurred_at for e in shipment.events)
+        return latest < self.clock() - self.final_grace
 
     def _poll_tracking(
         self, src: SourceRuntime, tracking: TrackingSource, *, live: bool, skip_orders: bool
@@ -254,7 +327,8 @@ class SyncEngine:
         """Tracking-only sources: refresh every cached shipment that is not final yet."""
         if skip_orders:
             return ChangeSet()
-        wanted = [(carrier, number) for number, carrier in self.store.orders.shipments_to_track()]
+        cutoff = self.clock() - self.final_grace
+        wanted = [(carrier, number) for number, carrier in tracking_candidates(self.store, retired_before=cutoff)]
         if not wanted:
             return ChangeSet()
         shipments = tracking.get_many(wanted)
@@ -274,6 +348,7 @@ class SyncEngine:
         page_no = int(state.cursor) if state.cursor and state.cursor.isdigit() else 1
         parts: list[ChangeSet] = []
         while True:
+            self._check_cancelled()
             shipments, has_more = tracking.list_page(page_no, TRACKING_PAGE_SIZE)
             if not shipments and page_no == 1 and src.orders is None:
                 shipments = tracking.get_many(

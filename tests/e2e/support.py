@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -130,8 +131,20 @@ def open_app(context: Any, url: str, *, timeout: float = 60_000) -> Any:
     page.goto(url)
     page.wait_for_selector("#loading", state="detached", timeout=timeout)
     page.locator("flt-semantics-placeholder").dispatch_event("click")
-    page.get_by_role("textbox", name="Search orders").wait_for(timeout=20_000)
+    page.get_by_role("button", name="Sync now").first.wait_for(timeout=20_000)  # on every screen
     return page
+
+
+def nav(page: Any, name: str) -> Any:
+    """Return the navigation destination ``name`` (a rail button on wide windows, a tab on phones)."""
+    pattern = re.compile("^" + re.escape(name))
+    return page.get_by_role("tab", name=pattern).or_(page.get_by_role("button", name=pattern)).first
+
+
+def pick(page: Any, label: str, option: str) -> None:
+    """Choose ``option`` in the filter menu labelled ``label`` ("Status: Any")."""
+    page.get_by_role("button", name=re.compile(re.escape(label) + ": ")).click()
+    page.get_by_role("menuitemcheckbox", name=option, exact=True).click()
 
 
 def shoot(page: Any, name: str) -> Path:
@@ -143,9 +156,21 @@ def shoot(page: Any, name: str) -> Path:
     return path
 
 
-def replace_text(page: Any, locator: Any, text: str) -> None:
-    """Type into a Flutter text field reliably (``fill`` is flaky: gotcha 1)."""
-    locator.click()
-    page.keyboard.press("Control+a")
-    page.keyboard.press("Backspace")
-    page.keyboard.type(text, delay=20)
+def replace_text(page: Any, locator: Any, text: str, *, attempts: int = 3) -> None:
+    """Type into a Flutter text field reliably (``fill`` is flaky: gotcha 1).
+
+    A repaint right after the click can swap the semantics ``<input>`` and eat the first key, so the
+    value is checked and the typing repeated when it did not land.
+    """
+    for attempt in range(attempts):
+        locator.click()
+        page.keyboard.press("Control+a")
+        page.keyboard.press("Backspace")
+        page.keyboard.type(text, delay=20)
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline:
+            if locator.input_value() == text:
+                return
+            page.wait_for_timeout(50)
+        if attempt == attempts - 1:
+            raise AssertionError(f"typing {text!r} left {locator.input_value()!r} in the field")

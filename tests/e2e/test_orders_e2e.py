@@ -1,7 +1,8 @@
 """The app as a user meets it: `python -m app run --web` on a fresh data folder, driven in Chromium.
 
 One server for the module (it starts the embedded demo server and syncs in the background); each
-viewport gets its own browser context. Screenshots land in tests/e2e/screenshots/ (git-ignored).
+viewport (desktop 1280x800, phone 390x844) gets its own browser context. Screenshots of every screen
+land in tests/e2e/screenshots/ (git-ignored).
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from tests.e2e.support import (
     PHONE,
     Server,
     cli,
+    nav,
     open_app,
+    pick,
     replace_text,
     shoot,
     start_server,
@@ -43,6 +46,9 @@ class Sample:
     prefix: str
     prefix_count: int
     descriptions: list[str]
+    status: str
+    channel: str
+    status_channel_count: int
 
 
 @pytest.fixture(scope="module")
@@ -88,11 +94,15 @@ def _sample(home: Path) -> Sample:
     prefix = number[:-1]
     matching = cli(home, "orders", "--number", prefix, "--format", "json")["orders"]
     timeline = cli(home, "timeline", number, "--format", "json")["events"]
+    both = cli(home, "orders", "--status", best["status"], "--channel", best["channel"], "--format", "json")
     return Sample(
         number=number,
         prefix=prefix,
         prefix_count=len(matching),
         descriptions=[e["description"] for e in timeline if e["description"]],
+        status=best["status"],
+        channel=best["channel"],
+        status_channel_count=len(both["orders"]),
     )
 
 
@@ -114,21 +124,30 @@ def sample(server: Server, browser: Browser, home: Path) -> Sample:
     """Wait for the first sync (seen in the UI), then read a real order from the cache."""
     context = browser.new_context(viewport=DESKTOP)
     try:
-        page = open_app(context, server.url + "/")
+        page = open_app(context, server.url + "/orders")
         _wait_for_orders(page)
     finally:
         context.close()
     return _sample(home)
 
 
+def _label(value: str) -> str:
+    """Return the UI label of a vocabulary value (views.formatting.label)."""
+    from views.formatting import label
+
+    return label(value)
+
+
 @pytest.mark.parametrize("size", ["desktop", "phone"])
-def test_search_open_order_and_see_its_timeline(browser: Browser, server: Server, sample: Sample, size: str):
-    """Search by a real order-number prefix, open the order, read its merged timeline, go back."""
+def test_timeline_filters_order_and_settings(browser: Browser, server: Server, sample: Sample, size: str):
+    """Home timeline (pinned + day groups), search and filters, an order's timeline, Settings' source health."""
     viewport = DESKTOP if size == "desktop" else PHONE
     context = browser.new_context(viewport=viewport)
     try:
         page = open_app(context, server.url + "/")
-        _wait_for_orders(page)
+        expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
+        expect(page.get_by_text(re.compile(r"^Needs attention \(\d+\)$"))).to_be_visible(timeout=20_000)
+        expect(page.get_by_text(re.compile(r"^(Today|Yesterday)$")).first).to_be_attached()
         expect(page.get_by_text("Demo data", exact=False).first).to_be_visible()
         expect(page.get_by_text(re.compile(r"Last synced \d"), exact=False).first).to_be_visible(timeout=20_000)
         # the rail on wide windows, the bar on phones
@@ -137,46 +156,75 @@ def test_search_open_order_and_see_its_timeline(browser: Browser, server: Server
             expect(page.get_by_role("tablist")).to_have_count(0)
         else:
             expect(page.get_by_role("tab", name=re.compile(r"^Settings"))).to_be_visible()
-        shoot(page, f"{size}-01-orders")
+        shoot(page, f"{size}-01-timeline")
 
+        nav(page, "Orders").click()
+        _wait_for_orders(page)
+        all_orders = page.get_by_text(COUNT).text_content() or ""
+        assert page.url.endswith("/orders"), page.url
+        shoot(page, f"{size}-02-orders")
         replace_text(page, page.get_by_role("textbox", name="Search orders"), sample.prefix)
         expected = "1 order" if sample.prefix_count == 1 else f"{sample.prefix_count:,} orders"
         expect(page.get_by_text(expected, exact=True)).to_be_visible(timeout=10_000)
         tile = page.get_by_role("button", name=re.compile("^" + re.escape(sample.number) + " "))
         expect(tile).to_be_visible()
-        shoot(page, f"{size}-02-search")
+        shoot(page, f"{size}-03-search")
 
-        tile.click()
+        replace_text(page, page.get_by_role("textbox", name="Search orders"), "")
+        if size == "phone":
+            page.get_by_role("button", name="Filters").click()
+        pick(page, "Status", _label(sample.status))
+        pick(page, "Channel", _label(sample.channel))
+        n = sample.status_channel_count
+        expect(page.get_by_text("1 order" if n == 1 else f"{n:,} orders", exact=True)).to_be_visible(timeout=10_000)
+        shoot(page, f"{size}-04-filtered")
+        page.get_by_role("button", name="Clear filters").click()
+        expect(page.get_by_text(all_orders, exact=True)).to_be_visible(timeout=10_000)
+        replace_text(page, page.get_by_role("textbox", name="Search orders"), sample.prefix)
+        expect(page.get_by_text(expected, exact=True)).to_be_visible(timeout=10_000)
+        page.get_by_role("button", name=re.compile("^" + re.escape(sample.number) + " ")).click()
         expect(page.get_by_role("heading", name=f"Order {sample.number}")).to_be_visible(timeout=10_000)
         expect(page.get_by_role("button", name="Back")).to_be_visible()
+        expect(page.get_by_role("button", name="Copy tracking number").first).to_be_visible()
+        expect(page.get_by_text(re.compile(r"Updated .* from demo")).first).to_be_attached()
         for description in sample.descriptions:
             expect(page.get_by_text(description, exact=False).first).to_be_attached()
         content = page.locator("flt-semantics-host").text_content() or ""
-        assert _in_order(content, "Timeline", sample.descriptions), content
+        assert _in_order(content, "Timeline (", sample.descriptions), content
         assert page.url.endswith(order_route(sample.number)), page.url
-        shoot(page, f"{size}-03-order")
+        shoot(page, f"{size}-05-order")
         if size == "phone":
             page.mouse.move(195, 500)
             page.mouse.wheel(0, 1600)
-            shoot(page, f"{size}-04-order-timeline")
+            shoot(page, f"{size}-06-order-timeline")
 
+        page.go_back()  # the browser's back button: a route change
+        expect(page.get_by_text(expected, exact=True)).to_be_visible(timeout=10_000)
+        page.get_by_role("button", name=re.compile(re.escape(sample.number) + " ")).click()
+        expect(page.get_by_role("heading", name=f"Order {sample.number}")).to_be_visible(timeout=10_000)
         page.get_by_role("button", name="Back").click()
         expect(page.get_by_text(expected, exact=True)).to_be_visible(timeout=10_000)
 
         page.get_by_role("button", name="Date range").click()
         dialog = page.get_by_role("dialog")
         expect(dialog).to_be_visible()
-        shoot(page, f"{size}-05-date-range")
         dialog.get_by_role("button", name="Close").click()
         expect(dialog).to_have_count(0)
 
-        nav = page.get_by_role("tab", name=re.compile(r"^Settings")).or_(
-            page.get_by_role("button", name=re.compile(r"^Settings"))
-        )
-        nav.first.click()
+        nav(page, "Settings").click()
         expect(page.get_by_role("heading", name="Settings")).to_be_visible()
-        expect(page.get_by_text("Data location", exact=False).first).to_be_visible()
-        shoot(page, f"{size}-06-settings")
+        # cards merge their texts into one group label (notes/flet.md §7, gotcha 4)
+        expect(
+            page.get_by_role("group", name=re.compile(r"Demo data Healthy .* Last sync (just now|.* ago)"))
+        ).to_be_visible()
+        expect(page.get_by_role("button", name=re.compile("^Test connection"))).to_be_visible()
+        expect(page.get_by_role("group", name=re.compile(r"^Data Database location \S"))).to_be_visible()
+        shoot(page, f"{size}-07-settings")
+        page.get_by_role("button", name="Add source").click()
+        expect(page.get_by_role("textbox", name="Token")).to_be_visible()
+        shoot(page, f"{size}-08-add-source")
+        page.get_by_role("button", name="Cancel").click()
+        expect(page.get_by_role("textbox", name="Token")).to_have_count(0)
         if size == "desktop":  # narrowing the window swaps the rail for a bar, live
             page.set_viewport_size(PHONE)
             expect(page.get_by_role("tab", name=re.compile(r"^Settings"))).to_be_visible(timeout=10_000)
@@ -194,10 +242,11 @@ def test_deep_link_in_dark_mode(browser: Browser, server: Server, sample: Sample
         page.locator("flt-semantics-placeholder").dispatch_event("click")
         expect(page.get_by_role("heading", name=f"Order {sample.number}")).to_be_visible(timeout=20_000)
         expect(page.get_by_text(sample.descriptions[-1], exact=False).first).to_be_attached()
-        shoot(page, "desktop-07-order-dark")
+        shoot(page, "desktop-09-order-dark")
         page.get_by_role("button", name="Back").click()
-        _wait_for_orders(page)
-        shoot(page, "desktop-08-orders-dark")
+        expect(page.get_by_role("heading", name="Timeline")).to_be_visible(timeout=10_000)
+        expect(page.get_by_text(re.compile(r"^Needs attention \(\d+\)$"))).to_be_visible(timeout=20_000)
+        shoot(page, "desktop-10-timeline-dark")
     finally:
         context.close()
 

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import keyring
 import pytest
 
 from services.demo import DemoServer
@@ -35,6 +36,9 @@ def home(tmp_path: Path) -> Path:
 def run_cli(home: Path, *args: str, stdin: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run ``python -m app ARGS`` with ORDERTRACK_HOME=home."""
     env = dict(os.environ, ORDERTRACK_HOME=str(home), PYTHONPATH=str(ROOT))
+    if type(keyring.get_keyring()).__module__ != "keyring.backends.SecretService":
+        # No Secret Service (plain `pytest` on a developer machine): the encrypted cache needs a passphrase.
+        env.setdefault("ORDERTRACK_PASSPHRASE", "integration-test-passphrase")
     return subprocess.run(
         [sys.executable, "-m", "app", *args],
         cwd=ROOT,

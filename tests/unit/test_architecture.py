@@ -25,7 +25,8 @@ def test_import_linter_contracts_hold() -> None:
 def test_importing_services_never_loads_flet() -> None:
     """The engine imports without the UI toolkit."""
     code = (
-        "import sys, services.domain, services.storage, services.sync, services.demo, services.credentials;"
+        "import sys, services.domain, services.storage, services.sync, services.demo, services.credentials, "
+        "services.notify, services.export;"
         "sys.exit(1 if any(m == 'flet' or m.startswith('flet.') for m in sys.modules) else 0)"
     )
     result = _run(sys.executable, "-c", code)

@@ -37,6 +37,7 @@ class StreamUpdate:
     order_number: str
     tracking_number: str | None
     event: TrackingEvent | None
+    carrier: str = ""
 
 
 def _warn_once(kind: str, code: str) -> None:
@@ -149,4 +150,10 @@ def parse_stream_event(data: object) -> StreamUpdate:
         event = tracking_event_from_json(_normalize_event(raw_event), "stream event")  # type: ignore[arg-type]
     if isinstance(data.get("updated_at"), str):
         parse_utc(str(data["updated_at"]))
-    return StreamUpdate(order_number=number, tracking_number=tracking, event=event)
+    carrier = data.get("carrier")
+    return StreamUpdate(
+        order_number=number,
+        tracking_number=tracking,
+        event=event,
+        carrier=carrier if isinstance(carrier, str) else "",
+    )

@@ -21,8 +21,8 @@ SECOND_REVISION = '''"""test only: a batch ALTER of the parent table"""
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0099"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
@@ -84,7 +84,7 @@ def test_store_open_migrates_a_new_file_to_head(db_path: Path) -> None:
     """Store.open runs `upgrade head` on a new file."""
     Store.open(db_path).close()
     raw = sqlite3.connect(db_path)
-    assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+    assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
     raw.close()
     assert {"orders", "order_events", "shipments", "tracking_events", "sync_state", "sources"} <= _tables(db_path)
 
@@ -113,7 +113,7 @@ def test_batch_migrations_keep_child_rows(db_path: Path, tmp_path: Path, build, 
     """The data-loss trap: a batch ALTER of `orders` with foreign keys on would cascade-delete children."""
     scripts = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS_DIR, scripts, ignore=shutil.ignore_patterns("__pycache__"))
-    (scripts / "versions" / "0002_test_note.py").write_text(SECOND_REVISION)
+    (scripts / "versions" / "0099_test_note.py").write_text(SECOND_REVISION)
     cfg = Config()
     cfg.set_main_option("script_location", str(scripts))
     cfg.attributes["database_path"] = db_path
@@ -125,7 +125,7 @@ def test_batch_migrations_keep_child_rows(db_path: Path, tmp_path: Path, build, 
     command.upgrade(cfg, "head")
     assert _counts(db_path) == before
     assert _fk_problems(db_path) == []
-    command.downgrade(cfg, "0001")
+    command.downgrade(cfg, "0002")
     assert _counts(db_path) == before
     command.upgrade(cfg, "head")
     assert _counts(db_path) == before
@@ -136,7 +136,7 @@ def test_a_failing_migration_changes_nothing(db_path: Path, tmp_path: Path, buil
     """Migrations run in one transaction: a failure leaves the schema and data as they were."""
     scripts = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS_DIR, scripts, ignore=shutil.ignore_patterns("__pycache__"))
-    (scripts / "versions" / "0002_broken.py").write_text(
+    (scripts / "versions" / "0099_broken.py").write_text(
         SECOND_REVISION.replace(
             'batch.add_column(sa.Column("note", sa.Text(), nullable=True))',
             'batch.add_column(sa.Column("note", sa.Text(), nullable=True))\n'
@@ -150,7 +150,7 @@ def test_a_failing_migration_changes_nothing(db_path: Path, tmp_path: Path, buil
     with pytest.raises(Exception, match="no_such_function"):
         command.upgrade(cfg, "head")
     raw = sqlite3.connect(db_path)
-    assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+    assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
     assert "note" not in {r[1] for r in raw.execute("PRAGMA table_info(orders)")}
     raw.close()
     assert _counts(db_path)["tracking_events"] == 15

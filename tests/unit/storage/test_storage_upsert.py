@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -340,8 +339,11 @@ def test_sync_state_and_source_inside_the_same_transaction(store: Store, build) 
 # ---------------------------------------------------------------- speed
 
 
-def test_ten_thousand_orders_upsert_in_well_under_five_seconds(store: Store, build, ops) -> None:
-    """10,000 orders (2 shipments, 6 carrier events each) in pages of 500: well under 5 s."""
+def test_ten_thousand_orders_upsert_in_pages_and_again_idempotently(store: Store, build, ops) -> None:
+    """10,000 orders (2 shipments, 6 carrier events each) in pages of 500; a second pass changes nothing.
+
+    Speed is measured in tests/bench (bench_sync, bench_storage), not asserted here.
+    """
     base = build.order()
     orders = []
     for i in range(10_000):
@@ -355,17 +357,12 @@ def test_ten_thousand_orders_upsert_in_well_under_five_seconds(store: Store, bui
             for k, s in enumerate((base.shipments[0], build.shipment("JD0000", "dhl")))
         )
         orders.append(replace(base, order_number=f"W-{i:06d}", placed_at=placed, shipments=ships))
-    started = time.perf_counter()
     for page in range(0, len(orders), 500):
         with store.transaction() as uow:
             uow.upsert_orders(orders[page : page + 500], source="demo", received_at=ops.RECEIVED, live=False)
-    elapsed = time.perf_counter() - started
     assert ops.count_rows(store, "tracking_events") == 60_000
-    assert elapsed < 5.0, f"{elapsed:.2f} s"
-    started = time.perf_counter()
     for page in range(0, len(orders), 500):
         with store.transaction() as uow:
             assert uow.upsert_orders(
                 orders[page : page + 500], source="demo", received_at=ops.RECEIVED, live=False
             ).empty
-    assert time.perf_counter() - started < 5.0

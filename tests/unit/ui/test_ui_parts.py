@@ -97,9 +97,10 @@ def test_routes_round_trip_order_numbers_with_url_characters():
     assert parse_route(order_route("#1001")) == ("order", "#1001")
     assert parse_route("/orders/W-10023") == ("order", "W-10023")
     assert parse_route("/settings") == ("settings", None)
-    assert parse_route("/") == ("orders", None)
+    assert parse_route("/") == ("timeline", None)
+    assert parse_route("/timeline") == ("timeline", None)
     assert parse_route("/orders/") == ("orders", None)
-    assert parse_route("/nowhere") == ("orders", None)
+    assert parse_route("/nowhere") == ("timeline", None)
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,7 @@ class App:
         self.container = FakeContainer(store=store, home=tmp_path, is_demo=is_demo)
         self.hub = SyncHub(initial_sync_info(StoreGateway(store), is_demo=is_demo))
 
-    async def start(self, route: str = "/") -> App:
+    async def start(self, route: str = "/orders") -> App:
         """Run the real per-session main on ``route`` and let the first paint settle."""
         self.page.route = route
         await make_session_main(self.container, self.hub)(self.page)  # type: ignore[arg-type]
@@ -249,7 +249,7 @@ async def test_deep_link_opens_the_order_and_unknown_orders_say_so(
     await settle()
     assert "Order not found" in app.texts()
     await app.click(app.button("Back to orders"))
-    assert app.page.route == "/orders"
+    assert app.page.route == "/timeline"  # a deep link goes back to the home screen
     assert not app.crashed()
 
 
@@ -342,8 +342,8 @@ async def test_navigation_rail_when_wide_bar_when_narrow_and_settings_work(
     assert isinstance(app.page.views[0].navigation_bar, ft.NavigationBar)
     assert not find(app.page.views[0], lambda c: isinstance(c, ft.NavigationRail))
     nav = app.page.views[0].navigation_bar
-    nav.selected_index = 1
-    await app.session.dispatch_event(nav._i, "change", "1")
+    nav.selected_index = 2
+    await app.session.dispatch_event(nav._i, "change", "2")
     await settle()
     assert app.page.route == "/settings"
     assert str(tmp_path) in app.texts()
@@ -388,6 +388,7 @@ async def test_unreadable_cache_shows_an_error_state_with_retry(session: Session
     """A failing cache read shows "Couldn't read your orders" and the reason; "Try again" recovers."""
     state = AppState(FlakyGateway(orders120, failures=1), sync=SyncInfo(is_demo=True))
     await state.load()
+    session.page.route = "/orders"
     shell = AppShell(session.page, state)
     await shell.start()
     session.get_page_patch()

@@ -1,0 +1,94 @@
+"""`ordertrack archive verify | move [--after-days N] | list [filters]`: the order History."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from typing import Any
+
+from services.domain import order_to_json
+from services.storage.archive import DEFAULT_AFTER_DAYS, list_orders, move_to_history, verify
+
+from .common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, CliError, open_container, print_json
+from .orders import add_filter_options, filter_from_args
+
+ORDER = 70
+
+
+def register(sub: argparse._SubParsersAction[Any]) -> None:
+    """Add the `archive` command group."""
+    p = sub.add_parser("archive", help="the History of finished orders: verify, move, list")
+    actions = p.add_subparsers(dest="archive_command", required=True, parser_class=type(p))
+
+    v = actions.add_parser("verify", help="check the cache file, its encryption and the History")
+    v.set_defaults(func=cmd_verify)
+
+    m = actions.add_parser("move", help="move delivered, cancelled and returned orders to History")
+    m.add_argument(
+        "--after-days",
+        type=int,
+        default=DEFAULT_AFTER_DAYS,
+        help=f"days since the last update before an order moves (default {DEFAULT_AFTER_DAYS})",
+    )
+    m.set_defaults(func=cmd_move)
+
+    ls = actions.add_parser("list", help="find orders in History")
+    add_filter_options(ls)
+    ls.add_argument("--source", default=None, help="only orders from this source")
+    ls.add_argument("--text", default=None, help="orders whose number, merchant, customer or items contain TEXT")
+    ls.add_argument("--limit", type=int, default=None, help="at most this many orders")
+    ls.add_argument("--format", choices=("table", "json"), default="table")
+    ls.set_defaults(func=cmd_list)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Check the cache and report problems in plain words (exit 1 on any problem)."""
+    container = open_container()
+    try:
+        report = verify(container.store)
+    finally:
+        container.close()
+    if report.problems:
+        print(f"The local cache has {len(report.problems)} problem(s):")
+        for problem in report.problems:
+            print(f"  - {problem}")
+        return EXIT_ERROR
+    cipher = f"encrypted with SQLCipher {report.cipher_version}" if report.encrypted else "NOT encrypted"
+    print(f"The local cache is sound: {report.orders} orders, {report.in_history} in History, {cipher}.")
+    return EXIT_OK
+
+
+def cmd_move(args: argparse.Namespace) -> int:
+    """Move old finished orders to History."""
+    if args.after_days < 0:
+        raise CliError("--after-days must be 0 or more", EXIT_USAGE)
+    container = open_container()
+    try:
+        moved = move_to_history(container.store, after_days=args.after_days)
+    finally:
+        container.close()
+    print(f"Moved {moved} order(s) to History (finished and unchanged for {args.after_days} days).")
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """List orders in History."""
+    flt = replace(filter_from_args(args), source=args.source or None, text=args.text or None)
+    if args.limit is not None and args.limit < 1:
+        raise CliError("--limit must be at least 1", EXIT_USAGE)
+    container = open_container()
+    try:
+        found = list_orders(container.store, flt, True, limit=args.limit)
+    finally:
+        container.close()
+    if args.format == "json":
+        print_json({"orders": [order_to_json(o) for o in found]})
+        return EXIT_OK
+    if not found:
+        print("No orders in History match.")
+        return EXIT_OK
+    for o in found:
+        placed = o.placed_at.strftime("%Y-%m-%d %H:%M")
+        print(f"{o.order_number:<14} {placed:<17} {o.channel.value:<11} {o.status.value:<12} {o.total} {o.currency}")
+    print(f"{len(found)} orders in History")
+    return EXIT_OK

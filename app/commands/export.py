@@ -1,0 +1,67 @@
+"""`ordertrack export --format pdf|csv|json [filters] -o PATH`: the order history as a file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from services.export import FORMATS, ExportProgress, export_orders
+
+from .common import EXIT_OK, open_container
+from .orders import add_filter_options, filter_from_args
+
+ORDER = 60
+
+
+def register(sub: argparse._SubParsersAction[Any]) -> None:
+    """Add the `export` command."""
+    p = sub.add_parser("export", help="export orders to PDF (with a tax summary), CSV or JSON")
+    p.add_argument("--format", choices=FORMATS, required=True)
+    add_filter_options(p)
+    p.add_argument("--source", default=None, help="only orders from this source")
+    p.add_argument("--text", default=None, help="orders whose number, merchant, customer or items contain TEXT")
+    scope = p.add_mutually_exclusive_group()
+    scope.add_argument("--history", action="store_true", help="only orders moved to History")
+    scope.add_argument("--live", action="store_true", help="only orders not in History")
+    p.add_argument("--customer", default=None, help="customer name for the PDF title (default: from the orders)")
+    p.add_argument("-o", "--output", required=True, type=Path, help="the file to write (replaced atomically)")
+    p.set_defaults(func=cmd_export)
+
+
+def _progress_printer() -> Any:
+    """Return a progress callback printing to stderr when it is a terminal (else None)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(p: ExportProgress) -> None:
+        sys.stderr.write(f"\r{p.phase}: {p.done}/{p.total}   ")
+        if p.done >= p.total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return show
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export the matching orders to a file."""
+    flt = replace(filter_from_args(args), source=args.source or None, text=args.text or None)
+    archived = True if args.history else (False if args.live else None)
+    container = open_container()
+    try:
+        result = export_orders(
+            container.store,
+            flt,
+            args.format,
+            args.output,
+            archived=archived,
+            customer=args.customer,
+            progress=_progress_printer(),
+        )
+    finally:
+        container.close()
+    extra = f", {result.pages} pages" if args.format == "pdf" else (f", {result.rows} rows" if result.rows else "")
+    print(f"Exported {result.orders} orders to {result.path} ({args.format}{extra})")
+    return EXIT_OK

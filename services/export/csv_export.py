@@ -1,0 +1,104 @@
+"""CSV export: one row per order line, UTF-8 with a header row, money as exact decimal text.
+
+Spreadsheets run a cell that starts with ``=``, ``+``, ``-``, ``@``, TAB or CR as a formula
+(CSV injection). Such text cells get a leading apostrophe; our own decimal numbers (``-5.00``)
+are left as they are, since they are plain numbers, not formulas.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+import threading
+from collections.abc import Iterable
+from typing import IO
+
+from services.domain import Order, format_utc, money
+
+from .common import ProgressCallback, Reporter
+
+HEADER = [
+    "order_number",
+    "placed_at",
+    "status",
+    "channel",
+    "source",
+    "merchant",
+    "customer",
+    "currency",
+    "order_total",
+    "order_tax_total",
+    "line",
+    "sku",
+    "item",
+    "quantity",
+    "unit_price",
+    "line_tax",
+    "line_total",
+    "tracking_numbers",
+]
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def neutralize(value: str) -> str:
+    """Return ``value`` made safe for spreadsheets (a leading apostrophe before formula starters)."""
+    if value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def order_lines(order: Order) -> list[list[str]]:
+    """Return the CSV rows of one order (one per line item; one row with empty line fields if none)."""
+    common = [
+        order.order_number,
+        format_utc(order.placed_at),
+        order.status.value,
+        order.channel.value,
+        order.source,
+        order.merchant,
+        order.customer.name if order.customer is not None else "",
+        order.currency,
+        money(order.total),
+        money(order.tax_total),
+    ]
+    tracking = " ".join(s.tracking_number for s in order.shipments)
+    if not order.items:
+        return [[neutralize(v) for v in [*common, "", "", "", "", "", "", "", tracking]]]
+    rows = []
+    for n, item in enumerate(order.items, start=1):
+        line = [
+            str(n),
+            item.sku,
+            item.name,
+            str(item.quantity),
+            money(item.unit_price),
+            money(item.tax) if item.tax is not None else "",
+            money(item.unit_price * item.quantity),
+            tracking,
+        ]
+        rows.append([neutralize(v) for v in [*common, *line]])
+    return rows
+
+
+def write_csv(
+    orders: Iterable[Order],
+    out: IO[bytes],
+    *,
+    total: int,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+) -> int:
+    """Write the CSV of ``orders`` to the binary stream ``out`` (UTF-8); return the number of rows."""
+    text = codecs.getwriter("utf-8")(out)
+    writer = csv.writer(text, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    reporter = Reporter(total, progress, cancel)
+    rows = 0
+    for order in reporter.orders(orders):
+        lines = order_lines(order)
+        writer.writerows(lines)
+        rows += len(lines)
+    return rows

@@ -1,0 +1,384 @@
+"""The order-history PDF (reportlab platypus), fonts embedded so every script prints.
+
+    page 1        title (customer), the filter used, generated-at, totals per year and currency
+    orders table  one row per order; cut into one-page chunks, each with its own header row, so the
+                  header is on every page and layout stays linear (one long table splits quadratically)
+    details       one table per order: heading, customer and address, items, unified timeline
+    footer        "Page N of M" and the generation time (NumberedCanvas defers pages until M is known)
+
+Plain strings are used for cells (fast); a Paragraph only where CJK needs the second font or
+text must wrap. Detail tables are made a few at a time while the layout consumes them
+(``_LazyDetails``): reportlab keeps a style object per table cell, so 10,000 ready-made tables
+would hold hundreds of MB. The build is CPU-bound: run it off the UI loop.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO, Any
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen import canvas
+from reportlab.platypus import Flowable, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from services.domain import Order, format_utc, money, unified_timeline
+
+from .common import ProgressCallback, Reporter, Totals, TotalsRow
+from .fonts import BOLD, CJK, REGULAR, has_cjk, markup, register_fonts
+
+MARGIN = 15 * mm
+FOOTER = 12 * mm
+WIDTH = A4[0] - 2 * MARGIN
+FRAME_HEIGHT = A4[1] - MARGIN - (MARGIN + FOOTER) - 12  # SimpleDocTemplate's frame padding (6 pt each side)
+ROW_H = 12.0
+HEAD_H = 14.0
+ROWS_PER_PAGE = int((FRAME_HEIGHT - HEAD_H - 1) // ROW_H)
+"""Orders-table rows per page: each chunk fills exactly one page, so no header appears mid-page."""
+
+ORDERS_HEADER = ["Order", "Placed (UTC)", "Channel", "Status", "Merchant", "Total", "Tax"]
+ORDERS_WIDTHS = [26 * mm, 28 * mm, 20 * mm, 26 * mm, 44 * mm, 22 * mm, 14 * mm]
+ITEM_WIDTHS = [32 * mm, 92 * mm, 12 * mm, 24 * mm, 20 * mm]
+TIMELINE_WIDTHS = [25 * mm, 15 * mm, 28 * mm, 78 * mm, 34 * mm]
+PAD = 12.0
+"""Left + right cell padding (reportlab's default 6 pt each side)."""
+
+_TEXT = ParagraphStyle("text", fontName=REGULAR, fontSize=8, leading=10)
+_CELL = ParagraphStyle("cell", fontName=REGULAR, fontSize=7, leading=8.5)
+_TITLE = ParagraphStyle("title", fontName=BOLD, fontSize=16, leading=20, spaceAfter=6)
+_H2 = ParagraphStyle("h2", fontName=BOLD, fontSize=11, leading=14, spaceBefore=8, spaceAfter=4)
+_GRID = colors.HexColor("#b0b7c3")
+_HEAD_BG = colors.HexColor("#dde3ec")
+_SUB_BG = colors.HexColor("#f0f3f7")
+
+_ITEMS_STYLE = TableStyle(
+    [
+        ("FONT", (0, 0), (-1, -1), REGULAR, 7),
+        ("SPAN", (0, 0), (-1, 0)),
+        ("SPAN", (0, 1), (-1, 1)),
+        ("FONT", (0, 0), (-1, 0), BOLD, 8),
+        ("BACKGROUND", (0, 0), (-1, 0), _HEAD_BG),
+        ("FONT", (0, 2), (-1, 2), BOLD, 7),
+        ("BACKGROUND", (0, 2), (-1, 2), _SUB_BG),
+        ("ALIGN", (2, 2), (-1, -1), "RIGHT"),
+        ("BOX", (0, 0), (-1, -1), 0.5, _GRID),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 1),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+    ]
+)
+_TIMELINE_STYLE = TableStyle(
+    [
+        ("FONT", (0, 0), (-1, -1), REGULAR, 7),
+        ("FONT", (0, 0), (-1, 0), BOLD, 7),
+        ("BACKGROUND", (0, 0), (-1, 0), _SUB_BG),
+        ("BOX", (0, 0), (-1, -1), 0.5, _GRID),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 1),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+    ]
+)
+_ORDERS_STYLE = TableStyle(
+    [
+        ("FONT", (0, 0), (-1, -1), REGULAR, 7),
+        ("FONT", (0, 0), (-1, 0), BOLD, 7),
+        ("BACKGROUND", (0, 0), (-1, 0), _HEAD_BG),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, _GRID),
+        ("ALIGN", (5, 0), (6, -1), "RIGHT"),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 1),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+    ]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PdfResult:
+    """What was written: orders, pages and the totals printed on page 1."""
+
+    orders: int
+    pages: int
+    totals: tuple[TotalsRow, ...]
+
+
+def _fit(text: str, width: float, size: float = 7) -> str:
+    """Shorten ``text`` with an ellipsis so it fits ``width`` points (measured only when it might not fit)."""
+    text = " ".join(text.split())
+    room = width - PAD
+    if len(text) * size * 0.62 <= room:  # no DejaVu glyph in ordinary text is wider on average
+        return text
+    font = CJK if has_cjk(text) else REGULAR
+    if stringWidth(text, font, size) <= room:
+        return text
+    while text and stringWidth(text + "…", font, size) > room:
+        text = text[: max(len(text) - max(len(text) // 10, 1), 0)]
+    return text + "…"
+
+
+def _cell(text: str, width: float) -> str | Paragraph:
+    """Return a plain cell fitted to ``width``, or a Paragraph when it has CJK (which needs the second font)."""
+    text = _fit(text, width)
+    return Paragraph(markup(text), _CELL) if has_cjk(text) else text
+
+
+def _when(value: datetime) -> str:
+    """Format a time as ``YYYY-MM-DD HH:MM`` (UTC)."""
+    return format_utc(value)[:16].replace("T", " ")
+
+
+def _make_canvas(generated: str, pages: list[int]) -> type[canvas.Canvas]:
+    """Return a canvas class that prints "Page N of M" and the generation time on every page."""
+
+    class NumberedCanvas(canvas.Canvas):  # type: ignore[misc]  # reportlab is untyped
+        """Defers showPage so the total page count is known ('Page N of M')."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._saved_page_states: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:
+            self._saved_page_states.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._saved_page_states)
+            pages.append(total)
+            for state in self._saved_page_states:
+                self.__dict__.update(state)
+                self.setFont(REGULAR, 7)
+                self.setFillColor(colors.HexColor("#555555"))
+                self.drawString(MARGIN, 10 * mm, f"Generated {generated}")
+                self.drawRightString(A4[0] - MARGIN, 10 * mm, f"Page {self._pageNumber} of {total}")
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas
+
+
+def _orders_chunks(rows: list[list[Any]]) -> list[Table]:
+    """Cut the orders rows into one-page tables, each starting with the header row."""
+    tables = []
+    for start in range(0, len(rows), ROWS_PER_PAGE):
+        part = rows[start : start + ROWS_PER_PAGE]
+        table = Table(
+            [ORDERS_HEADER, *part],
+            colWidths=ORDERS_WIDTHS,
+            rowHeights=[HEAD_H] + [ROW_H] * len(part),
+            repeatRows=1,
+            style=_ORDERS_STYLE,
+        )
+        tables.append(table)
+    return tables
+
+
+def _detail(order: Order) -> list[Table]:
+    """Return the detail tables of one order: heading, customer and items; then its unified timeline."""
+    head = (
+        f"{order.order_number} · {_when(order.placed_at)} · {order.status.value} · {order.channel.value} · "
+        f"{money(order.total)} {order.currency} (tax {money(order.tax_total)})"
+    )
+    who = []
+    if order.merchant:
+        who.append(f"Merchant: {order.merchant}")
+    if order.customer is not None and order.customer.name:
+        who.append(f"Customer: {order.customer.name}")
+    if order.shipping_address is not None and order.shipping_address.one_line():
+        who.append(f"Ship to: {order.shipping_address.one_line()}")
+    heading: str | Paragraph = Paragraph(f"<b>{markup(head)}</b>", _CELL) if has_cjk(head) else head
+    rows: list[list[Any]] = [
+        [heading, "", "", "", ""],
+        [Paragraph(markup(" · ".join(who) or "—"), _CELL), "", "", "", ""],
+        ["SKU", "Item", "Qty", "Unit price", "Tax"],
+    ]
+    for item in order.items:
+        tax = money(item.tax) if item.tax is not None else ""
+        sku, name = _cell(item.sku, ITEM_WIDTHS[0]), _cell(item.name, ITEM_WIDTHS[1])
+        rows.append([sku, name, str(item.quantity), money(item.unit_price), tax])
+    items = Table(rows, colWidths=ITEM_WIDTHS, style=_ITEMS_STYLE)
+    lines: list[list[Any]] = [["When (UTC)", "Kind", "Status", "Description", "Where"]]
+    for entry in unified_timeline(order):
+        what = entry.description + (f" [{entry.tracking_number}]" if entry.tracking_number else "")
+        lines.append(
+            [
+                _when(entry.occurred_at),
+                entry.kind.value,
+                entry.status,
+                _cell(what, TIMELINE_WIDTHS[3]),
+                _cell(entry.location or "", TIMELINE_WIDTHS[4]),
+            ]
+        )
+    timeline = Table(lines, colWidths=TIMELINE_WIDTHS, repeatRows=1, style=_TIMELINE_STYLE, spaceAfter=6)
+    return [items, timeline]
+
+
+class _LazyDetails(Flowable):  # type: ignore[misc]  # reportlab is untyped
+    """Stands for the remaining detail tables; each split hands the layout the next few (bounded memory).
+
+    reportlab requires the first flowable of a split to fit where the split happened, so a table
+    that does not fit is split itself, or kept for the next page (returning nothing moves on).
+    """
+
+    BATCH = 10
+
+    def __init__(self, orders: deque[Order], reporter: Reporter) -> None:
+        super().__init__()
+        self._orders = orders
+        self._ready: deque[Table] = deque()
+        self._reporter = reporter
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        """Never fit while tables remain, so the layout asks split() for them."""
+        if not self._orders and not self._ready:
+            return (0, 0)
+        return (avail_width, avail_height + 1)
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        """Return the next detail tables followed by this flowable (nothing when none fits here)."""
+        if not self._ready:
+            if not self._orders:
+                return []
+            for _ in range(min(self.BATCH, len(self._orders))):
+                self._ready.extend(_detail(self._orders.popleft()))
+            done = self._reporter.total - len(self._orders)
+            self._reporter.step("layout", done, force=not self._orders)
+        first = self._ready[0]
+        _, height = first.wrap(avail_width, avail_height)
+        if height <= avail_height:
+            out: list[Flowable] = [*self._ready]
+        else:
+            parts = first.split(avail_width, avail_height)
+            if not parts:
+                return []  # next page
+            self._ready.popleft()
+            out = [*parts, *self._ready]
+        self._ready.clear()
+        # progress was made: forget an earlier "postponed to the next page" mark, which reportlab would
+        # otherwise read as "did not fit on an empty page either" the next time nothing fits
+        self.__dict__.pop("_postponed", None)
+        return [*out, self]
+
+    def draw(self) -> None:
+        """Draw nothing (the tables it hands out draw themselves)."""
+
+
+def customer_label(names: Counter[str]) -> str:
+    """Name the customer of a set of orders for the title (the most frequent name when several)."""
+    if not names:
+        return "all customers"
+    top, others = names.most_common(1)[0][0], len(names) - 1
+    return top if not others else f"{top} and {others} other customer{'s' if others > 1 else ''}"
+
+
+def _totals_table(totals: list[TotalsRow]) -> Table:
+    """Return the totals table: one row per year and currency, then one per currency for all years."""
+    rows: list[list[str]] = [["Year", "Currency", "Orders", "Total", "Tax"]]
+    for t in totals:
+        rows.append([str(t.year), t.currency, str(t.orders), money(t.total), money(t.tax_total)])
+    per_currency: dict[str, list[Any]] = {}
+    for t in totals:
+        acc = per_currency.setdefault(t.currency, [0, 0, 0])
+        acc[0] += t.orders
+        acc[1] += t.total
+        acc[2] += t.tax_total
+    for cur, (n, total, tax) in sorted(per_currency.items()):
+        rows.append(["All years", cur, str(n), money(total), money(tax)])
+    style = TableStyle(
+        [
+            ("FONT", (0, 0), (-1, -1), REGULAR, 8),
+            ("FONT", (0, 0), (-1, 0), BOLD, 8),
+            ("BACKGROUND", (0, 0), (-1, 0), _HEAD_BG),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.25, _GRID),
+            ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
+            ("FONT", (0, len(totals) + 1), (-1, -1), BOLD, 8),
+        ]
+    )
+    return Table(rows, colWidths=[25 * mm, 22 * mm, 20 * mm, 35 * mm, 35 * mm], style=style, hAlign="LEFT")
+
+
+def write_pdf(
+    orders: Iterable[Order],
+    out: IO[bytes],
+    *,
+    total: int,
+    customer: str | None,
+    filter_text: str,
+    generated_at: datetime,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+) -> PdfResult:
+    """Write the order-history PDF of ``orders`` (``total`` of them, for progress) to ``out``.
+
+    ``customer`` None: named from the orders. Progress: phase ``orders`` while reading, then
+    ``layout`` (orders laid out so far); ``cancel`` is honoured in both.
+    """
+    register_fonts()
+    reporter = Reporter(total, progress, cancel)
+    totals = Totals()
+    order_rows: list[list[Any]] = []
+    pending: deque[Order] = deque()
+    names: Counter[str] = Counter()
+    for order in reporter.orders(orders):
+        totals.add(order)
+        if order.customer is not None and order.customer.name:
+            names[order.customer.name] += 1
+        order_rows.append(
+            [
+                _cell(order.order_number, ORDERS_WIDTHS[0]),
+                _when(order.placed_at),
+                order.channel.value,
+                order.status.value,
+                _cell(order.merchant, ORDERS_WIDTHS[4]),
+                f"{money(order.total)} {order.currency}",
+                money(order.tax_total),
+            ]
+        )
+        pending.append(order)
+    count = len(pending)
+    customer = customer if customer is not None else customer_label(names)
+    generated = format_utc(generated_at)[:19].replace("T", " ") + " UTC"
+    rows = totals.rows()
+    story: list[Any] = [
+        Paragraph(markup(f"Order history — {customer}"), _TITLE),
+        Paragraph(markup(f"Filter: {filter_text}"), _TEXT),
+        Paragraph(f"Generated at {generated}", _TEXT),
+        Paragraph(f"{count} orders", _TEXT),
+        Spacer(1, 4 * mm),
+        Paragraph("Totals per year and currency (order totals include tax)", _H2),
+        _totals_table(rows),
+    ]
+    if order_rows:
+        layout = Reporter(count, progress, cancel, every=max(1, count // 100))  # about 1 % steps
+        lazy = _LazyDetails(pending, layout)
+        story += [PageBreak(), *_orders_chunks(order_rows), PageBreak(), Paragraph("Orders in detail", _H2), lazy]
+        del order_rows
+    else:
+        story.append(Paragraph("No orders match this filter.", _TEXT))
+    pages: list[int] = []
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN + FOOTER,
+        title=f"Order history — {customer}",
+        author="Order Tracking",
+        initialFontName=REGULAR,  # else the canvas references an unembedded Helvetica
+        subject=filter_text,
+    )
+
+    def on_progress(kind: str, value: int) -> None:
+        reporter.check()
+
+    doc.setProgressCallBack(on_progress)
+    reporter.step("layout", 0, count, force=True)
+    doc.build(story, canvasmaker=_make_canvas(generated, pages))
+    reporter.step("layout", count, count, force=True)
+    return PdfResult(orders=count, pages=pages[0] if pages else 0, totals=tuple(rows))

@@ -1,0 +1,178 @@
+"""History: finished orders (delivered, cancelled, returned) move out of the live list after N days.
+
+Moving only stamps ``orders.archived_at``; the order keeps every detail (items, events, shipments)
+and stays findable with the same OrderFilter as the live list, restricted by ``archived``:
+
+    archived=None   every cached order
+    archived=True   History only
+    archived=False  the live list only
+
+A sync that later changes an archived order keeps it in History (the upsert never touches
+``archived_at``). ``verify`` is the health check behind ``ordertrack archive verify``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, func, select, update
+from sqlalchemy.exc import DBAPIError
+
+from services.domain import Order, OrderFilter, OrderStatus, StorageError, utc_now
+
+from .convert import order_from_row, shipment_from_row, ts
+from .reads import LoadedOrder, chunked, filter_clause, load_orders
+from .store import Store
+from .tables import orders, shipments
+
+HISTORY_STATUSES = (OrderStatus.DELIVERED, OrderStatus.CANCELLED, OrderStatus.RETURNED)
+"""Order statuses that move to History once they are old enough."""
+
+DEFAULT_AFTER_DAYS = 30
+"""Days after an order's last update before a finished order moves to History."""
+
+PAGE = 500
+"""Orders loaded per round trip when streaming (exports)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveReport:
+    """What ``verify`` found: counts plus problems in plain words (empty: all sound)."""
+
+    orders: int
+    in_history: int
+    encrypted: bool
+    cipher_version: str | None
+    problems: tuple[str, ...]
+
+
+def _where(flt: OrderFilter, archived: bool | None) -> ColumnElement[bool]:
+    """Return the WHERE clause of a filter restricted to History / the live list / neither."""
+    clause = filter_clause(flt)
+    if archived is True:
+        return and_(clause, orders.c.archived_at.is_not(None))
+    if archived is False:
+        return and_(clause, orders.c.archived_at.is_(None))
+    return clause
+
+
+def count_orders(store: Store, flt: OrderFilter, archived: bool | None = None) -> int:
+    """Return how many cached orders match ``flt`` (in History, live, or both)."""
+    with store._read() as conn:
+        return int(conn.execute(select(func.count()).select_from(orders).where(_where(flt, archived))).scalar_one())
+
+
+def list_orders(
+    store: Store, flt: OrderFilter, archived: bool | None = True, *, limit: int | None = None, offset: int = 0
+) -> list[Order]:
+    """Return full orders (newest first) matching ``flt``; by default from History only."""
+    stmt = (
+        select(orders)
+        .where(_where(flt, archived))
+        .order_by(orders.c.placed_at.desc(), orders.c.order_number.desc())
+        .offset(max(offset, 0))
+    )
+    if limit is not None:
+        stmt = stmt.limit(max(limit, 0))
+    with store._read() as conn:
+        rows = conn.execute(stmt).all()
+        return [lo.order for lo in load_orders(conn, rows)]
+
+
+def _load_without_events(conn: Connection, rows: Sequence[Any]) -> list[LoadedOrder]:
+    """Load orders with items and shipments but no order/carrier events (a fraction of the reads)."""
+    ship_rows: dict[int, list[Any]] = defaultdict(list)
+    for part in chunked([r.id for r in rows]):
+        for row in conn.execute(
+            select(shipments)
+            .where(shipments.c.order_id.in_(part))
+            .order_by(shipments.c.order_id, shipments.c.position, shipments.c.id)
+        ).all():
+            ship_rows[row.order_id].append(row)
+    loaded = []
+    for row in rows:
+        ships = tuple(shipment_from_row(s, ()) for s in ship_rows.get(row.id, []))
+        loaded.append(LoadedOrder(id=row.id, order=order_from_row(row, (), ships), shipment_ids={}))
+    return loaded
+
+
+def iter_orders(
+    store: Store, flt: OrderFilter, archived: bool | None = None, *, page: int = PAGE, with_events: bool = True
+) -> Iterator[Order]:
+    """Yield orders (newest first) page by page from ONE read snapshot (for long exports).
+
+    ``with_events=False`` leaves out order events and carrier events (items and shipments stay).
+    """
+    load = load_orders if with_events else _load_without_events
+    with store._read() as conn:
+        ids = [
+            int(r[0])
+            for r in conn.execute(
+                select(orders.c.id)
+                .where(_where(flt, archived))
+                .order_by(orders.c.placed_at.desc(), orders.c.order_number.desc())
+            )
+        ]
+        for part in chunked(ids, page):
+            rows = conn.execute(select(orders).where(orders.c.id.in_(list(part)))).all()
+            by_id = {lo.id: lo.order for lo in load(conn, rows)}
+            for oid in part:
+                yield by_id[oid]
+
+
+def move_to_history(store: Store, *, after_days: int = DEFAULT_AFTER_DAYS, now: datetime | None = None) -> int:
+    """Move finished orders whose last update is older than ``after_days`` to History; return how many."""
+    if after_days < 0:
+        raise ValueError("after_days must be >= 0")
+    now = now or utc_now()
+    cutoff = ts(now - timedelta(days=after_days))
+    last_change = func.coalesce(orders.c.updated_at, orders.c.placed_at)
+    stmt = (
+        update(orders)
+        .where(orders.c.archived_at.is_(None))
+        .where(orders.c.status.in_([s.value for s in HISTORY_STATUSES]))
+        .where(last_change < cutoff)
+        .values(archived_at=ts(now))
+    )
+    with store.transaction() as uow:
+        result = uow._conn.execute(stmt)
+        return int(result.rowcount or 0)
+
+
+def verify(store: Store) -> ArchiveReport:
+    """Check the cache file, its references, its encryption and the History bookkeeping."""
+    problems = list(store.integrity_check())
+    total = in_history = 0
+    try:
+        with store._read() as conn:
+            total = int(conn.execute(select(func.count()).select_from(orders)).scalar_one())
+            in_history = int(
+                conn.execute(
+                    select(func.count()).select_from(orders).where(orders.c.archived_at.is_not(None))
+                ).scalar_one()
+            )
+            bad_time = conn.execute(
+                select(orders.c.order_number)
+                .where(orders.c.archived_at.is_not(None))
+                .where(func.length(orders.c.archived_at) != 27)
+                .limit(20)
+            ).all()
+            problems.extend(f"order {r[0]} has an unreadable History date" for r in bad_time)
+            future = conn.execute(
+                select(orders.c.order_number).where(orders.c.archived_at > ts(utc_now() + timedelta(days=1))).limit(20)
+            ).all()
+            problems.extend(f"order {r[0]} was moved to History at a date in the future" for r in future)
+    except (StorageError, DBAPIError) as err:  # a damaged file: integrity_check already said so
+        if not problems:
+            problems.append(f"the History could not be read: {err}")
+    return ArchiveReport(
+        orders=total,
+        in_history=in_history,
+        encrypted=store.encrypted,
+        cipher_version=store.cipher_version() if store.encrypted and not problems else None,
+        problems=tuple(problems),
+    )

@@ -1,0 +1,61 @@
+"""Shared pieces of the tracking adapters: per-number error isolation and page-number cursors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+
+from services.domain import Shipment
+from services.sources.errors import VendorError
+from services.sources.payload import Normalized
+
+log = logging.getLogger(__name__)
+
+
+def shipments_of(result: Normalized) -> list[Shipment]:
+    """Return the Shipments of a mapper result (an order payload gives none)."""
+    kind, items = result
+    return [s for s in items if isinstance(s, Shipment)] if kind == "shipments" else []
+
+
+def each_known(
+    vendor: str, wanted: Iterable[tuple[str, str]], fetch: Callable[[str, str], list[Shipment]]
+) -> list[Shipment]:
+    """Fetch ``(carrier, number)`` pairs one by one; a number the vendor rejects is skipped, not fatal.
+
+    Auth, rate-limit and outage errors still propagate: they concern the whole source.
+    """
+    out: list[Shipment] = []
+    for carrier, number in wanted:
+        try:
+            out.extend(fetch(carrier, number))
+        except VendorError as err:
+            log.info("%s: no tracking for %s (%s)", vendor, number, err.code)
+    return out
+
+
+class PageCursors:
+    """Remember the vendor cursor that starts each page number (for cursor-paged list APIs).
+
+    The engine resumes a back-fill by page number; a page whose cursor is unknown (after a restart)
+    is reached again from the first page.
+    """
+
+    def __init__(self) -> None:
+        self._cursors: dict[int, str | None] = {1: None}
+
+    def known(self, page: int) -> bool:
+        """Tell whether the cursor of ``page`` is known."""
+        return page in self._cursors
+
+    def start_of(self, page: int) -> str | None:
+        """Return the cursor that starts ``page`` (None for the first page)."""
+        return self._cursors.get(page)
+
+    def highest_known(self, page: int) -> int:
+        """Return the highest page not after ``page`` whose cursor is known."""
+        return max(p for p in self._cursors if p <= page)
+
+    def remember(self, page: int, cursor: str) -> None:
+        """Record the cursor that starts ``page``."""
+        self._cursors[page] = cursor

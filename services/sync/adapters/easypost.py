@@ -1,0 +1,73 @@
+"""EasyPost trackers as a TrackingSource.
+
+list_page   GET /trackers?page_size=N[&before_id=<last id of the previous page>] (newest first)
+get_many    POST /trackers per number: EasyPost returns the existing tracker for the same
+            code and carrier instead of creating a second one
+"""
+
+from __future__ import annotations
+
+from services.domain import Shipment
+from services.sources.easypost.client import MAX_PAGE, EasyPostClient
+from services.sources.easypost.mapper import normalize
+from services.sources.http import expect_object, sub_list
+
+from .base import PageCursors, each_known, shipments_of
+
+CARRIER_CODES = {
+    "ups": "UPS",
+    "fedex": "FedEx",
+    "usps": "USPS",
+    "dhl": "DHLExpress",
+    "dhl-germany": "DeutschePost",
+    "canada-post": "CanadaPost",
+    "royal-mail": "RoyalMail",
+    "ontrac": "OnTrac",
+    "lasership": "LaserShip",
+    "australia-post": "AustraliaPost",
+    "purolator": "Purolator",
+}
+"""AfterShip-style slugs -> EasyPost carrier names (others: EasyPost detects the carrier)."""
+
+
+class EasyPostTrackingSource:
+    """Read trackers from EasyPost with one API key."""
+
+    def __init__(self, client: EasyPostClient) -> None:
+        self.client = client
+        self._cursors = PageCursors()
+
+    @property
+    def requests_sent(self) -> int:
+        """Return how many HTTP requests the client sent."""
+        return self.client.requests_sent
+
+    def close(self) -> None:
+        """Close the client."""
+        self.client.close()
+
+    def list_page(self, page: int, limit: int) -> tuple[list[Shipment], bool]:
+        """Return one page of trackers (newest first) and whether more pages follow."""
+        current = self._cursors.highest_known(page)
+        while True:
+            params: dict[str, str | int] = {"page_size": max(1, min(limit, MAX_PAGE))}
+            before = self._cursors.start_of(current)
+            if before:
+                params["before_id"] = before
+            body = expect_object(self.client.get_json("/trackers", params=params), "easypost", "GET /trackers")
+            trackers = sub_list(body, "trackers")
+            last = trackers[-1] if trackers and isinstance(trackers[-1], dict) else {}
+            last_id = last.get("id")
+            has_more = bool(body.get("has_more")) and isinstance(last_id, str)
+            if has_more and isinstance(last_id, str):
+                self._cursors.remember(current + 1, last_id)
+            if current >= page or not has_more:
+                return (shipments_of(normalize(body)) if current == page else []), has_more and current == page
+            current += 1
+
+    def _one(self, carrier: str, number: str) -> list[Shipment]:
+        return shipments_of(normalize(self.client.create_tracker(number, CARRIER_CODES.get(carrier))))
+
+    def get_many(self, wanted: list[tuple[str, str]]) -> list[Shipment]:
+        """Return the trackers of ``(carrier, number)`` pairs (one request each; EasyPost has no batch read)."""
+        return each_known("easypost", wanted, self._one)

@@ -1,0 +1,194 @@
+"""End to end: demo backend -> sync engine -> dispatcher -> real SMTP server and real session-bus notifications."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+
+from app.container import AppContainer
+from services.credentials import CredentialsUnavailableError, KeyringCredentialStore, source_token_key
+from services.demo import DemoServer
+from services.domain import (
+    FINAL_SHIPMENT_STATUSES,
+    Channel,
+    Order,
+    OrderFilter,
+    OrderStatus,
+    Shipment,
+    ShipmentStatus,
+    SourceConfig,
+    SyncState,
+    TrackingEvent,
+)
+from services.notify import SMTP_PASSWORD_KEY, Channels, Dispatcher, EmailChannel, Preferences, apply_setting
+from services.notify.dispatcher import load_prefs, save_prefs
+from services.notify.preferences import SmtpSettings
+from services.storage import NotifyRepository, Store
+
+from . import fake_notifyd
+from .test_notify_channels import PASSWORD, USER, Recorder, authenticator, free_port
+
+needs_bus = pytest.mark.skipif(not os.environ.get("DBUS_SESSION_BUS_ADDRESS"), reason="no D-Bus session bus")
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Controller, Recorder]]:
+    """A real SMTP server on 127.0.0.1 with AUTH (plain connection, AUTH allowed without TLS)."""
+    rec = Recorder()
+    ctl = Controller(rec, hostname="127.0.0.1", port=free_port(), authenticator=authenticator, auth_require_tls=False)
+    ctl.start()
+    yield ctl, rec
+    ctl.stop()
+
+
+@pytest.fixture
+def notifyd(tmp_path: Path) -> Iterator[Path]:
+    """A recording notification daemon on the session bus."""
+    log = tmp_path / "notify.jsonl"
+    proc = fake_notifyd.start(log)
+    yield log
+    proc.terminate()
+    proc.wait(5)
+
+
+@pytest.fixture
+def keyring_store() -> KeyringCredentialStore:
+    """The real OS keyring (skips when there is none)."""
+    store = KeyringCredentialStore(service="ordertrack-test-notify")
+    try:
+        store.get("probe")
+    except CredentialsUnavailableError as err:
+        pytest.skip(f"no secure keyring: {err.message}")
+    return store
+
+
+@needs_bus
+def test_new_event_gives_one_email_and_one_native_alert_then_none(
+    tmp_path: Path,
+    smtp: tuple[Controller, Recorder],
+    notifyd: Path,
+    keyring_store: KeyringCredentialStore,
+) -> None:
+    """Back-fill alerts nobody; a posted event alerts once per channel; a re-sync alerts nobody."""
+    ctl, rec = smtp
+    demo = DemoServer(orders=20, seed=3, token="demo-t0k", tick_seconds=3600).start()
+    home = tmp_path / "home"
+    container = AppContainer.create(home, credentials=keyring_store)
+    try:
+        container.store.sources.add(SourceConfig(name="shop", kind="ordertrack", url=demo.url))
+        keyring_store.set(source_token_key("shop"), "demo-t0k")
+        keyring_store.set(SMTP_PASSWORD_KEY, PASSWORD)
+        repo = NotifyRepository(container.store)
+        prefs = load_prefs(repo)
+        for key, value in [
+            ("channels.email.address", "kunde@example.org"),
+            ("smtp.host", "127.0.0.1"),
+            ("smtp.port", str(ctl.port)),
+            ("smtp.starttls", "off"),
+            ("smtp.username", USER),
+            ("smtp.from", "alerts@shop.example"),
+        ]:
+            prefs = apply_setting(prefs, key, value)
+        save_prefs(repo, prefs)
+
+        [first] = container.sync_once()
+        assert first.error is None and first.changes.new_events
+        assert rec.messages == [] and fake_notifyd.received(notifyd, wait=0) == []
+
+        order = next(
+            o
+            for o in container.store.orders.list_orders(OrderFilter())
+            if any(s.status not in FINAL_SHIPMENT_STATUSES for s in o.shipments)
+        )
+        shipment = next(s for s in order.shipments if s.status not in FINAL_SHIPMENT_STATUSES)
+        posted = httpx.post(
+            f"{demo.url}/_demo/shipments/{shipment.tracking_number}/events",
+            json={"status": "delivered", "description": "Delivered to Müller — Łódź — 東京", "location": "Łódź, PL"},
+        )
+        assert posted.status_code == 201, posted.text
+
+        [second] = container.sync_once()
+        assert second.error is None
+        title = f"Order {order.order_number}: Delivered"
+        [(_, rcpts, mail)] = rec.messages
+        assert rcpts == ["kunde@example.org"] and mail["Subject"] == title
+        plain = mail.get_body(("plain",))
+        assert plain is not None and "Müller — Łódź — 東京" in plain.get_content()
+        [call] = fake_notifyd.received(notifyd, count=1)
+        assert call["summary"] == title and "Müller — Łódź — 東京" in str(call["body"])
+
+        [third] = container.sync_once()
+        assert third.error is None
+        assert len(rec.messages) == 1 and len(fake_notifyd.received(notifyd, wait=0)) == 1
+    finally:
+        container.close()
+        demo.stop()
+        for key in (source_token_key("shop"), SMTP_PASSWORD_KEY):
+            keyring_store.delete(key)
+
+    reopened = AppContainer.create(home, credentials=keyring_store)  # a restart reads the same log
+    try:
+        rows = NotifyRepository(reopened.store).list(order_number=order.order_number)
+        sent = [r for r in rows if r.status == "sent"]
+        assert sorted(r.channel for r in sent) == ["email", "in_app", "native"]
+        assert all(r.reason.startswith("rule delivered fired on event delivered @") for r in sent)
+        assert all(r.alerted_at is not None for r in sent)
+    finally:
+        reopened.close()
+
+
+T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+def test_smtp_down_then_back_delivers_exactly_once(tmp_path: Path) -> None:
+    """SMTP unreachable -> pending_retry; once the server is up, the next due flush delivers it once."""
+    now = [T0]
+    store = Store.open(tmp_path / "c.db")
+    port = free_port()
+    try:
+        ship = Shipment(tracking_number="TN1", carrier="dhl", status=ShipmentStatus.IN_TRANSIT)
+        order = Order(
+            "W-1", "shop", Channel.WEB, T0, OrderStatus.SHIPPED, "EUR", Decimal("1"), Decimal("0"), shipments=(ship,)
+        )
+        with store.transaction() as uow:
+            uow.upsert_orders([order], source="shop", received_at=T0, live=False)
+            uow.set_sync_state(SyncState(source="shop#history", cursor="done"))
+        with store.transaction() as uow:
+            event = TrackingEvent(T0, ShipmentStatus.EXCEPTION, "Customs hold")
+            changes = uow.upsert_tracking(
+                Shipment("TN1", "dhl", events=(event,)), source="shop", received_at=T0, live=True
+            )
+        channel = EmailChannel(
+            SmtpSettings(host="127.0.0.1", port=port, starttls=False, username=USER), lambda: PASSWORD
+        )
+        prefs = Preferences(native=False, in_app=False, email=True, email_address="kunde@example.org")
+        d = Dispatcher(store, Channels(email=channel), clock=lambda: now[0], prefs=lambda: prefs)
+        d("shop", changes)
+        repo = NotifyRepository(store)
+        [row] = repo.list()
+        assert row.status == "pending_retry" and "Connection refused" in row.reason and PASSWORD not in row.reason
+
+        rec = Recorder()
+        ctl = Controller(rec, hostname="127.0.0.1", port=port, authenticator=authenticator, auth_require_tls=False)
+        ctl.start()
+        try:
+            d.flush()  # not due yet
+            assert rec.messages == []
+            now[0] = T0 + timedelta(minutes=1)
+            d.flush()
+            d.flush()
+            d("shop", changes)  # the same change delivered again
+        finally:
+            ctl.stop()
+        assert [m[2]["Subject"] for m in rec.messages] == ["Order W-1: Problem / action required"]
+        [row] = repo.list()
+        assert row.status == "sent" and row.attempts == 2 and row.alerted_at == now[0]
+    finally:
+        store.close()
