@@ -15,6 +15,7 @@ import os
 import socket
 import sys
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_SYNC_INTERVAL = 30.0
+HEARTBEAT = 60.0
+"""Unchanged background pulls reach the sessions at most this often (keeps "last synced" current)."""
 STARTUP_GRACE = 3.0
 """Longest the first sync pass waits for the first window to show the cache."""
 APP_TITLE = "Order Tracking"
@@ -87,6 +90,8 @@ class SyncLoop:
         self._latest: dict[str, SyncReport] = {}
         self._latest_lock = threading.Lock()
         self._show_next_pass = threading.Event()
+        self._shown_pass = False
+        self._last_forward = float("-inf")
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ordertrack-sync", daemon=True)
 
@@ -132,12 +137,31 @@ class SyncLoop:
         """Show "syncing" for the first pass and asked-for ones, not for background polls and push catch-ups."""
         if self._show_next_pass.is_set():
             self._show_next_pass.clear()
+            self._shown_pass = True
             self._hub.started()
+
+    def _on_report(self, report: SyncReport) -> None:
+        """Forward a pull to the sessions when it matters: changes, a health flip, a shown pass, or a heartbeat.
+
+        Background polls and push catch-ups that change nothing would otherwise re-render every
+        session every few seconds (and an input being typed in would be repainted under the user).
+        """
+        with self._latest_lock:
+            before = self._latest.get(report.source)
+        now = time.monotonic()
+        shown = self._shown_pass
+        self._shown_pass = False
+        flipped = before is None or (before.error is None) != (report.error is None) or before.error != report.error
+        if shown or flipped or not report.changes.empty or now - self._last_forward >= HEARTBEAT:
+            self._last_forward = now
+            self._hub.finished(self._hub_reports(report))
+        else:
+            self._hub_reports(report)  # remember it (its health) without waking the sessions
 
     def _run_coordinated(self, coordinator: SyncCoordinator) -> None:
         self._show_next_pass.set()
         coordinator.on_pass_started = self._pass_started
-        coordinator.on_report = lambda report: self._hub.finished(self._hub_reports(report))
+        coordinator.on_report = self._on_report
         coordinator.on_push = self._on_push
         coordinator.start()
         try:
@@ -285,7 +309,14 @@ def make_session_main(
         )
 
         def on_sync(event: SyncEvent) -> None:
-            page.run_task(state.apply_sync, event)
+            # pushes arrive at any time, also while a closed tab's session is torn down: stop quietly
+            if getattr(page.session, "connection", None) is None:
+                unsubscribe()
+                return
+            try:
+                page.run_task(state.apply_sync, event)
+            except (AttributeError, RuntimeError):
+                unsubscribe()
 
         # listen first, so a pass that ends while the first page is read is not missed
         unsubscribe = hub.subscribe(on_sync)

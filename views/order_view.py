@@ -231,7 +231,8 @@ class OrderScreen:
         return _card(ft.Column(lines, spacing=6))
 
     def _timeline(self, entries: Sequence[TimelineEntry], tz: tzinfo | None, dark: bool) -> ft.Control:
-        rows: list[ft.Control] = [widgets.section_title(f"Timeline ({len(entries)} events)")]
+        count = f"{len(entries)} event{'' if len(entries) == 1 else 's'}"
+        rows: list[ft.Control] = [widgets.section_title(f"Timeline ({count})")]
         if not entries:
             rows.append(ft.Text("No events yet.", color=ft.Colors.ON_SURFACE_VARIANT))
         last = len(entries) - 1

@@ -78,13 +78,7 @@ class OrdersScreen:
         self.clear_button = ft.TextButton("Clear dates", icon=ft.Icons.CLOSE, on_click=self._on_clear_dates)
         self.count_text = ft.Text(theme_style=ft.TextThemeStyle.TITLE_SMALL, weight=ft.FontWeight.W_600)
         self.range_text = ft.Text(color=ft.Colors.ON_SURFACE_VARIANT, size=13)
-        self.list = ft.ListView(
-            expand=True,
-            item_extent=TILE_EXTENT,
-            on_scroll=self._on_scroll,
-            scroll_interval=200,
-            padding=ft.Padding.only(bottom=16),
-        )
+        self.list = self._new_list()
         self.list_area = ft.Container(expand=True)
         self.status_filter = FilterMenu(
             "Status", [(ANY, "Any"), *((st.value, fmt.label(st.value)) for st in OrderStatus)], self._on_filter
@@ -262,6 +256,8 @@ class OrdersScreen:
                 self.list.controls.pop()
             self.list.controls.extend(new_tiles)
         else:
+            # a new result set gets a new list: Flutter starts it at the top, with nothing left over
+            self.list = self._new_list()
             self.list.controls = [self._tile(s) for s in rows]
         self._rendered = rows
         if self.model.has_more:
@@ -271,6 +267,15 @@ class OrdersScreen:
                     alignment=ft.Alignment.CENTER,
                 )
             )
+
+    def _new_list(self) -> ft.ListView:
+        return ft.ListView(
+            expand=True,
+            item_extent=TILE_EXTENT,
+            on_scroll=self._on_scroll,
+            scroll_interval=200,
+            padding=ft.Padding.only(bottom=16),
+        )
 
     def _tile(self, s: OrderSummary) -> ft.ListTile:
         dark = self._is_dark()
