@@ -41,11 +41,7 @@ def test_initial_sync_10k(demo_10k: str, tmp_path: Path) -> None:
         f"{elapsed:.2f} s ({events} carrier events, {report.requests} requests)",
         elapsed < 15,
     )
-    started = time.perf_counter()
-    [again] = engine.sync_all()
-    unchanged = (time.perf_counter() - started) * 1000
-    record(
-        "sync.unchanged_source", "1 request", f"{unchanged:.1f} ms, {again.requests} request(s)", again.requests == 1
-    )
+    # The unchanged-source figure is measured in bench_realtime against a quiet demo: this demo keeps
+    # publishing scheduled carrier events in real time, so an immediate re-sync legitimately has work.
     engine.close()
     store.close()

@@ -15,27 +15,18 @@ from services.sources.aftership.mapper import normalize
 from services.sources.errors import VendorError
 from services.sources.http import expect_object, sub_list, sub_object
 
-from .base import PageCursors, each_known, shipments_of
+from .base import ClientBacked, PageCursors, each_known, shipments_of
 
 NUMBERS_PER_QUERY = 50
 NOT_FOUND = (404, 4004, 4005)
 
 
-class AfterShipTrackingSource:
+class AfterShipTrackingSource(ClientBacked[AfterShipClient]):
     """Read trackings from AfterShip with one API key."""
 
     def __init__(self, client: AfterShipClient) -> None:
-        self.client = client
+        super().__init__(client)
         self._cursors = PageCursors()
-
-    @property
-    def requests_sent(self) -> int:
-        """Return how many HTTP requests the client sent."""
-        return self.client.requests_sent
-
-    def close(self) -> None:
-        """Close the client."""
-        self.client.close()
 
     def _list(self, params: dict[str, str | int]) -> dict[str, object]:
         return expect_object(self.client.get_json("/trackings", params=params), "aftership", "GET /trackings")

@@ -4,12 +4,32 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from typing import Generic, TypeVar
 
 from services.domain import Shipment
 from services.sources.errors import VendorError
+from services.sources.http import HttpSource
 from services.sources.payload import Normalized
 
 log = logging.getLogger(__name__)
+
+C = TypeVar("C", bound=HttpSource)
+
+
+class ClientBacked(Generic[C]):
+    """An adapter over one vendor client: request counting and closing delegate to it."""
+
+    def __init__(self, client: C) -> None:
+        self.client = client
+
+    @property
+    def requests_sent(self) -> int:
+        """Return how many HTTP requests the client sent."""
+        return self.client.requests_sent
+
+    def close(self) -> None:
+        """Close the client."""
+        self.client.close()
 
 
 def shipments_of(result: Normalized) -> list[Shipment]:

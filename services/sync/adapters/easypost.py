@@ -12,7 +12,7 @@ from services.sources.easypost.client import MAX_PAGE, EasyPostClient
 from services.sources.easypost.mapper import normalize
 from services.sources.http import expect_object, sub_list
 
-from .base import PageCursors, each_known, shipments_of
+from .base import ClientBacked, PageCursors, each_known, shipments_of
 
 CARRIER_CODES = {
     "ups": "UPS",
@@ -30,21 +30,12 @@ CARRIER_CODES = {
 """AfterShip-style slugs -> EasyPost carrier names (others: EasyPost detects the carrier)."""
 
 
-class EasyPostTrackingSource:
+class EasyPostTrackingSource(ClientBacked[EasyPostClient]):
     """Read trackers from EasyPost with one API key."""
 
     def __init__(self, client: EasyPostClient) -> None:
-        self.client = client
+        super().__init__(client)
         self._cursors = PageCursors()
-
-    @property
-    def requests_sent(self) -> int:
-        """Return how many HTTP requests the client sent."""
-        return self.client.requests_sent
-
-    def close(self) -> None:
-        """Close the client."""
-        self.client.close()
 
     def list_page(self, page: int, limit: int) -> tuple[list[Shipment], bool]:
         """Return one page of trackers (newest first) and whether more pages follow."""

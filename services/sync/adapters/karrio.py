@@ -12,23 +12,11 @@ from services.sources.http import expect_object
 from services.sources.karrio.client import MAX_PAGE, KarrioClient
 from services.sources.karrio.mapper import normalize
 
-from .base import each_known, shipments_of
+from .base import ClientBacked, each_known, shipments_of
 
 
-class KarrioTrackingSource:
+class KarrioTrackingSource(ClientBacked[KarrioClient]):
     """Read trackers from a Karrio server with one API key."""
-
-    def __init__(self, client: KarrioClient) -> None:
-        self.client = client
-
-    @property
-    def requests_sent(self) -> int:
-        """Return how many HTTP requests the client sent."""
-        return self.client.requests_sent
-
-    def close(self) -> None:
-        """Close the client."""
-        self.client.close()
 
     def list_page(self, page: int, limit: int) -> tuple[list[Shipment], bool]:
         """Return one page of trackers and whether more pages follow."""

@@ -14,25 +14,15 @@ from services.sources.errors import VendorError
 from services.sources.seventeentrack.client import SeventeenTrackClient
 from services.sources.seventeentrack.mapper import parse_batch
 
+from .base import ClientBacked
+
 log = logging.getLogger(__name__)
 
 NOT_REGISTERED = "-18019902"
 
 
-class SeventeenTrackSource:
+class SeventeenTrackSource(ClientBacked[SeventeenTrackClient]):
     """Read trackings from 17TRACK with one API key."""
-
-    def __init__(self, client: SeventeenTrackClient) -> None:
-        self.client = client
-
-    @property
-    def requests_sent(self) -> int:
-        """Return how many HTTP requests the client sent."""
-        return self.client.requests_sent
-
-    def close(self) -> None:
-        """Close the client."""
-        self.client.close()
 
     def list_page(self, page: int, limit: int) -> tuple[list[Shipment], bool]:
         """Return nothing: 17TRACK's list has no events (trackings come from ``get_many``)."""

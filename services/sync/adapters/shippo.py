@@ -13,7 +13,7 @@ from services.sources.errors import VendorError
 from services.sources.shippo.client import ShippoClient
 from services.sources.shippo.mapper import normalize
 
-from .base import each_known, shipments_of
+from .base import ClientBacked, each_known, shipments_of
 
 CARRIER_TOKENS = {"dhl": "dhl_express", "dhl-germany": "deutsche_post", "dhl-global-mail": "dhl_ecommerce"}
 """AfterShip-style slugs whose Shippo token is not the slug with ``_`` for ``-``."""
@@ -24,20 +24,8 @@ def shippo_carrier(slug: str) -> str:
     return CARRIER_TOKENS.get(slug, slug.replace("-", "_"))
 
 
-class ShippoTrackingSource:
+class ShippoTrackingSource(ClientBacked[ShippoClient]):
     """Read tracks from Shippo with one API token."""
-
-    def __init__(self, client: ShippoClient) -> None:
-        self.client = client
-
-    @property
-    def requests_sent(self) -> int:
-        """Return how many HTTP requests the client sent."""
-        return self.client.requests_sent
-
-    def close(self) -> None:
-        """Close the client."""
-        self.client.close()
 
     def list_page(self, page: int, limit: int) -> tuple[list[Shipment], bool]:
         """Return nothing: Shippo cannot list tracks (``get_many`` reads them)."""
