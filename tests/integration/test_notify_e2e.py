@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -33,6 +37,7 @@ from services.notify.preferences import SmtpSettings
 from services.storage import NotifyRepository, Store
 
 from . import fake_notifyd
+from .conftest import ROOT
 from .test_notify_channels import PASSWORD, USER, Recorder, authenticator, free_port
 
 needs_bus = pytest.mark.skipif(not os.environ.get("DBUS_SESSION_BUS_ADDRESS"), reason="no D-Bus session bus")
@@ -192,3 +197,91 @@ def test_smtp_down_then_back_delivers_exactly_once(tmp_path: Path) -> None:
         assert row.status == "sent" and row.attempts == 2 and row.alerted_at == now[0]
     finally:
         store.close()
+
+
+@needs_bus
+def test_sync_follow_turns_a_posted_event_into_one_email_and_one_native_alert(
+    tmp_path: Path,
+    smtp: tuple[Controller, Recorder],
+    notifyd: Path,
+) -> None:
+    """`ordertrack sync --follow` running headless: one posted event -> exactly one email and one notification."""
+    try:
+        credentials = KeyringCredentialStore()
+        credentials.get("probe")
+    except CredentialsUnavailableError as err:
+        pytest.skip(f"no secure keyring: {err.message}")
+    ctl, rec = smtp
+    demo = DemoServer(orders=20, seed=4, token="follow-t0k", tick_seconds=3600).start()
+    home = tmp_path / "home"
+    container: AppContainer | None = AppContainer.create(home, credentials=credentials)
+    assert container is not None
+    proc: subprocess.Popen[str] | None = None
+    try:
+        container.store.sources.add(SourceConfig(name="shop", kind="ordertrack", url=demo.url))
+        credentials.set(source_token_key("shop"), "follow-t0k")
+        credentials.set(SMTP_PASSWORD_KEY, PASSWORD)
+        repo = NotifyRepository(container.store)
+        prefs = load_prefs(repo)
+        for key, value in [
+            ("channels.email.address", "kunde@example.org"),
+            ("smtp.host", "127.0.0.1"),
+            ("smtp.port", str(ctl.port)),
+            ("smtp.starttls", "off"),
+            ("smtp.username", USER),
+        ]:
+            prefs = apply_setting(prefs, key, value)
+        save_prefs(repo, prefs)
+        [backfill] = container.sync_once()  # history: alerts nobody
+        assert backfill.error is None
+        order = next(
+            o
+            for o in container.store.orders.list_orders(OrderFilter())
+            if any(s.status not in FINAL_SHIPMENT_STATUSES for s in o.shipments)
+        )
+        shipment = next(s for s in order.shipments if s.status not in FINAL_SHIPMENT_STATUSES)
+        container.close()
+        container = None
+
+        env = dict(os.environ, ORDERTRACK_HOME=str(home), PYTHONPATH=str(ROOT))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app", "sync", "--follow"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert first.startswith("Following shop"), first
+        posted = httpx.post(
+            f"{demo.url}/_demo/shipments/{shipment.tracking_number}/events",
+            json={"status": "available_for_pickup", "description": "Ready at Łódź parcel locker"},
+        )
+        assert posted.status_code == 201, posted.text
+        [call] = fake_notifyd.received(notifyd, count=1, wait=30)
+        assert "Łódź parcel locker" in str(call["body"])
+        deadline = time.monotonic() + 30
+        while not rec.messages and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(rec.messages) == 1
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+        assert proc.returncode == 0, out
+        assert "Traceback" not in out
+
+        container = AppContainer.create(home, credentials=credentials)  # a re-sync after the follow run
+        [again] = container.sync_once()
+        assert again.error is None
+        assert len(rec.messages) == 1
+        assert len(fake_notifyd.received(notifyd, count=2, wait=1)) == 1
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        if container is not None:
+            container.close()
+        demo.stop()
+        for key in (source_token_key("shop"), SMTP_PASSWORD_KEY):
+            credentials.delete(key)
