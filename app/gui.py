@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import flet as ft
 
-from app.state import AppState, StoreGateway, SyncEvent, SyncHub, initial_sync_info, read_feed
+from app.state import AppState, StoreArchive, StoreGateway, SyncEvent, SyncHub, initial_sync_info, read_feed
 from services.credentials import source_token_key
 from services.domain import AppError, ChangeSet, OrderFilter, SourceConfig, SyncState, utc_now
 from services.sync import SyncReport
@@ -292,6 +292,7 @@ def make_session_main(
 ) -> Callable[[ft.Page], Awaitable[None]]:
     """Return the per-session ``main``: state from the cache first, then live sync updates."""
     gateway = StoreGateway(container.store)
+    archive = StoreArchive(container.store)
 
     def save_theme(choice: ThemeChoice) -> None:
         container.settings.theme = choice.value
@@ -306,6 +307,7 @@ def make_session_main(
             request_sync=hub.request,
             on_theme=save_theme,
             admin=ContainerAdmin(container),
+            archive=archive,
         )
 
         def on_sync(event: SyncEvent) -> None:

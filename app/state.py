@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from services.domain import (
@@ -36,12 +38,17 @@ from services.domain import (
     unified_timeline,
     utc_now,
 )
+from services.storage import NotifyRepository, Store
+from services.storage.archive import count_orders, list_orders
 from services.sync import is_internal_state
 from views.model import (
+    AlertItem,
     Aspect,
     AttentionItem,
     AttentionReason,
     DataCheck,
+    ExportFile,
+    ExportJob,
     FeedItem,
     Listener,
     ListFilters,
@@ -88,7 +95,19 @@ _ACTIVE_STATUSES = (
 _REASON_RANK = {r: i for i, r in enumerate(AttentionReason)}
 _MOVING = frozenset({ShipmentStatus.IN_TRANSIT, ShipmentStatus.OUT_FOR_DELIVERY})
 
+HISTORY_LIMIT = 200
+"""Most archived orders the History screen lists at once (the search narrows them down)."""
+
+ALERTS_LIMIT = 300
+"""Most alert-log lines the Notifications screen lists."""
+
+EXPORT_FORMATS = ("pdf", "csv", "json")
+"""The History export formats."""
+
 T = TypeVar("T")
+
+ExportProgressFn = Callable[[str, int, int], None]
+"""Receives (phase, done, total) from the exporting thread."""
 
 
 # --------------------------------------------------------------------------- ports
@@ -234,6 +253,124 @@ class StoreGateway:
     def sync_states(self) -> list[SyncState]:
         """Return every source's sync bookkeeping."""
         return self._store.sync_state.all()
+
+
+class ArchivePort(Protocol):
+    """The notification log and History (archived orders, exports); blocking calls, run off the UI loop."""
+
+    def alerts(self, limit: int) -> list[AlertItem]:
+        """Return the alert log, newest first."""
+        ...
+
+    def unread_count(self) -> int:
+        """Return how many in-app alerts are unread."""
+        ...
+
+    def mark_read(self, ids: Sequence[int] | None = None) -> int:
+        """Mark alerts read (all when ``ids`` is None); return how many changed."""
+        ...
+
+    def history(self, prefix: str | None, limit: int) -> tuple[list[OrderSummary], int]:
+        """Return archived orders (newest first) whose number starts with ``prefix``, and how many match."""
+        ...
+
+    def export(self, fmt: str, prefix: str | None, progress: ExportProgressFn, cancel: threading.Event) -> ExportFile:
+        """Export the matching archived orders as ``fmt``; raise on failure or cancellation."""
+        ...
+
+
+def alert_reason(status: str, reason: str, rule: str, trigger: str) -> str:
+    """Return why an alert was sent or not, in the log's words ("rule X fired on event Y" / "suppressed: …")."""
+    text = reason.strip()
+    if text:
+        return text
+    if status == "suppressed":
+        return "suppressed"
+    return f"rule {rule} fired on event {trigger}"
+
+
+def summary_of(order: Order) -> OrderSummary:
+    """Return the list row of a full order."""
+    latest = max(
+        order.shipments,
+        key=lambda s: s.latest_event.occurred_at if s.latest_event else order.placed_at,
+        default=None,
+    )
+    return OrderSummary(
+        order_number=order.order_number,
+        source=order.source,
+        channel=order.channel,
+        placed_at=order.placed_at,
+        status=order.status,
+        currency=order.currency,
+        total=order.total,
+        merchant=order.merchant,
+        carriers=tuple(dict.fromkeys(s.carrier for s in order.shipments if s.carrier)),
+        tracking_numbers=tuple(s.tracking_number for s in order.shipments),
+        shipment_status=latest.status if latest is not None else None,
+    )
+
+
+class StoreArchive:
+    """:class:`ArchivePort` over the real cache (NotifyRepository, History, the exporters)."""
+
+    def __init__(self, store: Store, *, clock: Callable[[], datetime] = utc_now) -> None:
+        """Wrap ``store``."""
+        self._store = store
+        self._repo = NotifyRepository(store)
+        self._clock = clock
+
+    def alerts(self, limit: int) -> list[AlertItem]:
+        """Return the alert log, newest first."""
+        return [
+            AlertItem(
+                id=r.id,
+                order_number=r.order_number,
+                title=r.title,
+                created_at=r.created_at,
+                channel=r.channel,
+                status=r.status,
+                reason=alert_reason(r.status, r.reason, r.rule, r.trigger),
+                unread=r.channel == "in_app" and not r.read,
+                body=r.body,
+            )
+            for r in self._repo.list(limit=limit)
+        ]
+
+    def unread_count(self) -> int:
+        """Return how many in-app alerts are unread."""
+        return self._repo.unread_count()
+
+    def mark_read(self, ids: Sequence[int] | None = None) -> int:
+        """Mark alerts read (all when ``ids`` is None)."""
+        return self._repo.mark_read(ids)
+
+    def history(self, prefix: str | None, limit: int) -> tuple[list[OrderSummary], int]:
+        """Return archived orders matching the order-number prefix, and how many match."""
+        flt = OrderFilter(number_prefix=prefix or None)
+        total = count_orders(self._store, flt, archived=True)
+        if total == 0 and prefix and prefix.upper() != prefix:
+            upper = OrderFilter(number_prefix=prefix.upper())
+            if count_orders(self._store, upper, archived=True):
+                flt, total = upper, count_orders(self._store, upper, archived=True)
+        rows = list_orders(self._store, flt, archived=True, limit=limit)
+        return [summary_of(o) for o in rows], total
+
+    def export(self, fmt: str, prefix: str | None, progress: ExportProgressFn, cancel: threading.Event) -> ExportFile:
+        """Write the export to a temporary file, read it back, and remove the file."""
+        from services.export import ExportProgress, export_orders
+
+        flt = OrderFilter(number_prefix=prefix or None)
+
+        def on_progress(p: ExportProgress) -> None:
+            progress(p.phase, p.done, p.total)
+
+        now = self._clock()
+        name = f"order-history-{now:%Y-%m-%d}.{fmt}"
+        with tempfile.TemporaryDirectory(prefix="ordertrack-export-") as tmp:
+            path = Path(tmp) / name
+            export_orders(self._store, flt, fmt, path, archived=True, progress=on_progress, cancel=cancel, now=now)
+            return ExportFile(file_name=name, data=path.read_bytes())
 
 
 class SourceAdmin(Protocol):
@@ -429,10 +566,24 @@ class AppState:
         page_size: int = PAGE_SIZE,
         admin: SourceAdmin | None = None,
         clock: Callable[[], datetime] = utc_now,
+        archive: ArchivePort | None = None,
     ) -> None:
         """Create empty state; :meth:`load` reads the first page."""
         self._gateway = gateway
         self._admin = admin
+        self._archive = archive
+        self.alerts: list[AlertItem] = []
+        self.alerts_loaded = False
+        self.alerts_error: str | None = None
+        self.unread_count = 0
+        self.history: list[OrderSummary] = []
+        self.history_total = 0
+        self.history_query = ""
+        self.history_loaded = False
+        self.history_error: str | None = None
+        self.export_job: ExportJob | None = None
+        self._history_gen = 0
+        self._export_cancel: threading.Event | None = None
         self._clock = clock
         self._feed_gen = 0
         self._feed_pages = 1
@@ -638,6 +789,146 @@ class AppState:
         await self._off_loop(self._admin.reset_sync_positions)
         self.request_sync()
 
+    # ------------------------------------------------------------------ notifications
+
+    async def load_alerts(self) -> None:
+        """Read the alert log and the unread count (off the UI loop)."""
+        if self._archive is None:
+            self.alerts_loaded = True
+            self._notify(Aspect.ALERTS)
+            return
+        archive = self._archive
+        try:
+            alerts, unread = await self._off_loop(lambda: (archive.alerts(ALERTS_LIMIT), archive.unread_count()))
+        except Exception as err:
+            log.exception("reading the notification log failed")
+            self.alerts_error = _reason(err)
+        else:
+            self.alerts, self.unread_count, self.alerts_error = alerts, unread, None
+        self.alerts_loaded = True
+        self._notify(Aspect.ALERTS)
+
+    async def refresh_unread(self) -> None:
+        """Re-read the unread count only (the navigation badge)."""
+        if self._archive is None:
+            return
+        try:
+            unread = await self._off_loop(self._archive.unread_count)
+        except Exception:
+            log.warning("reading the unread count failed", exc_info=True)
+            return
+        if unread != self.unread_count:
+            self.unread_count = unread
+            self._notify(Aspect.ALERTS)
+
+    async def mark_all_read(self) -> None:
+        """Mark every alert read, then re-read the log."""
+        if self._archive is None:
+            return
+        try:
+            await self._off_loop(self._archive.mark_read, None)
+        except Exception as err:
+            log.exception("marking alerts read failed")
+            self.alerts_error = _reason(err)
+            self._notify(Aspect.ALERTS)
+            return
+        await self.load_alerts()
+
+    async def mark_alert_read(self, alert_id: int) -> None:
+        """Mark one alert read (opening it)."""
+        if self._archive is None or not any(a.id == alert_id and a.unread for a in self.alerts):
+            return
+        try:
+            await self._off_loop(self._archive.mark_read, [alert_id])
+        except Exception:
+            log.warning("marking alert %s read failed", alert_id, exc_info=True)
+            return
+        self.alerts = [replace(a, unread=False) if a.id == alert_id else a for a in self.alerts]
+        self.unread_count = max(self.unread_count - 1, 0)
+        self._notify(Aspect.ALERTS)
+
+    # ------------------------------------------------------------------ history
+
+    async def load_history(self) -> None:
+        """Read the archived orders matching the History search (off the UI loop)."""
+        self._history_gen += 1
+        gen = self._history_gen
+        if self._archive is None:
+            self.history_loaded = True
+            self._notify(Aspect.HISTORY)
+            return
+        prefix = self.history_query.strip() or None
+        try:
+            rows, total = await self._off_loop(self._archive.history, prefix, HISTORY_LIMIT)
+        except Exception as err:
+            log.exception("reading History failed")
+            if gen == self._history_gen:
+                self.history_error = _reason(err)
+                self.history_loaded = True
+                self._notify(Aspect.HISTORY)
+            return
+        if gen != self._history_gen:
+            return
+        self.history, self.history_total, self.history_error = rows, total, None
+        self.history_loaded = True
+        self._notify(Aspect.HISTORY)
+
+    async def search_history(self, text: str) -> None:
+        """Filter History by order-number prefix."""
+        if text == self.history_query and self.history_loaded:
+            return
+        self.history_query = text
+        await self.load_history()
+
+    async def export_history(self, fmt: str) -> ExportFile | None:
+        """Build the ``fmt`` export of History on a worker thread; None when cancelled or failed."""
+        if fmt not in EXPORT_FORMATS:
+            raise ValueError(f"unknown export format {fmt!r}")
+        if self._archive is None or (self.export_job is not None and self.export_job.running):
+            return None
+        loop = asyncio.get_running_loop()
+        cancel = threading.Event()
+        self._export_cancel = cancel
+        self.export_job = ExportJob(fmt=fmt)
+        self._notify(Aspect.EXPORT)
+
+        def progress_on_loop(phase: str, done: int, total: int) -> None:
+            job = self.export_job
+            if job is None or not job.running or cancel.is_set() or self._export_cancel is not cancel:
+                return
+            self.export_job = replace(job, phase=phase, done=done, total=total)
+            self._notify(Aspect.EXPORT)
+
+        def progress(phase: str, done: int, total: int) -> None:  # on the exporting thread
+            loop.call_soon_threadsafe(progress_on_loop, phase, done, total)
+
+        prefix = self.history_query.strip() or None
+        try:
+            result = await self._off_loop(self._archive.export, fmt, prefix, progress, cancel)
+        except Exception as err:
+            if cancel.is_set():
+                self.export_job = ExportJob(fmt=fmt, running=False, cancelled=True)
+            else:
+                log.exception("the %s export failed", fmt)
+                self.export_job = ExportJob(fmt=fmt, running=False, error=_reason(err))
+            self._notify(Aspect.EXPORT)
+            return None
+        finally:
+            if self._export_cancel is cancel:
+                self._export_cancel = None
+        if cancel.is_set():
+            self.export_job = ExportJob(fmt=fmt, running=False, cancelled=True)
+            self._notify(Aspect.EXPORT)
+            return None
+        self.export_job = ExportJob(fmt=fmt, running=False, file_name=result.file_name)
+        self._notify(Aspect.EXPORT)
+        return result
+
+    def cancel_export(self) -> None:
+        """Ask the running export to stop (it ends at its next progress step)."""
+        if self._export_cancel is not None:
+            self._export_cancel.set()
+
     async def reload(self) -> None:
         """Re-read the list (and the open order) from the cache."""
         await self._query_list(max(self._page_size, len(self.summaries)))
@@ -732,6 +1023,7 @@ class AppState:
         aspects = {Aspect.SYNC}
         if info.phase is not SyncPhase.SYNCING:
             await self.load_choices()
+            await self.refresh_unread()  # a pass may have raised alerts
         if not event.changes.empty:
             await self._query_list(max(self._page_size, len(self.summaries)), notify=False)
             aspects.add(Aspect.LIST)
@@ -743,6 +1035,10 @@ class AppState:
             ):
                 await self._read_order(self.order_number, notify=False)
                 aspects.add(Aspect.ORDER)
+            if self.alerts_loaded:
+                await self.load_alerts()
+            if self.history_loaded:
+                await self.load_history()
         self._notify(*aspects)
 
     # ------------------------------------------------------------------ reads

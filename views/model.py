@@ -30,6 +30,9 @@ class Aspect(StrEnum):
     FEED = "feed"
     SOURCES = "sources"
     DATA = "data"
+    ALERTS = "alerts"
+    HISTORY = "history"
+    EXPORT = "export"
 
 
 class ThemeChoice(StrEnum):
@@ -178,11 +181,155 @@ class DataCheck:
         return not self.running and not self.problems
 
 
+@dataclass(frozen=True, slots=True)
+class AlertItem:
+    """One line of the notification log: an alert on one channel (or a suppressed one)."""
+
+    id: int
+    order_number: str
+    title: str
+    created_at: datetime
+    channel: str
+    status: str
+    reason: str
+    unread: bool = False
+    body: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ExportJob:
+    """The state of a History export ("Export PDF / CSV / JSON")."""
+
+    fmt: str
+    running: bool = True
+    phase: str = "orders"
+    done: int = 0
+    total: int = 0
+    error: str | None = None
+    cancelled: bool = False
+    file_name: str | None = None
+
+    @property
+    def fraction(self) -> float | None:
+        """Return how far the export is (0..1), or None while the size is unknown."""
+        if not self.total:
+            return None
+        return min(max(self.done / self.total, 0.0), 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFile:
+    """A finished export, ready to hand to the save dialog / browser download."""
+
+    file_name: str
+    data: bytes
+
+
 Listener = Callable[[frozenset[Aspect]], None]
 """Called on the UI loop with the aspects that changed."""
 
 
-class OrdersUiModel(Protocol):
+class NotificationsUiModel(Protocol):
+    """The notification log the Notifications screen shows, and its actions."""
+
+    @property
+    def alerts(self) -> Sequence[AlertItem]:
+        """Return the alert log, newest first."""
+        ...
+
+    @property
+    def alerts_loaded(self) -> bool:
+        """Tell whether the log was read at least once."""
+        ...
+
+    @property
+    def alerts_error(self) -> str | None:
+        """Return why the log could not be read, if it could not."""
+        ...
+
+    @property
+    def unread_count(self) -> int:
+        """Return how many in-app alerts are unread (the navigation badge)."""
+        ...
+
+    @property
+    def tz(self) -> tzinfo | None:
+        """Return the time zone times are shown in (None: this machine's local time)."""
+        ...
+
+    async def load_alerts(self) -> None:
+        """Read the alert log and the unread count."""
+        ...
+
+    async def refresh_unread(self) -> None:
+        """Re-read the unread count only (the navigation badge)."""
+        ...
+
+    async def mark_all_read(self) -> None:
+        """Mark every alert read."""
+        ...
+
+    async def mark_alert_read(self, alert_id: int) -> None:
+        """Mark one alert read."""
+        ...
+
+
+class HistoryUiModel(Protocol):
+    """Archived orders (History), their search, and the History exports."""
+
+    @property
+    def history(self) -> Sequence[OrderSummary]:
+        """Return the archived orders shown, newest first."""
+        ...
+
+    @property
+    def history_total(self) -> int:
+        """Return how many archived orders match the search."""
+        ...
+
+    @property
+    def history_query(self) -> str:
+        """Return the History search text (an order-number prefix)."""
+        ...
+
+    @property
+    def history_loaded(self) -> bool:
+        """Tell whether History was read at least once."""
+        ...
+
+    @property
+    def history_error(self) -> str | None:
+        """Return why History could not be read, if it could not."""
+        ...
+
+    @property
+    def tz(self) -> tzinfo | None:
+        """Return the time zone times are shown in (None: this machine's local time)."""
+        ...
+
+    @property
+    def export_job(self) -> ExportJob | None:
+        """Return the running (or last) export."""
+        ...
+
+    async def load_history(self) -> None:
+        """Read the archived orders matching the search."""
+        ...
+
+    async def search_history(self, text: str) -> None:
+        """Filter History by order-number prefix."""
+        ...
+
+    async def export_history(self, fmt: str) -> ExportFile | None:
+        """Build the ``fmt`` export of History off the UI loop; None when cancelled or failed."""
+        ...
+
+    def cancel_export(self) -> None:
+        """Ask the running export to stop."""
+        ...
+
+
+class OrdersUiModel(NotificationsUiModel, HistoryUiModel, Protocol):
     """The per-session state and actions the screens are built from."""
 
     @property

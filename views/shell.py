@@ -5,6 +5,8 @@ Routes::
     /  and  /timeline      Timeline (home): needs attention + every order's events, by day
     /orders                Orders list (search, dates, filters, sort)
     /orders/<number>       one order (deep link; the number is URL-quoted)
+    /history               History: archived orders, search, exports (PDF / CSV / JSON)
+    /notifications         the alert log (unread count badge on the destination)
     /settings              Settings
 
 The shell owns no data: it reads an :class:`OrdersUiModel`, calls its actions and repaints when
@@ -22,7 +24,9 @@ from urllib.parse import quote, unquote
 import flet as ft
 
 from views import widgets
+from views.history_view import HistoryScreen
 from views.model import Aspect, OrdersUiModel, ThemeChoice
+from views.notifications_view import NotificationsScreen
 from views.order_view import WIDE_DETAIL, OrderScreen
 from views.orders_view import OrdersScreen
 from views.settings_view import SettingsScreen
@@ -51,15 +55,32 @@ def order_route(number: str) -> str:
     return f"/orders/{quote(number, safe='')}"
 
 
-TOP_SCREENS = ("timeline", "orders", "settings")
+TOP_SCREENS = ("timeline", "orders", "history", "notifications", "settings")
 """The navigation destinations, in rail / bar order."""
 
-_TITLES = {"timeline": "Timeline", "orders": "Orders", "settings": "Settings"}
+_TITLES = {
+    "timeline": "Timeline",
+    "orders": "Orders",
+    "history": "History",
+    "notifications": "Notifications",
+    "settings": "Settings",
+}
 _ICONS = {
     "timeline": (ft.Icons.TIMELINE_OUTLINED, ft.Icons.TIMELINE),
     "orders": (ft.Icons.RECEIPT_LONG_OUTLINED, ft.Icons.RECEIPT_LONG),
+    "history": (ft.Icons.HISTORY_OUTLINED, ft.Icons.HISTORY),
+    "notifications": (ft.Icons.NOTIFICATIONS_OUTLINED, ft.Icons.NOTIFICATIONS),
     "settings": (ft.Icons.SETTINGS_OUTLINED, ft.Icons.SETTINGS),
 }
+_LIST_SCREENS = ("timeline", "orders", "history", "notifications")
+"""Top screens an order can be opened from (its Back returns there)."""
+
+
+def unread_badge(count: int) -> str | None:
+    """Return the badge text of the Notifications destination (None: no badge)."""
+    if count <= 0:
+        return None
+    return "99+" if count > 99 else str(count)
 
 
 def parse_route(route: str) -> tuple[str, str | None]:
@@ -69,6 +90,10 @@ def parse_route(route: str) -> tuple[str, str | None]:
         return "order", unquote(path[len("/orders/") :])
     if path == "/settings":
         return "settings", None
+    if path == "/history":
+        return "history", None
+    if path == "/notifications":
+        return "notifications", None
     if path == "/orders":
         return "orders", None
     return "timeline", None
@@ -86,6 +111,9 @@ class AppShell:
         self.timeline = TimelineScreen(model, on_open=self.open_order, is_dark=self.is_dark)
         self.order_screen = OrderScreen(on_back=self._back, is_dark=self.is_dark, on_repaint=self._repaint_order)
         self.settings = SettingsScreen(model, is_dark=self.is_dark)
+        self.notifications = NotificationsScreen(model, on_open=self.open_order, is_dark=self.is_dark)
+        self.history = HistoryScreen(model, on_open=self.open_order, is_dark=self.is_dark)
+        self._alert_icons: list[ft.Icon] = []
         self.screen = "timeline"
         self.back_route = "/timeline"
         self.route: str | None = None
@@ -121,6 +149,7 @@ class AppShell:
         self._paint_sync()
         await self.show_route(page.route or "/")
         page.run_task(self.model.load_choices)
+        page.run_task(self.model.refresh_unread)
 
     def stop(self) -> None:
         """Stop listening to the model (the session is closing)."""
@@ -137,8 +166,14 @@ class AppShell:
         self.route = route
         screen, number = parse_route(route)
         self.screen = screen
-        if screen in ("timeline", "orders"):
-            self.back_route = "/timeline" if screen == "timeline" else "/orders"
+        if screen in _LIST_SCREENS:
+            self.back_route = "/" + screen
+        if screen == "notifications":
+            self.notifications.refresh()
+            await self.model.load_alerts()
+        elif screen == "history":
+            self.history.refresh()
+            await self.model.load_history()
         if screen == "timeline" and not self.model.feed_loaded and not self.model.feed_loading:
             self.model.close_order()
             self._render()
@@ -239,6 +274,11 @@ class AppShell:
             self._paint_order()
         if Aspect.SOURCES in aspects and self.screen == "order":
             self._paint_order()  # freshness ("updated 5 min ago") follows the source's health
+        if Aspect.ALERTS in aspects:
+            self.notifications.refresh()
+            self._paint_badge()
+        if aspects & {Aspect.HISTORY, Aspect.EXPORT}:
+            self.history.refresh()
         if self.screen == "settings" and aspects & {Aspect.SYNC, Aspect.SOURCES, Aspect.DATA}:
             self._render()
         self.page.update()
@@ -246,6 +286,8 @@ class AppShell:
     def _repaint_all(self) -> None:
         self.orders.repaint()  # chips are colour-coded per theme: rebuild every row
         self.timeline.refresh()
+        self.notifications.refresh()
+        self.history.refresh()
         self._paint_sync()
         self._render()
 
@@ -299,13 +341,30 @@ class AppShell:
 
     def _top_screen(self) -> str:
         if self.screen == "order":
-            return "orders" if self.back_route == "/orders" else "timeline"
+            back = self.back_route.lstrip("/")
+            return back if back in _LIST_SCREENS else "timeline"
         return self.screen
+
+    def _nav_icon(self, screen: str, selected: bool) -> ft.Icon:
+        icon = ft.Icon(_ICONS[screen][1 if selected else 0])
+        if screen == "notifications":
+            icon.badge = unread_badge(self.model.unread_count)
+            self._alert_icons.append(icon)
+        return icon
+
+    def _paint_badge(self) -> None:
+        badge = unread_badge(self.model.unread_count)
+        for icon in self._alert_icons:
+            icon.badge = badge
 
     def _build_top(self) -> ft.View:
         top = self._top_screen()
         if top == "settings":
             body: ft.Control = self.settings.build()
+        elif top == "history":
+            body = self.history.root
+        elif top == "notifications":
+            body = self.notifications.root
         elif top == "orders":
             body = self.orders.root
         else:
@@ -315,6 +374,7 @@ class AppShell:
         view = self._top_view
         view.route = "/" + top
         view.appbar = ft.AppBar(title=ft.Text(_TITLES[top]), automatically_imply_leading=False)
+        self._alert_icons = []
         if self._wide:
             rail = ft.NavigationRail(
                 selected_index=index,
@@ -322,7 +382,9 @@ class AppShell:
                 min_width=80,
                 group_alignment=-1.0,
                 destinations=[
-                    ft.NavigationRailDestination(icon=_ICONS[s][0], selected_icon=_ICONS[s][1], label=_TITLES[s])
+                    ft.NavigationRailDestination(
+                        icon=self._nav_icon(s, False), selected_icon=self._nav_icon(s, True), label=_TITLES[s]
+                    )
                     for s in TOP_SCREENS
                 ],
                 on_change=self._on_nav,
@@ -334,7 +396,9 @@ class AppShell:
             view.navigation_bar = ft.NavigationBar(
                 selected_index=index,
                 destinations=[
-                    ft.NavigationBarDestination(icon=_ICONS[s][0], selected_icon=_ICONS[s][1], label=_TITLES[s])
+                    ft.NavigationBarDestination(
+                        icon=self._nav_icon(s, False), selected_icon=self._nav_icon(s, True), label=_TITLES[s]
+                    )
                     for s in TOP_SCREENS
                 ],
                 on_change=self._on_nav,

@@ -516,12 +516,12 @@ async def test_routes_navigation_and_offline_banner(session: Session, orders120:
         await settle()
         assert app.page.views[0].appbar.title.value == title
     rail = find(app.page.views[0], lambda c: isinstance(c, ft.NavigationRail))[0]
-    assert [d.label for d in rail.destinations] == ["Timeline", "Orders", "Settings"]
+    assert [d.label for d in rail.destinations] == ["Timeline", "Orders", "History", "Notifications", "Settings"]
     app.page.width = 390
     await app.session.dispatch_event(app.page._i, "resize", {"width": 390, "height": 844})
     await settle()
     bar = app.page.views[0].navigation_bar
-    assert [d.label for d in bar.destinations] == ["Timeline", "Orders", "Settings"]
+    assert [d.label for d in bar.destinations] == ["Timeline", "Orders", "History", "Notifications", "Settings"]
     bar.selected_index = 1
     await app.session.dispatch_event(bar._i, "change", "1")
     await settle()

@@ -342,8 +342,8 @@ async def test_navigation_rail_when_wide_bar_when_narrow_and_settings_work(
     assert isinstance(app.page.views[0].navigation_bar, ft.NavigationBar)
     assert not find(app.page.views[0], lambda c: isinstance(c, ft.NavigationRail))
     nav = app.page.views[0].navigation_bar
-    nav.selected_index = 2
-    await app.session.dispatch_event(nav._i, "change", "2")
+    nav.selected_index = 4
+    await app.session.dispatch_event(nav._i, "change", "4")
     await settle()
     assert app.page.route == "/settings"
     assert str(tmp_path) in app.texts()

@@ -1,0 +1,98 @@
+"""History and Notifications in Chromium: archived orders, a CSV export as a browser download, the alert log."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect, sync_playwright
+
+from tests.e2e.support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DESKTOP,
+    PHONE,
+    ROOT,
+    Server,
+    app_env,
+    nav,
+    open_app,
+    shoot,
+    start_server,
+    stop_server,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(150)]
+
+COUNT = re.compile(r"^[\d,]+ orders?$")
+HISTORY_COUNT = re.compile(r"^[\d,]+ orders? in history")
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh data folder: the app runs on the embedded demo."""
+    return tmp_path_factory.mktemp("ordertrack-home")
+
+
+@pytest.fixture(scope="module")
+def server(home: Path) -> Iterator[Server]:
+    """The app's web server (stopped by PID at the end of the module)."""
+    srv = start_server(home, home / "server.log", ORDERTRACK_SYNC_INTERVAL="3600")
+    try:
+        yield srv
+    finally:
+        stop_server(srv.proc)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Debian Chromium."""
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _archive(home: Path) -> None:
+    """Move every finished order to History through the CLI."""
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "archive", "move", "--after-days", "0"],
+        cwd=ROOT,
+        env=app_env(home),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_history_export_downloads_and_notifications_screen(
+    server: Server, browser: Browser, home: Path, viewport: dict[str, int]
+) -> None:
+    ctx = browser.new_context(viewport=viewport, accept_downloads=True)  # type: ignore[arg-type]
+    try:
+        page = open_app(ctx, server.url + "/orders")
+        expect(page.get_by_text(COUNT)).to_be_visible(timeout=45_000)  # the first sync filled the cache
+        _archive(home)
+        nav(page, "History").click()
+        expect(page.get_by_text(HISTORY_COUNT)).to_be_visible(timeout=15_000)
+        name = "desktop" if viewport is DESKTOP else "phone"
+        shoot(page, f"history-{name}")
+        with page.expect_download(timeout=30_000) as download:
+            page.get_by_role("button", name=re.compile("Export CSV")).click()
+        assert re.fullmatch(r"order-history-\d{4}-\d{2}-\d{2}\.csv", download.value.suggested_filename)
+        data = Path(download.value.path()).read_bytes().decode("utf-8-sig")
+        assert data.startswith("order_number,placed_at,status,")
+        nav(page, "Notifications").click()
+        expect(
+            page.get_by_text("No notifications yet", exact=True).or_(page.get_by_text(re.compile(r"^\d+ alerts? · ")))
+        ).to_be_visible(timeout=15_000)
+        expect(page.get_by_role("button", name=re.compile("Mark all as read"))).to_be_visible()
+        shoot(page, f"notifications-{name}")
+    finally:
+        ctx.close()

@@ -1,0 +1,328 @@
+"""Notifications and History on a real page session over a real cache (alert log rows, archived orders)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import flet as ft
+import pytest
+from flet.messaging.session import Session
+
+from app.gui import make_session_main
+from app.settings import Settings
+from app.state import StoreGateway, SyncHub, initial_sync_info
+from services.domain import OrderStatus
+from services.storage import NotifyRepository, Store
+from services.storage.archive import move_to_history
+from services.storage.notify_repo import AlertDraft
+from tests.unit.ui.support import by_type, fill, find, make_order, settle, top_texts
+
+ARCHIVED_AT = datetime(2027, 1, 15, 8, 0, tzinfo=UTC)
+RAISED = datetime(2026, 11, 26, 14, 30, tzinfo=UTC)
+
+
+@dataclass
+class FakeContainer:
+    """What ``make_session_main`` reads from ``app.container.AppContainer``."""
+
+    store: Store
+    home: Path
+    is_demo: bool = True
+    settings: Settings = field(default_factory=Settings)
+
+
+class App:
+    """One running session of the real app over ``store``."""
+
+    def __init__(self, session: Session, store: Store, tmp_path: Path) -> None:
+        self.session = session
+        self.page = session.page
+        self.store = store
+        self.container = FakeContainer(store=store, home=tmp_path)
+        self.hub = SyncHub(initial_sync_info(StoreGateway(store), is_demo=True))
+
+    async def start(self, route: str) -> App:
+        self.page.route = route
+        await make_session_main(self.container, self.hub)(self.page)  # type: ignore[arg-type]
+        self.session.get_page_patch()
+        await settle()
+        return self
+
+    def texts(self) -> list[str]:
+        return top_texts(self.page)
+
+    def button(self, text: str) -> Any:
+        found = by_type(
+            self.page,
+            ft.BaseControl,
+            lambda c: getattr(c, "tooltip", None) == text or getattr(c, "content", None) == text,
+        )
+        assert found, f"no button {text!r} on screen: {self.texts()}"
+        return found[0]
+
+    async def click(self, control: Any) -> None:
+        await self.session.dispatch_event(control._i, "click", None)
+        await settle()
+
+    def tiles(self) -> list[ft.ListTile]:
+        return by_type(self.page, ft.ListTile, lambda t: t.on_click is not None)
+
+    def nav(self) -> ft.NavigationRail | ft.NavigationBar:
+        view = self.page.views[0]
+        if view.navigation_bar is not None:
+            return view.navigation_bar
+        return find(view, lambda c: isinstance(c, ft.NavigationRail))[0]
+
+    def badge(self) -> Any:
+        dest = self.nav().destinations[3]
+        assert dest.label == "Notifications"
+        return dest.icon.badge
+
+
+def draft(
+    key: str, number: str, title: str, deliveries: tuple[tuple[str, str, str, datetime | None], ...]
+) -> AlertDraft:
+    """An alert as the dispatcher claims it."""
+    return AlertDraft(
+        alert_key=key,
+        order_number=number,
+        tracking_number=None,
+        milestone="delivered",
+        rule="delivered",
+        trigger="carrier:delivered",
+        event_at=RAISED,
+        title=title,
+        body=f"{title} — order {number}",
+        link=None,
+        deliveries=deliveries,
+    )
+
+
+@pytest.fixture
+def alerts_store(store: Store) -> Store:
+    """Orders plus three log rows: an unread in-app alert, an e-mail alert, a suppressed alert."""
+    fill(store, [make_order(i) for i in range(1, 4)])
+    repo = NotifyRepository(store)
+    repo.claim(
+        [
+            draft(
+                "k1",
+                "W-10001",
+                "Delivered",
+                (("in_app", "sent", "rule delivered fired on event carrier:delivered", None),),
+            )
+        ],
+        RAISED,
+    )
+    repo.claim(
+        [draft("k2", "W-10002", "Out for delivery", (("email", "sent", "rule out fired on event scan", None),))],
+        RAISED + timedelta(minutes=5),
+    )
+    repo.claim(
+        [draft("k3", "W-10003", "Shipped", (("-", "suppressed", "suppressed: order muted (shipped)", None),))],
+        RAISED + timedelta(minutes=10),
+    )
+    return store
+
+
+@pytest.fixture
+def history_store(store: Store) -> Store:
+    """Three finished orders moved to History and two live ones."""
+    finished = [replace(make_order(i), status=OrderStatus.DELIVERED) for i in (11, 12)]
+    finished.append(replace(make_order(13, prefix="R-"), status=OrderStatus.RETURNED))
+    fill(store, finished)
+    assert move_to_history(store, after_days=0, now=ARCHIVED_AT) == 3
+    fill(store, [make_order(i) for i in (21, 22)])
+    return store
+
+
+@pytest.fixture
+def saved(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Capture what reaches ``FilePicker.save_file`` (the client round trip is not available here)."""
+    calls: list[dict[str, Any]] = []
+
+    async def fake_save_file(self: ft.FilePicker, **kw: Any) -> str | None:
+        calls.append(kw)
+        return None  # what the web client answers: it started a browser download
+
+    monkeypatch.setattr(ft.FilePicker, "save_file", fake_save_file)
+    return calls
+
+
+# --------------------------------------------------------------------------- Notifications
+
+
+async def test_notifications_log_newest_first_with_reasons_unread_marker_and_badge(
+    session: Session, alerts_store: Store, tmp_path: Path
+):
+    app = await App(session, alerts_store, tmp_path).start("/notifications")
+    assert app.page.views[0].appbar.title.value == "Notifications"
+    tiles = app.tiles()
+    assert [t.key for t in tiles] == ["alert:3", "alert:2", "alert:1"]  # newest first
+    texts = app.texts()
+    assert "Delivered · Unread" in texts  # the unread in-app alert is marked
+    assert "Out for delivery" in texts and "Shipped" in texts
+    assert "rule delivered fired on event carrier:delivered" in texts
+    assert "suppressed: order muted (shipped)" in texts
+    assert any(t.startswith("W-10003 · ") and t.endswith(" · No channel") for t in texts)
+    assert any(t.startswith("W-10002 · ") and t.endswith(" · E-mail") for t in texts)
+    assert any(t.startswith("W-10001 · ") and t.endswith(" · In-app") for t in texts)
+    assert {"Sent", "Suppressed"} <= set(texts)
+    assert "3 alerts · 1 unread" in texts
+    assert app.badge() == "1"
+
+    await app.click(app.button("Mark all as read"))
+    assert NotifyRepository(alerts_store).unread_count() == 0
+    assert "Delivered" in app.texts() and "Delivered · Unread" not in app.texts()
+    assert app.badge() is None
+    assert app.button("Mark all as read").disabled
+
+
+async def test_tapping_an_alert_opens_its_order_and_back_returns(session: Session, alerts_store: Store, tmp_path: Path):
+    app = await App(session, alerts_store, tmp_path).start("/notifications")
+    tile = next(t for t in app.tiles() if t.key == "alert:1")
+    await app.click(tile)
+    await settle()
+    assert app.page.route == "/orders/W-10001"
+    assert app.page.views[-1].appbar.title.value == "Order W-10001"
+    assert NotifyRepository(alerts_store).unread_count() == 0  # opening an alert reads it
+    back = app.page.views[-1].appbar.leading
+    await app.click(back)
+    await settle()
+    assert app.page.route == "/notifications"
+    assert app.page.views[0].appbar.title.value == "Notifications"
+
+
+async def test_notifications_empty_state_and_badge_on_the_phone_bar(session: Session, store: Store, tmp_path: Path):
+    app = await App(session, store, tmp_path).start("/timeline")
+    app.page.width = 390
+    await app.session.dispatch_event(app.page._i, "resize", {"width": 390, "height": 844})
+    await settle()
+    bar = app.page.views[0].navigation_bar
+    assert isinstance(bar, ft.NavigationBar)
+    assert [d.label for d in bar.destinations] == ["Timeline", "Orders", "History", "Notifications", "Settings"]
+    bar.selected_index = 3
+    await app.session.dispatch_event(bar._i, "change", "3")
+    await settle()
+    assert app.page.route == "/notifications"
+    assert "No notifications yet" in app.texts()
+    assert app.badge() is None
+    assert app.button("Mark all as read").disabled  # nothing to mark
+
+
+# --------------------------------------------------------------------------- History
+
+
+async def test_history_lists_archived_orders_only_and_searches_by_number(
+    session: Session, history_store: Store, tmp_path: Path
+):
+    app = await App(session, history_store, tmp_path).start("/orders")
+    rail = app.nav()
+    assert [d.label for d in rail.destinations] == ["Timeline", "Orders", "History", "Notifications", "Settings"]
+    rail.selected_index = 2
+    await app.session.dispatch_event(rail._i, "change", "2")
+    await settle()
+    assert app.page.route == "/history"
+    assert [t.key for t in app.tiles()] == ["history:R-10013", "history:W-10012", "history:W-10011"]
+    assert "3 orders in history" in app.texts()
+    assert not any("W-10021" in t for t in app.texts())  # live orders stay out of History
+
+    search = by_type(app.page, ft.TextField, lambda t: t.label == "Search history")[0]
+    search.value = "r-"
+    await app.session.dispatch_event(search._i, "change", "r-")
+    await settle()
+    assert [t.key for t in app.tiles()] == ["history:R-10013"]  # lower case forgiven
+    search.value = "X-9"
+    await app.session.dispatch_event(search._i, "change", "X-9")
+    await settle()
+    assert "No matching past orders" in app.texts()
+
+    search.value = ""
+    await app.session.dispatch_event(search._i, "change", "")
+    await settle()
+    await app.click(next(t for t in app.tiles() if t.key == "history:W-10011"))
+    await settle()
+    assert app.page.route == "/orders/W-10011"
+    await app.click(app.page.views[-1].appbar.leading)
+    await settle()
+    assert app.page.route == "/history"
+
+
+async def test_history_empty_state(session: Session, store: Store, tmp_path: Path):
+    fill(store, [make_order(1)])  # live, not archived
+    app = await App(session, store, tmp_path).start("/history")
+    assert app.page.views[0].appbar.title.value == "History"
+    assert "No past orders yet" in app.texts()
+    for text in ("Export PDF", "Export CSV", "Export JSON"):
+        assert app.button(text).disabled
+
+
+@pytest.mark.parametrize(
+    ("label", "ext"),
+    [("Export CSV", "csv"), ("Export PDF", "pdf"), ("Export JSON", "json")],
+)
+async def test_history_export_hands_the_file_to_the_file_picker(
+    session: Session, history_store: Store, tmp_path: Path, saved: list[dict[str, Any]], label: str, ext: str
+):
+    app = await App(session, history_store, tmp_path).start("/history")
+    await app.click(app.button(label))
+    await settle(10)
+    assert len(saved) == 1, app.texts()
+    call = saved[0]
+    assert call["file_name"].startswith("order-history-") and call["file_name"].endswith(f".{ext}")
+    data: bytes = call["src_bytes"]
+    if ext == "csv":
+        text = data.decode("utf-8-sig")
+        assert text.startswith("order_number,placed_at,status,")
+        numbers = {line.split(",")[0] for line in text.splitlines()[1:]}
+        assert numbers == {"W-10011", "W-10012", "R-10013"}
+    elif ext == "pdf":
+        assert data.startswith(b"%PDF-")
+    else:
+        doc = json.loads(data)
+        assert sorted(o["order_number"] for o in doc["orders"]) == ["R-10013", "W-10011", "W-10012"]
+    assert f"Exported {call['file_name']}." in app.texts()
+
+
+async def test_history_export_shows_progress_and_cancel_stops_it(
+    session: Session, history_store: Store, tmp_path: Path, saved: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+):
+    import services.export as export_mod
+    from services.export import ExportCancelled, ExportProgress
+
+    started = threading.Event()
+
+    def slow_export(store: Any, flt: Any, fmt: str, path: Path, **kw: Any) -> Any:
+        kw["progress"](ExportProgress("orders", 1, 3))
+        started.set()
+        cancel: threading.Event = kw["cancel"]
+        if cancel.wait(5):
+            raise ExportCancelled("cancelled")
+        raise AssertionError("the export was not cancelled")
+
+    monkeypatch.setattr(export_mod, "export_orders", slow_export)
+    app = await App(session, history_store, tmp_path).start("/history")
+    click = asyncio.ensure_future(app.session.dispatch_event(app.button("Export PDF")._i, "click", None))
+    for _ in range(100):
+        if started.is_set():
+            break
+        await asyncio.sleep(0.02)
+    await settle()
+    texts = app.texts()
+    assert "Exporting PDF… Reading orders 1 of 3" in texts
+    bar = by_type(app.page, ft.ProgressBar, lambda b: b.semantics_label == "Export progress")[0]
+    assert bar.parent.parent.visible and bar.value == pytest.approx(1 / 3)
+    assert app.button("Export CSV").disabled
+    await app.click(app.button("Cancel export"))
+    await asyncio.wait_for(click, 5)
+    await settle()
+    assert "Export cancelled." in app.texts()
+    assert not bar.parent.parent.visible
+    assert not app.button("Export CSV").disabled
+    assert saved == []

@@ -1,0 +1,205 @@
+"""The History screen: archived orders (delivered, cancelled, returned), their search, and exports.
+
+"Export PDF / CSV / JSON" builds the file off the UI loop with a progress bar and a Cancel button,
+then hands it to ``FilePicker.save_file`` (a browser download on the web, a save dialog on desktop).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import flet as ft
+
+from services.domain import OrderSummary
+from views import formatting as fmt
+from views import widgets
+from views.model import HistoryUiModel
+
+log = logging.getLogger(__name__)
+
+EXPORTS = (
+    ("pdf", "Export PDF", ft.Icons.PICTURE_AS_PDF),
+    ("csv", "Export CSV", ft.Icons.TABLE_VIEW),
+    ("json", "Export JSON", ft.Icons.DATA_OBJECT),
+)
+_PHASES = {"orders": "Reading orders", "layout": "Laying out pages"}
+
+
+class HistoryScreen:
+    """Builds and repaints the History body from a :class:`HistoryUiModel`; owns the file picker."""
+
+    def __init__(
+        self,
+        model: HistoryUiModel,
+        *,
+        on_open: Callable[[str], None],
+        is_dark: Callable[[], bool] | None = None,
+    ) -> None:
+        """Create the body; :meth:`refresh` fills it from the model."""
+        self.model = model
+        self._on_open = on_open
+        self._is_dark = is_dark or (lambda: False)
+        self.picker: ft.FilePicker | None = None
+        self.search = ft.TextField(
+            label="Search history",
+            hint_text="Order number",
+            prefix_icon=ft.Icons.SEARCH,
+            dense=True,
+            value=model.history_query,
+            on_change=self._on_search,
+            on_submit=self._on_search,
+            expand=True,
+        )
+        self.export_buttons = [
+            ft.OutlinedButton(text, icon=icon, tooltip=text, on_click=self._export_handler(key))
+            for key, text, icon in EXPORTS
+        ]
+        self.progress = ft.ProgressBar(semantics_label="Export progress", expand=True)
+        self.progress_text = ft.Text("", color=ft.Colors.ON_SURFACE_VARIANT)
+        self.cancel_button = ft.TextButton(
+            "Cancel", icon=ft.Icons.CLOSE, tooltip="Cancel export", on_click=self._on_cancel
+        )
+        self.progress_row = ft.Column(
+            [self.progress_text, ft.Row([self.progress, self.cancel_button], spacing=8)],
+            spacing=4,
+            visible=False,
+        )
+        self.status = ft.Text("", visible=False)
+        self.count = ft.Text("", color=ft.Colors.ON_SURFACE_VARIANT)
+        self.list = ft.ListView(expand=True, spacing=0, padding=ft.Padding.only(bottom=16))
+        self.body = ft.Container(expand=True)
+        self.root = ft.Column(
+            [
+                ft.Row([self.search], spacing=8),
+                ft.Row(list[ft.Control](self.export_buttons), spacing=8, wrap=True, run_spacing=8),
+                self.progress_row,
+                self.status,
+                self.count,
+                self.body,
+            ],
+            spacing=8,
+            expand=True,
+        )
+
+    def refresh(self) -> None:
+        """Repaint the list and the export state from the model."""
+        self._paint_export()
+        m = self.model
+        if m.history_error and not m.history:
+            self.count.value = ""
+            self.body.content = widgets.error_state("Could not read your history", m.history_error, self._on_retry)
+            return
+        if not m.history_loaded:
+            self.count.value = ""
+            self.body.content = widgets.loading_state("Loading history", "Reading past orders…")
+            return
+        if not m.history:
+            self.count.value = ""
+            if m.history_query.strip():
+                self.body.content = widgets.empty_state(
+                    ft.Icons.SEARCH_OFF,
+                    "No matching past orders",
+                    f"No order in your history starts with “{m.history_query.strip()}”.",
+                )
+            else:
+                self.body.content = widgets.empty_state(
+                    ft.Icons.HISTORY,
+                    "No past orders yet",
+                    "Delivered, cancelled and returned orders move here 30 days after their last update.",
+                )
+            return
+        shown, total = len(m.history), m.history_total
+        self.count.value = f"{fmt.count_orders(total)} in history" + (
+            f" · showing the newest {shown:,}" if shown < total else ""
+        )
+        self.list.controls = [self._tile(s) for s in m.history]
+        self.body.content = self.list
+
+    def _paint_export(self) -> None:
+        job = self.model.export_job
+        running = job is not None and job.running
+        for b in self.export_buttons:
+            b.disabled = running or not self.model.history
+        self.progress_row.visible = running
+        if job is not None and running:
+            self.progress.value = job.fraction
+            label = _PHASES.get(job.phase, "Exporting")
+            self.progress_text.value = f"Exporting {job.fmt.upper()}… {label}" + (
+                f" {job.done:,} of {job.total:,}" if job.total else ""
+            )
+            self.status.visible = False
+            return
+        self.status.visible = job is not None
+        if job is None:
+            return
+        if job.cancelled:
+            self.status.value, self.status.color = "Export cancelled.", ft.Colors.ON_SURFACE_VARIANT
+        elif job.error:
+            self.status.value, self.status.color = f"Export failed: {job.error}", ft.Colors.ERROR
+        else:
+            self.status.value, self.status.color = f"Exported {job.file_name}.", ft.Colors.ON_SURFACE_VARIANT
+
+    def _tile(self, s: OrderSummary) -> ft.ListTile:
+        details = [s.merchant or fmt.label(s.channel.value), fmt.short_day(s.placed_at, self.model.tz)]
+        if s.carriers:
+            details.append(", ".join(fmt.carrier_name(c) for c in s.carriers))
+        return ft.ListTile(
+            key=f"history:{s.order_number}",
+            leading=ft.Icon(ft.Icons.INVENTORY_2_OUTLINED, color=ft.Colors.ON_SURFACE_VARIANT),
+            title=ft.Text(s.order_number, weight=ft.FontWeight.W_600, no_wrap=True, overflow=ft.TextOverflow.ELLIPSIS),
+            subtitle=ft.Text(" · ".join(details), max_lines=2, overflow=ft.TextOverflow.ELLIPSIS),
+            trailing=ft.Column(
+                [
+                    widgets.status_chip(s.status.value, self._is_dark()),
+                    ft.Text(fmt.money(s.total, s.currency), weight=ft.FontWeight.W_500),
+                ],
+                horizontal_alignment=ft.CrossAxisAlignment.END,
+                alignment=ft.MainAxisAlignment.CENTER,
+                spacing=6,
+                tight=True,
+            ),
+            on_click=self._click_handler(s.order_number),
+        )
+
+    # ------------------------------------------------------------------ events
+
+    def _click_handler(self, number: str) -> Callable[[Any], None]:
+        def handler(_: Any) -> None:
+            self._on_open(number)
+
+        return handler
+
+    def _export_handler(self, key: str) -> Callable[[Any], Any]:
+        async def handler(_: Any) -> None:
+            await self.export(key)
+
+        return handler
+
+    async def export(self, key: str) -> None:
+        """Build the ``key`` export, then save it (download on the web, save dialog on desktop)."""
+        result = await self.model.export_history(key)
+        if result is None:
+            return
+        if self.picker is None:
+            self.picker = ft.FilePicker()  # a service: kept on self so it is not collected
+        try:
+            await self.picker.save_file(
+                dialog_title=f"Save {key.upper()} export",
+                file_name=result.file_name,
+                src_bytes=result.data,
+            )
+        except Exception as err:  # the save dialog is unavailable (e.g. no zenity on Linux)
+            log.warning("could not save the %s export: %s", key, err, exc_info=True)
+            self.status.value, self.status.color = f"Could not save the file: {err}", ft.Colors.ERROR
+            self.status.visible = True
+
+    def _on_cancel(self, _: Any) -> None:
+        self.model.cancel_export()
+
+    async def _on_search(self, e: Any) -> None:
+        await self.model.search_history(self.search.value or "")
+
+    async def _on_retry(self, _: Any) -> None:
+        await self.model.load_history()
