@@ -114,6 +114,7 @@ class AppShell:
         self.notifications = NotificationsScreen(model, on_open=self.open_order, is_dark=self.is_dark)
         self.history = HistoryScreen(model, on_open=self.open_order, is_dark=self.is_dark)
         self._alert_icons: list[ft.Icon] = []
+        self._seen_unread: int | None = None
         self.screen = "timeline"
         self.back_route = "/timeline"
         self.route: str | None = None
@@ -277,11 +278,28 @@ class AppShell:
         if Aspect.ALERTS in aspects:
             self.notifications.refresh()
             self._paint_badge()
+            self._announce_new_alerts()
         if aspects & {Aspect.HISTORY, Aspect.EXPORT}:
             self.history.refresh()
         if self.screen == "settings" and aspects & {Aspect.SYNC, Aspect.SOURCES, Aspect.DATA}:
             self._render()
         self.page.update()
+
+    def _announce_new_alerts(self) -> None:
+        """Show a snack bar when in-app alerts arrive while the app is open (not for the first count)."""
+        count = self.model.unread_count
+        seen, self._seen_unread = self._seen_unread, count
+        if seen is None or count <= seen:
+            return
+        new = count - seen
+        text = "1 new alert" if new == 1 else f"{new} new alerts"
+        self.page.show_dialog(
+            ft.SnackBar(
+                ft.Text(f"{text} — see Notifications"),
+                action="View",
+                on_action=lambda _: self.go("/notifications"),
+            )
+        )
 
     def _repaint_all(self) -> None:
         self.orders.repaint()  # chips are colour-coded per theme: rebuild every row

@@ -326,3 +326,25 @@ async def test_history_export_shows_progress_and_cancel_stops_it(
     assert not bar.parent.parent.visible
     assert not app.button("Export CSV").disabled
     assert saved == []
+
+
+async def test_new_in_app_alert_while_open_shows_a_snack_bar(session: Session, alerts_store: Store, tmp_path: Path):
+    """An alert raised by a background sync while the app is open pops a snack bar (not the ones already there)."""
+    app = await App(session, alerts_store, tmp_path).start("/timeline")
+    assert not any(isinstance(d, ft.SnackBar) for d in app.page._dialogs.controls)  # existing alerts: badge only
+    NotifyRepository(alerts_store).claim(
+        [draft("k4", "W-10003", "Available for pickup", (("in_app", "sent", "rule pickup fired", None),))],
+        RAISED + timedelta(minutes=20),
+    )
+    finisher = threading.Thread(target=app.hub.finished, args=([],))  # a background pass finished, as the sync
+    finisher.start()  # loop does it: from its own thread
+    finisher.join()
+    for _ in range(100):
+        await settle()
+        if any(isinstance(d, ft.SnackBar) for d in app.page._dialogs.controls):
+            break
+    snacks = [d for d in app.page._dialogs.controls if isinstance(d, ft.SnackBar)]
+    assert len(snacks) == 1 and snacks[0].open
+    assert snacks[0].content.value == "1 new alert — see Notifications"
+    assert snacks[0].action == "View"
+    assert app.badge() == "2"
