@@ -26,6 +26,7 @@ from typing import Any, Protocol, TypeVar
 
 from services.domain import (
     FINAL_SHIPMENT_STATUSES,
+    AppError,
     ChangeSet,
     Order,
     OrderFilter,
@@ -38,6 +39,7 @@ from services.domain import (
     unified_timeline,
     utc_now,
 )
+from services.notify import RULES, Preferences, apply_setting, load_prefs, save_prefs
 from services.storage import NotifyRepository, Store
 from services.storage.archive import count_orders, list_orders
 from services.sync import is_internal_state
@@ -52,6 +54,8 @@ from views.model import (
     FeedItem,
     Listener,
     ListFilters,
+    NotificationSettings,
+    RuleSetting,
     SortOrder,
     SourceInfo,
     SourceTest,
@@ -278,6 +282,29 @@ class ArchivePort(Protocol):
         """Export the matching archived orders as ``fmt``; raise on failure or cancellation."""
         ...
 
+    def notification_settings(self) -> NotificationSettings:
+        """Return the notification preferences."""
+        ...
+
+    def set_notification_setting(self, key: str, value: str) -> NotificationSettings:
+        """Apply and save one preference; raise ValidationError for a bad key or value."""
+        ...
+
+
+def _settings_view(prefs: Preferences) -> NotificationSettings:
+    quiet = prefs.quiet_hours
+    return NotificationSettings(
+        native=prefs.native,
+        in_app=prefs.in_app,
+        email=prefs.email,
+        email_address=prefs.email_address,
+        quiet_hours=f"{quiet.start:%H:%M}-{quiet.end:%H:%M}" if quiet is not None else "",
+        timezone=prefs.timezone,
+        rules=tuple(
+            RuleSetting(r.id, r.title, r.description, prefs.rules.get(r.id, r.default_on)) for r in RULES
+        ),
+    )
+
 
 def alert_reason(status: str, reason: str, rule: str, trigger: str) -> str:
     """Return why an alert was sent or not, in the log's words ("rule X fired on event Y" / "suppressed: …")."""
@@ -344,6 +371,16 @@ class StoreArchive:
     def mark_read(self, ids: Sequence[int] | None = None) -> int:
         """Mark alerts read (all when ``ids`` is None)."""
         return self._repo.mark_read(ids)
+
+    def notification_settings(self) -> NotificationSettings:
+        """Return the notification preferences as Settings shows them."""
+        return _settings_view(load_prefs(self._repo))
+
+    def set_notification_setting(self, key: str, value: str) -> NotificationSettings:
+        """Apply and save one preference (the keys of `ordertrack prefs set`)."""
+        prefs = apply_setting(load_prefs(self._repo), key, value)
+        save_prefs(self._repo, prefs)
+        return _settings_view(prefs)
 
     def history(self, prefix: str | None, limit: int) -> tuple[list[OrderSummary], int]:
         """Return archived orders matching the order-number prefix, and how many match."""
@@ -582,6 +619,7 @@ class AppState:
         self.history_loaded = False
         self.history_error: str | None = None
         self.export_job: ExportJob | None = None
+        self.notification_settings: NotificationSettings | None = None
         self._history_gen = 0
         self._export_cancel: threading.Event | None = None
         self._clock = clock
@@ -699,6 +737,8 @@ class AppState:
         names = {s.name for s in sources} | {s for s in self.source_choices}
         self.source_choices = sorted(names)
         self._notify(Aspect.SOURCES)
+        if self.notification_settings is None:
+            await self.load_notification_settings()
 
     async def set_filters(self, filters: ListFilters) -> None:
         """Filter the orders list and reload its first page."""
@@ -768,6 +808,30 @@ class AppState:
             await self._query_feed(notify=False)
             self._notify(Aspect.LIST, Aspect.FEED)
         self._notify(Aspect.SOURCES)
+
+    async def load_notification_settings(self) -> None:
+        """Read the notification preferences (off the UI loop)."""
+        if self._archive is None:
+            return
+        try:
+            self.notification_settings = await self._off_loop(self._archive.notification_settings)
+        except Exception:
+            log.warning("reading the notification preferences failed", exc_info=True)
+            return
+        self._notify(Aspect.DATA)
+
+    async def set_notification_setting(self, key: str, value: str) -> None:
+        """Change one preference; a bad value keeps the old settings and explains why in ``error``."""
+        if self._archive is None:
+            return
+        archive = self._archive
+        try:
+            self.notification_settings = await self._off_loop(archive.set_notification_setting, key, value)
+        except AppError as err:
+            current = self.notification_settings
+            if current is not None:
+                self.notification_settings = replace(current, error=err.message)
+        self._notify(Aspect.DATA)
 
     async def check_data(self) -> None:
         """Check the local database and keep the outcome in :attr:`data_check`."""

@@ -168,6 +168,30 @@ class SourceTest:
 
 
 @dataclass(frozen=True, slots=True)
+class RuleSetting:
+    """One alert rule as the customer sees it in Settings."""
+
+    id: str
+    title: str
+    description: str
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationSettings:
+    """The customer's notification preferences (the same data `ordertrack prefs` edits)."""
+
+    native: bool
+    in_app: bool
+    email: bool
+    email_address: str
+    quiet_hours: str
+    timezone: str
+    rules: tuple[RuleSetting, ...]
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class DataCheck:
     """The result of checking the local database."""
 
@@ -470,6 +494,19 @@ class OrdersUiModel(NotificationsUiModel, HistoryUiModel, Protocol):
     @property
     def data_check(self) -> DataCheck | None:
         """Return the last (or running) database check."""
+        ...
+
+    @property
+    def notification_settings(self) -> NotificationSettings | None:
+        """Return the notification preferences (None until read, or where alerts are not wired)."""
+        ...
+
+    async def load_notification_settings(self) -> None:
+        """Read the notification preferences."""
+        ...
+
+    async def set_notification_setting(self, key: str, value: str) -> None:
+        """Change one preference (`ordertrack prefs set` keys); a bad value is reported in ``error``."""
         ...
 
     @property

@@ -109,6 +109,7 @@ class SettingsScreen:
         )
         sections: list[ft.Control] = [
             self._sources_section(),
+            self._notifications_section(),
             _section("Appearance", [ft.Text("Theme", color=ft.Colors.ON_SURFACE_VARIANT), ft.Row([theme], wrap=True)]),
             self._data_section(),
         ]
@@ -228,6 +229,82 @@ class SettingsScreen:
             border_radius=8,
             padding=12,
         )
+
+    def _notifications_section(self) -> ft.Control:
+        prefs = self.model.notification_settings
+        if prefs is None:
+            return _section("Notifications", [ft.Text("Reading your notification preferences…")])
+        body: list[ft.Control] = []
+        if prefs.error:
+            body.append(ft.Text(prefs.error, color=ft.Colors.ERROR))
+        body.append(ft.Text("Channels", color=ft.Colors.ON_SURFACE_VARIANT))
+        for key, label, value in (
+            ("channels.native", "Desktop notifications", prefs.native),
+            ("channels.in_app", "In-app alerts", prefs.in_app),
+            ("channels.email", "E-mail", prefs.email),
+        ):
+            body.append(ft.Switch(label=label, value=value, on_change=self._pref_switch(key)))
+        self._email_field = ft.TextField(
+            label="E-mail address for alerts", value=prefs.email_address, keyboard_type=ft.KeyboardType.EMAIL
+        )
+        self._quiet_field = ft.TextField(
+            label="Quiet hours (e.g. 22:00-07:00, or off)", value=prefs.quiet_hours or "off"
+        )
+        self._tz_field = ft.TextField(label="Time zone (e.g. Europe/Berlin)", value=prefs.timezone)
+        body.append(
+            ft.Row(
+                [
+                    ft.Container(self._email_field, expand=True),
+                    ft.OutlinedButton("Save address", on_click=self._pref_field("channels.email.address", "email")),
+                ],
+                wrap=True,
+            )
+        )
+        body.append(
+            ft.Row(
+                [
+                    ft.Container(self._quiet_field, expand=True),
+                    ft.OutlinedButton("Save quiet hours", on_click=self._pref_field("quiet_hours", "quiet")),
+                ],
+                wrap=True,
+            )
+        )
+        body.append(
+            ft.Row(
+                [
+                    ft.Container(self._tz_field, expand=True),
+                    ft.OutlinedButton("Save time zone", on_click=self._pref_field("timezone", "tz")),
+                ],
+                wrap=True,
+            )
+        )
+        body.append(ft.Text("Alert rules", color=ft.Colors.ON_SURFACE_VARIANT))
+        for rule in prefs.rules:
+            body.append(
+                ft.Column(
+                    [
+                        ft.Switch(
+                            label=rule.title, value=rule.enabled, on_change=self._pref_switch(f"rules.{rule.id}")
+                        ),
+                        ft.Text(rule.description, size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+                    ],
+                    spacing=2,
+                )
+            )
+        return _section("Notifications", body)
+
+    def _pref_switch(self, key: str) -> Callable[[Any], Any]:
+        async def handler(e: Any) -> None:
+            await self.model.set_notification_setting(key, "on" if e.control.value else "off")
+
+        return handler
+
+    def _pref_field(self, key: str, which: str) -> Callable[[Any], Any]:
+        async def handler(_: Any) -> None:
+            field = {"email": self._email_field, "quiet": self._quiet_field, "tz": self._tz_field}[which]
+            await self.model.set_notification_setting(key, str(field.value or "").strip())
+
+        return handler
 
     def _data_section(self) -> ft.Control:
         m = self.model

@@ -348,3 +348,35 @@ async def test_new_in_app_alert_while_open_shows_a_snack_bar(session: Session, a
     assert snacks[0].content.value == "1 new alert — see Notifications"
     assert snacks[0].action == "View"
     assert app.badge() == "2"
+
+
+async def test_settings_edit_the_same_notification_preferences_as_the_cli(
+    session: Session, alerts_store: Store, tmp_path: Path
+):
+    """Rules and quiet hours shown in Settings are read from and saved to the cache database."""
+    from services.notify import load_prefs
+
+    app = await App(session, alerts_store, tmp_path).start("/settings")
+    for _ in range(50):
+        if by_type(app.page, ft.Switch, lambda c: c.label == "Delivered"):
+            break
+        await settle()
+    [delivered] = by_type(app.page, ft.Switch, lambda c: c.label == "Delivered")
+    [stale] = by_type(app.page, ft.Switch, lambda c: c.label == "No news")
+    assert delivered.value is True and stale.value is False  # the merchant defaults
+    assert "Problem / action required" in [s.label for s in by_type(app.page, ft.Switch)]
+    delivered.value = False
+    await app.session.dispatch_event(delivered._i, "change", "false")
+    await settle()
+    assert load_prefs(NotifyRepository(alerts_store)).rules["delivered"] is False
+
+    [quiet] = by_type(app.page, ft.TextField, lambda c: str(c.label).startswith("Quiet hours"))
+    quiet.value = "late evening"
+    await app.click(app.button("Save quiet hours"))
+    assert any("quiet_hours" in t and "HH:MM" in t for t in app.texts())  # the reason, in words
+    assert load_prefs(NotifyRepository(alerts_store)).quiet_hours is None
+    [quiet] = by_type(app.page, ft.TextField, lambda c: str(c.label).startswith("Quiet hours"))
+    quiet.value = "22:00-07:00"
+    await app.click(app.button("Save quiet hours"))
+    saved = load_prefs(NotifyRepository(alerts_store)).quiet_hours
+    assert saved is not None and f"{saved.start:%H:%M}-{saved.end:%H:%M}" == "22:00-07:00"
