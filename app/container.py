@@ -15,13 +15,14 @@ from services.credentials import CredentialStore, KeyringCredentialStore, source
 from services.demo import DemoServer
 from services.domain import ConfigError, SourceConfig, utc_now
 from services.storage import Store
+from services.storage.archive import move_to_history
 from services.sync import ChangeListener, SourceRuntime, SyncEngine, SyncReport
 
 from .database import open_store
 from .notifications import install as install_notifications
 from .paths import data_dir
 from .runtime import runtime_for as build_runtime
-from .settings import Settings
+from .settings import MAX_HISTORY_AFTER_DAYS, Settings
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,19 @@ class AppContainer:
             return engine.sync_all()
         finally:
             engine.close()
+
+    def move_to_history(self, after_days: int | None = None) -> int:
+        """Move finished orders older than the History delay (default: the setting) to History; return how many."""
+        days = self.settings.history_after_days if after_days is None else after_days
+        return move_to_history(self.store, after_days=days)
+
+    def set_history_after_days(self, days: int) -> int:
+        """Save a new History delay and apply it at once; return how many orders moved."""
+        if not 0 <= days <= MAX_HISTORY_AFTER_DAYS:
+            raise ConfigError(f"the History delay must be 0 to {MAX_HISTORY_AFTER_DAYS} days")
+        self.settings.history_after_days = days
+        self.settings.save(self.home)
+        return self.move_to_history()
 
     def close(self) -> None:
         """Stop the demo server and close the cache."""

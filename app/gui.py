@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 import flet as ft
 
+from app.database import uses_passphrase
 from app.state import AppState, StoreArchive, StoreGateway, SyncEvent, SyncHub, initial_sync_info, read_feed
 from services.credentials import source_token_key
 from services.domain import AppError, ChangeSet, OrderFilter, SourceConfig, SyncState, utc_now
@@ -41,6 +42,8 @@ log = logging.getLogger(__name__)
 DEFAULT_SYNC_INTERVAL = 30.0
 HEARTBEAT = 60.0
 """Unchanged background pulls reach the sessions at most this often (keeps "last synced" current)."""
+HOUSEKEEPING_EVERY = 3600.0
+"""Seconds between History moves when no pass changed anything (passes with changes run it at once)."""
 STARTUP_GRACE = 3.0
 """Longest the first sync pass waits for the first window to show the cache."""
 APP_TITLE = "Order Tracking"
@@ -73,8 +76,13 @@ class SyncLoop:
         first_paint: threading.Event | None = None,
         startup_grace: float = STARTUP_GRACE,
         coordinator: Callable[[], SyncCoordinator] | None = None,
+        housekeeping: Callable[[], int] | None = None,
     ) -> None:
         """Prepare the loop; :meth:`start` runs it.
+
+        ``housekeeping`` moves finished orders to History (returns how many moved). It runs after
+        every pass that changed the cache and at least every :data:`HOUSEKEEPING_EVERY` seconds,
+        before the pass reaches the sessions, so they never show an order that is about to move.
 
         The first pass waits for ``first_paint`` (set once a window has shown the cache) for at most
         ``startup_grace`` seconds: a pass can be CPU-heavy (the embedded demo generates its data) and
@@ -86,6 +94,9 @@ class SyncLoop:
         self._first_paint = first_paint
         self._startup_grace = startup_grace
         self._make_coordinator = coordinator
+        self._housekeeping = housekeeping
+        self._housekeeping_lock = threading.Lock()
+        self._last_housekeeping = float("-inf")
         self.coordinator: SyncCoordinator | None = None
         self._latest: dict[str, SyncReport] = {}
         self._latest_lock = threading.Lock()
@@ -140,6 +151,21 @@ class SyncLoop:
             self._shown_pass = True
             self._hub.started()
 
+    def _housekeep(self, changed: bool) -> int:
+        """Move old finished orders to History when due; return how many moved (0 on failure)."""
+        if self._housekeeping is None:
+            return 0
+        with self._housekeeping_lock:
+            now = time.monotonic()
+            if not changed and now - self._last_housekeeping < HOUSEKEEPING_EVERY:
+                return 0
+            self._last_housekeeping = now
+            try:
+                return self._housekeeping()
+            except Exception as err:  # housekeeping must never stop syncing
+                log.warning("moving finished orders to History failed: %s", err, exc_info=True)
+                return 0
+
     def _on_report(self, report: SyncReport) -> None:
         """Forward a pull to the sessions when it matters: changes, a health flip, a shown pass, or a heartbeat.
 
@@ -152,9 +178,10 @@ class SyncLoop:
         shown = self._shown_pass
         self._shown_pass = False
         flipped = before is None or (before.error is None) != (report.error is None) or before.error != report.error
-        if shown or flipped or not report.changes.empty or now - self._last_forward >= HEARTBEAT:
+        moved = self._housekeep(not report.changes.empty)
+        if shown or flipped or moved or not report.changes.empty or now - self._last_forward >= HEARTBEAT:
             self._last_forward = now
-            self._hub.finished(self._hub_reports(report))
+            self._hub.finished(self._hub_reports(report), moved_to_history=moved)
         else:
             self._hub_reports(report)  # remember it (its health) without waking the sessions
 
@@ -185,7 +212,9 @@ class SyncLoop:
                 log.warning("background sync failed: %s", err, exc_info=True)
                 self._hub.failed(str(err) or type(err).__name__)
             else:
-                self._hub.finished(list(reports))
+                reports = list(reports)
+                changed = any(not r.changes.empty for r in reports)
+                self._hub.finished(reports, moved_to_history=self._housekeep(changed))
             if self._stop.is_set():
                 break
             self._hub.wake.wait(self._interval)
@@ -197,9 +226,35 @@ _LOOPBACK = ("localhost", "127.0.0.1", "::1")
 class ContainerAdmin:
     """Settings' source and data actions over the container (keyring, sync engine, cache); blocking."""
 
-    def __init__(self, container: AppContainer) -> None:
-        """Wrap ``container``."""
+    def __init__(self, container: AppContainer, *, on_moved: Callable[[int], None] | None = None) -> None:
+        """Wrap ``container``; ``on_moved`` hears how many orders a changed History delay moved."""
         self._container = container
+        self._on_moved = on_moved
+
+    def history_after_days(self) -> int:
+        """Return the History delay: days after their last update before finished orders move."""
+        return self._container.settings.history_after_days
+
+    def encryption_state(self) -> str:
+        """Describe in plain words how the local database is protected."""
+        store = self._container.store
+        if not store.encrypted:
+            return "Not encrypted"
+        version = store.cipher_version()
+        cipher = f"SQLCipher {version}" if version else "SQLCipher"
+        if uses_passphrase(self._container.home):
+            return f"Encrypted ({cipher}, 256-bit key) with your passphrase"
+        return f"Encrypted ({cipher}, 256-bit key) with a key kept in your system keyring"
+
+    def set_history_after_days(self, days: int) -> int:
+        """Save a new History delay and apply it now; return how many orders moved."""
+        try:
+            moved = self._container.set_history_after_days(days)
+        except AppError as err:
+            raise ValueError(err.message) from err
+        if moved and self._on_moved is not None:
+            self._on_moved(moved)
+        return moved
 
     def is_demo(self) -> bool:
         """Tell whether the app runs on the embedded demo (no source configured)."""
@@ -306,7 +361,7 @@ def make_session_main(
             theme=_theme(container.settings.theme),
             request_sync=hub.request,
             on_theme=save_theme,
-            admin=ContainerAdmin(container),
+            admin=ContainerAdmin(container, on_moved=hub.moved_to_history),
             archive=archive,
         )
 
@@ -359,6 +414,7 @@ def serve(
         every,
         first_paint=first_paint,
         coordinator=lambda: SyncCoordinator(container.engine(), interval=every),
+        housekeeping=container.move_to_history,
     )
     main = make_session_main(container, hub, first_paint)
     web = web or not _has_display()

@@ -11,8 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from services.domain import format_utc, parse_utc, utc_now
+from services.storage.archive import DEFAULT_AFTER_DAYS as DEFAULT_HISTORY_AFTER_DAYS
 
 from .paths import settings_path
+
+MAX_HISTORY_AFTER_DAYS = 3650
+"""Longest delay the History move accepts (ten years)."""
 
 
 @dataclass
@@ -36,6 +40,8 @@ class Settings:
 
     theme: str = "system"
     sync_interval_seconds: int = 30
+    history_after_days: int = DEFAULT_HISTORY_AFTER_DAYS
+    """Days after their last update before delivered, cancelled and returned orders move to History."""
     demo: DemoSettings = field(default_factory=DemoSettings)
 
     @classmethod
@@ -57,9 +63,12 @@ class Settings:
         )
         theme = raw.get("theme") if raw.get("theme") in ("light", "dark", "system") else "system"
         interval = raw.get("sync_interval_seconds", 30)
+        after = raw.get("history_after_days", DEFAULT_HISTORY_AFTER_DAYS)
+        valid_after = isinstance(after, int) and not isinstance(after, bool) and 0 <= after <= MAX_HISTORY_AFTER_DAYS
         return cls(
             theme=str(theme),
             sync_interval_seconds=int(interval) if isinstance(interval, int) else 30,
+            history_after_days=after if valid_after else DEFAULT_HISTORY_AFTER_DAYS,
             demo=demo,
         )
 

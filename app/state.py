@@ -300,9 +300,7 @@ def _settings_view(prefs: Preferences) -> NotificationSettings:
         email_address=prefs.email_address,
         quiet_hours=f"{quiet.start:%H:%M}-{quiet.end:%H:%M}" if quiet is not None else "",
         timezone=prefs.timezone,
-        rules=tuple(
-            RuleSetting(r.id, r.title, r.description, prefs.rules.get(r.id, r.default_on)) for r in RULES
-        ),
+        rules=tuple(RuleSetting(r.id, r.title, r.description, prefs.rules.get(r.id, r.default_on)) for r in RULES),
     )
 
 
@@ -433,6 +431,18 @@ class SourceAdmin(Protocol):
         """Forget every source's sync cursor so the next sync downloads everything again."""
         ...
 
+    def history_after_days(self) -> int:
+        """Return the days after their last update before finished orders move to History."""
+        ...
+
+    def set_history_after_days(self, days: int) -> int:
+        """Save and apply a new History delay (blocking); return how many orders moved; ValueError if invalid."""
+        ...
+
+    def encryption_state(self) -> str:
+        """Describe in plain words how the local database is protected."""
+        ...
+
     def is_demo(self) -> bool:
         """Tell whether the app runs on the embedded demo (no source configured)."""
         ...
@@ -471,6 +481,13 @@ class SyncEvent:
 
     info: SyncInfo
     changes: ChangeSet = field(default_factory=ChangeSet)
+    moved_to_history: int = 0
+    """How many finished orders moved to History with this event (the lists change too)."""
+
+    @property
+    def changed(self) -> bool:
+        """Tell whether the cached orders changed (a sync's changes, or orders moved to History)."""
+        return not self.changes.empty or self.moved_to_history > 0
 
     @property
     def order_numbers(self) -> frozenset[str]:
@@ -542,8 +559,8 @@ class SyncHub:
             self._info = replace(self._info, phase=SyncPhase.SYNCING)
         self._emit(SyncEvent(self.info))
 
-    def finished(self, reports: Sequence[ReportLike]) -> None:
-        """Record a finished pass and tell every session what changed."""
+    def finished(self, reports: Sequence[ReportLike], *, moved_to_history: int = 0) -> None:
+        """Record a finished pass and tell every session what changed (and how many orders moved to History)."""
         errors = [f"{r.source}: {r.error}" if len(reports) > 1 else r.error for r in reports if r.error]
         ok = [r for r in reports if not r.error]
         changes = ChangeSet()
@@ -559,7 +576,12 @@ class SyncHub:
             else:
                 info = replace(info, phase=SyncPhase.UP_TO_DATE, error=None, stale_since=None)
             self._info = info
-        self._emit(SyncEvent(self.info, changes))
+        self._emit(SyncEvent(self.info, changes, moved_to_history))
+
+    def moved_to_history(self, count: int) -> None:
+        """Tell every session that ``count`` finished orders moved to History (their lists change)."""
+        if count > 0:
+            self._emit(SyncEvent(self.info, moved_to_history=count))
 
     def failed(self, reason: str) -> None:
         """Record a pass that could not run at all (e.g. a configuration problem)."""
@@ -638,6 +660,8 @@ class AppState:
         self.sources: list[SourceInfo] = []
         self.source_test: SourceTest | None = None
         self.data_check: DataCheck | None = None
+        self.history_after_days: int | None = None
+        self.encryption: str = ""
         self._listeners: list[Listener] = []
         self._request_sync = request_sync
         self._on_theme = on_theme
@@ -651,6 +675,8 @@ class AppState:
         self.summaries: list[OrderSummary] = []
         self.total = 0
         self.cache_total = 0
+        self.history_matches = 0
+        """How many orders matching the current filters are in History (not in the live list)."""
         self.list_error: str | None = None
         self.order: Order | None = None
         self.order_number: str | None = None
@@ -707,17 +733,13 @@ class AppState:
             carriers=(f.carrier,) if f.carrier else (),
             source=f.source,
             needs_attention=f.needs_attention,
+            archived=False,  # the Orders screen lists live orders; finished old ones are in History
         )
 
     @property
     def filtered(self) -> bool:
         """Tell whether a search text, date range or list filter is active."""
-        return (
-            bool(self.query.strip())
-            or self.date_from is not None
-            or self.date_to is not None
-            or self.filters.active
-        )
+        return bool(self.query.strip()) or self.date_from is not None or self.date_to is not None or self.filters.active
 
     # ------------------------------------------------------------------ actions
 
@@ -739,6 +761,8 @@ class AppState:
         self._notify(Aspect.SOURCES)
         if self.notification_settings is None:
             await self.load_notification_settings()
+        if self.history_after_days is None:
+            await self.load_data_settings()
 
     async def set_filters(self, filters: ListFilters) -> None:
         """Filter the orders list and reload its first page."""
@@ -832,6 +856,28 @@ class AppState:
             if current is not None:
                 self.notification_settings = replace(current, error=err.message)
         self._notify(Aspect.DATA)
+
+    async def load_data_settings(self) -> None:
+        """Read the History delay and the database's encryption state (off the UI loop)."""
+        if self._admin is None:
+            return
+        admin = self._admin
+        try:
+            days, encryption = await self._off_loop(lambda: (admin.history_after_days(), admin.encryption_state()))
+        except Exception:
+            log.warning("reading the data settings failed", exc_info=True)
+            return
+        self.history_after_days, self.encryption = days, encryption
+        self._notify(Aspect.DATA)
+
+    async def set_history_after_days(self, days: int) -> int:
+        """Change the History delay and apply it; return how many orders moved (ValueError if invalid)."""
+        if self._admin is None:
+            return 0
+        moved = await self._off_loop(self._admin.set_history_after_days, days)
+        self.history_after_days = days
+        self._notify(Aspect.DATA)
+        return moved
 
     async def check_data(self) -> None:
         """Check the local database and keep the outcome in :attr:`data_check`."""
@@ -1088,15 +1134,13 @@ class AppState:
         if info.phase is not SyncPhase.SYNCING:
             await self.load_choices()
             await self.refresh_unread()  # a pass may have raised alerts
-        if not event.changes.empty:
+        if event.changed:
             await self._query_list(max(self._page_size, len(self.summaries)), notify=False)
             aspects.add(Aspect.LIST)
             if self.feed_loaded:
                 await self._query_feed(notify=False)
                 aspects.add(Aspect.FEED)
-            if self.order_number is not None and (
-                self.order is None or self.order_number in event.order_numbers
-            ):
+            if self.order_number is not None and (self.order is None or self.order_number in event.order_numbers):
                 await self._read_order(self.order_number, notify=False)
                 aspects.add(Aspect.ORDER)
             if self.alerts_loaded:
@@ -1145,7 +1189,7 @@ class AppState:
         flt = self.current_filter()
         filtered = self.filtered
         try:
-            flt, rows, total, cache_total = await self._off_loop(self._read_list, flt, limit, filtered)
+            flt, rows, total, cache_total, in_history = await self._off_loop(self._read_list, flt, limit, filtered)
         except Exception as err:
             log.exception("reading orders failed")
             if gen == self._list_gen:
@@ -1157,13 +1201,14 @@ class AppState:
             return  # a newer query is on its way
         self._effective_filter = flt
         self.summaries, self.total, self.cache_total = rows, total, cache_total
+        self.history_matches = in_history
         self.list_error = None
         if notify:
             self._notify(Aspect.LIST)
 
     def _read_list(
         self, flt: OrderFilter, limit: int, filtered: bool
-    ) -> tuple[OrderFilter, list[OrderSummary], int, int]:
+    ) -> tuple[OrderFilter, list[OrderSummary], int, int, int]:
         total = self._gateway.count(flt)
         prefix = flt.number_prefix
         if total == 0 and prefix and prefix.upper() != prefix:
@@ -1173,8 +1218,9 @@ class AppState:
             if upper_total:
                 flt, total = upper, upper_total
         rows = self._gateway.list_summaries(flt, limit=limit, offset=0, newest_first=self.sort is SortOrder.NEWEST)
-        cache_total = self._gateway.count(OrderFilter()) if filtered and total == 0 else total
-        return flt, rows, max(total, len(rows)), cache_total
+        cache_total = self._gateway.count(OrderFilter(archived=False)) if filtered and total == 0 else total
+        in_history = self._gateway.count(replace(flt, archived=True))
+        return flt, rows, max(total, len(rows)), cache_total, in_history
 
     async def _read_order(self, number: str, *, notify: bool = True) -> None:
         self._order_gen += 1
@@ -1216,7 +1262,7 @@ def initial_sync_info(gateway: OrdersGateway, *, is_demo: bool) -> SyncInfo:
 def read_feed(g: OrdersGateway, pages: int, now: datetime) -> tuple[list[AttentionItem], list[FeedItem], bool]:
     """Read the pinned items and ``pages`` pages of the Timeline feed (blocking: run it off the UI loop)."""
     limit = FEED_PAGE * pages
-    recent = g.list_orders(OrderFilter(), limit=limit, offset=0)
+    recent = g.list_orders(OrderFilter(archived=False), limit=limit, offset=0)
     active = g.list_orders(OrderFilter(statuses=_ACTIVE_STATUSES), limit=ACTIVE_LIMIT, offset=0)
     flagged = g.list_orders(OrderFilter(needs_attention=True), limit=ATTENTION_LIMIT, offset=0)
     more = len(recent) >= limit

@@ -383,7 +383,12 @@ class OrdersUiModel(NotificationsUiModel, HistoryUiModel, Protocol):
 
     @property
     def cache_total(self) -> int:
-        """Return how many orders the cache holds without any filter."""
+        """Return how many live orders the cache holds without any filter (History not counted)."""
+        ...
+
+    @property
+    def history_matches(self) -> int:
+        """Return how many orders matching the current filters are in History instead of the list."""
         ...
 
     @property
@@ -503,6 +508,24 @@ class OrdersUiModel(NotificationsUiModel, HistoryUiModel, Protocol):
 
     async def load_notification_settings(self) -> None:
         """Read the notification preferences."""
+        ...
+
+    @property
+    def history_after_days(self) -> int | None:
+        """Return the days before finished orders move to History (None until read)."""
+        ...
+
+    @property
+    def encryption(self) -> str:
+        """Describe how the local database is protected ("" until read)."""
+        ...
+
+    async def load_data_settings(self) -> None:
+        """Read the History delay and the encryption state."""
+        ...
+
+    async def set_history_after_days(self, days: int) -> int:
+        """Change the History delay and apply it now; return how many orders moved."""
         ...
 
     async def set_notification_setting(self, key: str, value: str) -> None:

@@ -10,6 +10,7 @@ import flet as ft
 from views import formatting as fmt
 from views import widgets
 from views.model import OrdersUiModel, SourceInfo, ThemeChoice
+from views.orders_view import FilterMenu
 
 _THEME_LABELS = {ThemeChoice.SYSTEM: "System", ThemeChoice.LIGHT: "Light", ThemeChoice.DARK: "Dark"}
 _THEME_ICONS = {
@@ -17,6 +18,16 @@ _THEME_ICONS = {
     ThemeChoice.LIGHT: ft.Icons.LIGHT_MODE,
     ThemeChoice.DARK: ft.Icons.DARK_MODE,
 }
+HISTORY_DELAYS: tuple[tuple[int, str], ...] = (
+    (7, "7 days"),
+    (14, "14 days"),
+    (30, "30 days"),
+    (60, "60 days"),
+    (90, "90 days"),
+    (180, "180 days"),
+    (365, "365 days"),
+)
+"""The History delays offered in Settings (any other value set from the CLI is shown too)."""
 _HEALTH = {
     "healthy": ("Healthy", "delivered"),
     "failing": ("Failing", "exception"),
@@ -70,6 +81,10 @@ class SettingsScreen:
                 ft.FilledButton("Add source", on_click=self._on_add),
             ],
         )
+        self.history_delay = FilterMenu(
+            "Move to History after", [(str(k), text) for k, text in HISTORY_DELAYS], self._on_history_delay
+        )
+        self.history_delay.button.tooltip = "Move finished orders to History after"
         self._remove_target: str | None = None
         self.remove_dialog = ft.AlertDialog(
             modal=True,
@@ -310,8 +325,42 @@ class SettingsScreen:
         m = self.model
         body: list[ft.Control] = [
             ft.Text("Database location", color=ft.Colors.ON_SURFACE_VARIANT),
-            ft.Text(m.data_location, font_family="monospace"),
+            ft.Text(m.data_location, font_family="monospace", selectable=True),
         ]
+        if m.encryption:
+            locked = m.encryption.startswith("Encrypted")
+            body.append(
+                ft.Row(
+                    [
+                        ft.Icon(
+                            ft.Icons.LOCK_OUTLINE if locked else ft.Icons.LOCK_OPEN,
+                            color=ft.Colors.PRIMARY if locked else ft.Colors.ERROR,
+                            size=18,
+                        ),
+                        ft.Text(m.encryption, expand=True),
+                    ],
+                    spacing=8,
+                )
+            )
+        if m.history_after_days is not None:
+            days = m.history_after_days
+            options = list(HISTORY_DELAYS)
+            if days not in dict(options):
+                options = sorted([*options, (days, _days(days))])
+            self.history_delay.set_options([(str(k), text) for k, text in options])
+            self.history_delay.select(str(days))
+            body.extend(
+                [
+                    ft.Text("History", color=ft.Colors.ON_SURFACE_VARIANT),
+                    ft.Row([self.history_delay.button], wrap=True),
+                    ft.Text(
+                        "Delivered, cancelled and returned orders leave the Orders list and move to History "
+                        f"{_days(days)} after their last update. They keep every detail and can be exported.",
+                        size=12,
+                        color=ft.Colors.ON_SURFACE_VARIANT,
+                    ),
+                ]
+            )
         check = m.data_check
         if check is not None and check.running:
             body.append(
@@ -410,6 +459,19 @@ class SettingsScreen:
             self._remove_target = None
             await self.model.remove_source(name)
 
+    async def _on_history_delay(self) -> None:
+        days = int(self.history_delay.value)
+        page = self.history_delay.button.page
+        try:
+            moved = await self.model.set_history_after_days(days)
+        except ValueError as err:
+            message = str(err)
+        else:
+            message = f"Finished orders now move to History after {_days(days)}." + (
+                f" Moved {moved:,} order{'s' if moved != 1 else ''} now." if moved else ""
+            )
+        page.show_dialog(ft.SnackBar(ft.Text(message)))
+
     async def _on_verify(self, _: Any) -> None:
         await self.model.check_data()
 
@@ -424,6 +486,11 @@ class SettingsScreen:
     def _close_dialog(self, e: Any) -> None:
         self.token_field.value = ""
         e.page.pop_dialog()
+
+
+def _days(days: int) -> str:
+    """Return a delay in days in words ("1 day", "30 days", "0 days" = at once)."""
+    return "1 day" if days == 1 else f"{days:,} days"
 
 
 def _section(title: str, body: list[ft.Control]) -> ft.Control:

@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from services.domain import order_to_json
-from services.storage.archive import DEFAULT_AFTER_DAYS, list_orders, move_to_history, verify
+from services.storage.archive import list_orders, verify
 
 from .common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, CliError, open_container, print_json
 from .orders import add_filter_options, filter_from_args
@@ -27,8 +27,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     m.add_argument(
         "--after-days",
         type=int,
-        default=DEFAULT_AFTER_DAYS,
-        help=f"days since the last update before an order moves (default {DEFAULT_AFTER_DAYS})",
+        default=None,
+        help="days since the last update before an order moves (default: the app's setting, 30 unless changed)",
     )
     m.set_defaults(func=cmd_move)
 
@@ -60,14 +60,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_move(args: argparse.Namespace) -> int:
     """Move old finished orders to History."""
-    if args.after_days < 0:
+    if args.after_days is not None and args.after_days < 0:
         raise CliError("--after-days must be 0 or more", EXIT_USAGE)
     container = open_container()
     try:
-        moved = move_to_history(container.store, after_days=args.after_days)
+        days = container.settings.history_after_days if args.after_days is None else args.after_days
+        moved = container.move_to_history(days)
     finally:
         container.close()
-    print(f"Moved {moved} order(s) to History (finished and unchanged for {args.after_days} days).")
+    print(f"Moved {moved} order(s) to History (finished and unchanged for {days} days).")
     return EXIT_OK
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from typing import Any
 
 from services.domain import (
@@ -56,6 +57,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     """Add the `orders` and `timeline` commands."""
     orders = sub.add_parser("orders", help="list cached orders")
     add_filter_options(orders)
+    scope = orders.add_mutually_exclusive_group()
+    scope.add_argument("--live", action="store_true", help="only orders not in History (what the Orders screen lists)")
+    scope.add_argument("--history", action="store_true", help="only orders moved to History")
     orders.add_argument("--limit", type=int, default=None, help="at most this many orders")
     orders.add_argument("--format", choices=("table", "json"), default="table")
     orders.set_defaults(func=cmd_orders)
@@ -67,8 +71,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 
 def cmd_orders(args: argparse.Namespace) -> int:
-    """List cached orders."""
-    flt = filter_from_args(args)
+    """List cached orders (all of them, or with --live / --history one side of the History move)."""
+    flt = replace(filter_from_args(args), archived=True if args.history else (False if args.live else None))
     if args.limit is not None and args.limit < 1:
         raise CliError("--limit must be at least 1", EXIT_USAGE)
     container = open_container()

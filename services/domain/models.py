@@ -184,6 +184,8 @@ class OrderFilter:
     source: str | None = None
     needs_attention: bool = False
     text: str | None = None
+    archived: bool | None = None
+    """None: every cached order; True: only orders in History; False: only live orders."""
 
 
 @dataclass(frozen=True, slots=True)

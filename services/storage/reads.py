@@ -144,6 +144,10 @@ def filter_clause(flt: OrderFilter) -> ColumnElement[bool]:
     text = (flt.text or "").strip().casefold()
     if text:
         clauses.append(orders.c.search_text.like(f"%{escape_like(text)}%", escape="\\"))
+    if flt.archived is True:
+        clauses.append(orders.c.archived_at.is_not(None))
+    elif flt.archived is False:
+        clauses.append(orders.c.archived_at.is_(None))
     if not clauses:
         return true()
     if len(clauses) == 1:

@@ -72,7 +72,7 @@ def _wait_for_orders(page: Any) -> None:
 
 def _sample(home: Path) -> Sample:
     """Pick a cached order with carrier events, via the CLI (the stable contract)."""
-    orders = cli(home, "orders", "--format", "json", "--limit", "40")["orders"]
+    orders = cli(home, "orders", "--live", "--format", "json", "--limit", "40")["orders"]
     assert orders, "the first sync left the cache empty"
 
     def richness(o: dict[str, Any]) -> int:
@@ -81,9 +81,9 @@ def _sample(home: Path) -> Sample:
     best = max(orders, key=lambda o: (bool(o["shipments"]), richness(o)))
     number = best["order_number"]
     prefix = number[:-1]
-    matching = cli(home, "orders", "--number", prefix, "--format", "json")["orders"]
+    matching = cli(home, "orders", "--live", "--number", prefix, "--format", "json")["orders"]
     timeline = cli(home, "timeline", number, "--format", "json")["events"]
-    both = cli(home, "orders", "--status", best["status"], "--channel", best["channel"], "--format", "json")
+    both = cli(home, "orders", "--live", "--status", best["status"], "--channel", best["channel"], "--format", "json")
     return Sample(
         number=number,
         prefix=prefix,

@@ -13,6 +13,7 @@ from flet.messaging.protocol import MessageAction
 from flet.messaging.session import Session
 
 from app.gui import ContainerAdmin, check_source_url
+from app.settings import Settings
 from app.state import AppState, StoreGateway, attention_items, feed_items
 from services.credentials import MemoryCredentialStore, source_token_key
 from services.domain import (
@@ -20,6 +21,7 @@ from services.domain import (
     DeliveryWindow,
     Order,
     OrderEvent,
+    OrderFilter,
     OrderStatus,
     Shipment,
     ShipmentStatus,
@@ -27,6 +29,7 @@ from services.domain import (
     with_events,
 )
 from services.storage import Store
+from services.storage.archive import move_to_history
 from tests.unit.ui.support import by_type, fill, find, make_order, settle, texts, top_texts, tracking_event
 from views.model import AttentionReason, SyncInfo, SyncPhase
 from views.shell import AppShell
@@ -127,6 +130,8 @@ class FakeContainer:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.home = store.path.parent
+        self.settings = Settings()
         self.credentials = MemoryCredentialStore()
         self.synced: list[str | None] = []
         self.sync_result: list[Any] = []
@@ -140,6 +145,16 @@ class FakeContainer:
         """Record the request; answer with the prepared reports."""
         self.synced.append(only)
         return self.sync_result
+
+    def move_to_history(self, after_days: int | None = None) -> int:
+        """Move finished orders by the History delay, as of NOW."""
+        days = self.settings.history_after_days if after_days is None else after_days
+        return move_to_history(self.store, after_days=days, now=NOW)
+
+    def set_history_after_days(self, days: int) -> int:
+        """Keep the new delay (in memory) and apply it."""
+        self.settings.history_after_days = days
+        return self.move_to_history()
 
 
 @dataclass(frozen=True)
@@ -576,3 +591,51 @@ async def test_a_long_timeline_folds_its_middle_until_asked(session: Session, st
     assert "Sorting scan 100" in app.texts()
     assert not app.buttons(ft.TextButton, "Show 171 more events")
     assert not app.crashed()
+
+
+# ----------------------------------------------------------------------------- History delay
+
+
+async def test_history_delay_in_settings_moves_finished_orders_out_of_the_orders_list(session: Session, store: Store):
+    """Settings shows the encryption state and the History delay; a shorter delay moves orders at once."""
+    fill(
+        store,
+        [
+            order("D-1", 40 * D, status=OrderStatus.DELIVERED),
+            order("D-2", 5 * D, status=OrderStatus.DELIVERED),
+            order("S-1", 2 * D),
+        ],
+    )
+    app = await Client(session, store).start("/orders")
+    assert "3 orders" in app.texts()
+    await app.state.load_choices()  # what a finished sync pass does
+    app.page.route = "/settings"
+    await app.session.dispatch_event(app.page._i, "route_change", {"route": "/settings"})
+    await settle(10)
+    texts = app.texts()
+    assert "Not encrypted" in texts  # this test cache is a plain SQLite file
+    assert "Move to History after: 30 days" in texts
+    assert any(t.startswith("Delivered, cancelled and returned orders leave the Orders list") for t in texts)
+    await app.pick("Move to History after", "14 days")
+    assert app.container.settings.history_after_days == 14
+    snack = app.dialog()
+    assert isinstance(snack, ft.SnackBar)
+    assert snack.content.value == "Finished orders now move to History after 14 days. Moved 1 order now."
+    assert "Move to History after: 14 days" in app.texts()
+    assert [o.order_number for o in store.orders.list_orders(OrderFilter(archived=True))] == ["D-1"]
+    await app.state.reload()
+    assert app.state.total == 2 and app.state.history_matches == 1
+    assert {s.order_number for s in app.state.summaries} == {"D-2", "S-1"}
+    assert not app.crashed()
+
+
+async def test_a_history_delay_set_elsewhere_is_offered_too(session: Session, store: Store):
+    """A delay chosen with the CLI (not one of the menu's) is shown and selectable."""
+    app = Client(session, store)
+    app.container.settings.history_after_days = 45
+    await app.start("/settings")
+    await app.state.load_data_settings()
+    await settle(10)
+    assert "Move to History after: 45 days" in app.texts()
+    menu = by_type(app.page, ft.PopupMenuButton, lambda m: any(i.content == "45 days" for i in m.items))
+    assert menu and [i.content for i in menu[0].items if i.checked] == ["45 days"]

@@ -231,3 +231,72 @@ def test_first_sync_waits_for_the_first_paint_but_not_forever():
     assert done.wait(5)
     loop.stop()
     assert started[-1] - t0 >= 0.2
+
+
+def test_sync_loop_moves_finished_orders_to_history_before_telling_the_sessions():
+    """Housekeeping runs after a pass that changed the cache (before the sessions hear of it), then hourly."""
+    hub = SyncHub(SyncInfo())
+    heard: list[SyncEvent] = []
+    hub.subscribe(heard.append)
+    passes = threading.Event()
+    moves: list[int] = []
+    changed = ChangeSet(new_orders=("W-1",))
+
+    def sync_once() -> list[Report]:
+        passes.set()
+        return [Report("demo", changes=changed if len(moves) == 0 else ChangeSet(), finished_at=datetime.now(UTC))]
+
+    def housekeeping() -> int:
+        moves.append(len(heard))  # how many events the sessions had heard when it ran
+        return 3
+
+    loop = SyncLoop(sync_once, hub, interval=3600, housekeeping=housekeeping)
+    loop.start()
+    assert passes.wait(5)
+    deadline = time.monotonic() + 5
+    while not any(e.moved_to_history for e in heard) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    finished = [e for e in heard if e.info.phase is SyncPhase.UP_TO_DATE]
+    assert finished and finished[0].moved_to_history == 3 and finished[0].changed
+    assert moves == [1]  # it ran once, after "syncing" and before the finished pass was announced
+    passes.clear()
+    hub.request()  # a second pass with no changes within the hour: no housekeeping
+    assert passes.wait(5)
+    loop.stop()
+    assert moves == [1]
+    assert all(e.moved_to_history == 0 for e in heard if e is not finished[0])
+
+
+def test_a_failing_housekeeping_does_not_stop_syncing():
+    """An error while moving orders is logged; the pass still reaches the sessions."""
+    hub = SyncHub(SyncInfo())
+    heard: list[SyncEvent] = []
+    hub.subscribe(heard.append)
+
+    def housekeeping() -> int:
+        raise OSError("database is locked")
+
+    loop = SyncLoop(
+        lambda: [Report("demo", changes=ChangeSet(new_orders=("W-1",)), finished_at=datetime.now(UTC))],
+        hub,
+        interval=3600,
+        housekeeping=housekeeping,
+    )
+    loop.start()
+    deadline = time.monotonic() + 5
+    while not any(e.info.phase is SyncPhase.UP_TO_DATE for e in heard) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    loop.stop()
+    done = [e for e in heard if e.info.phase is SyncPhase.UP_TO_DATE]
+    assert done and done[0].moved_to_history == 0 and not done[0].changes.empty
+
+
+def test_hub_announces_orders_moved_by_a_changed_delay():
+    """A History delay changed in Settings moves orders: every session hears it (and nothing when none moved)."""
+    hub = SyncHub(SyncInfo())
+    heard: list[SyncEvent] = []
+    hub.subscribe(heard.append)
+    hub.moved_to_history(0)
+    assert heard == []
+    hub.moved_to_history(4)
+    assert len(heard) == 1 and heard[0].moved_to_history == 4 and heard[0].changed and heard[0].changes.empty
