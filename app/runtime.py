@@ -6,6 +6,9 @@
     aftership    AfterShipTrackingSource       token = API key; the URL picks v4 or a dated version
     17track      SeventeenTrackSource          token = API key
     easypost / shippo / karrio                 token = API key
+
+Order feeds are given the configured source name: their orders carry it as ``Order.source`` (not the
+kind, nor the backend's own label), so two sources of one kind stay apart.
 """
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ def runtime_for(config: SourceConfig, token: str | None) -> SourceRuntime:
     """Build the order feed and/or tracking API adapters of one source."""
     kind, url = config.kind, config.url
     if kind == "ordertrack":
-        feed = OrdertrackOrderSource(OrdertrackClient(url, token))
+        feed = OrdertrackOrderSource(OrdertrackClient(url, token), source=config.name)
         return SourceRuntime(config=config, orders=feed, tracking=tracking_source_for(config, token))
     if not token:
         raise ConfigError(
@@ -72,10 +75,11 @@ def runtime_for(config: SourceConfig, token: str | None) -> SourceRuntime:
             f"(remove it and add it again with --token-stdin)"
         )
     if kind == "shopify":
-        return SourceRuntime(config=config, orders=ShopifyOrderSource(_shopify(url, token)))
+        return SourceRuntime(config=config, orders=ShopifyOrderSource(_shopify(url, token), source=config.name))
     if kind == "woocommerce":
         key, secret = split_woocommerce_token(token)
-        return SourceRuntime(config=config, orders=WooCommerceOrderSource(WooCommerceClient(url, key, secret)))
+        woo = WooCommerceOrderSource(WooCommerceClient(url, key, secret), source=config.name)
+        return SourceRuntime(config=config, orders=woo)
     if kind == "aftership":
         client = AfterShipClient(token, api_version=aftership_version(url), base_url=url)
         return SourceRuntime(config=config, tracking=AfterShipTrackingSource(client))

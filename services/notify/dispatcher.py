@@ -13,7 +13,7 @@ import logging
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from services.domain import ChangeSet, NewTrackingEvent, Order, ShipmentStatus, utc_now
@@ -106,7 +106,8 @@ class Dispatcher:
             now = self.clock()
             prefs = self._prefs()
             flags = self.repo.live_flags((ne.tracking_number, event_key(ne.event)) for ne in changes.new_events)
-            # the engine marks a source done in its last back-fill commit: its events still say live=False
+            # the engine marks a source done only after its last back-fill commit was heard; should a
+            # commit of back-filled events ever arrive once done, their live=False flags still tell
             live_source = self.store.sync_state.get(source + HISTORY_SUFFIX).cursor == "done" and (
                 not changes.new_events or any(flags.values())
             )
@@ -148,15 +149,20 @@ class Dispatcher:
         flags: dict[tuple[str, str], bool],
     ) -> list[Candidate]:
         config = self._config(prefs)
-        if not live_source:
-            # a back-fill: nothing is news; log the milestones it contained as suppressed history
-            return self._history(changes.new_events, config, now)
         by_order: dict[str, list[NewTrackingEvent]] = defaultdict(list)
         for ne in changes.new_events:
             by_order[ne.order_number].append(ne)
         numbers = list(dict.fromkeys([*by_order, *changes.new_orders, *changes.changed_orders]))
-        out: list[Candidate] = []
         orders = [o for o in (self.store.orders.get(n) for n in numbers) if o is not None]
+        if not live_source:
+            # a back-fill: nothing is news; log the milestones it contained as suppressed history, and
+            # record the ETAs and the delays / silences it saw as known, so that going live does not
+            # announce them: only an ETA that passes or moves later after that is a delay
+            return [
+                *self._history(changes.new_events, config, now),
+                *self._shipment_rules(orders, config, now, history=True),
+            ]
+        out: list[Candidate] = []
         out.extend(self._shipment_rules(orders, config, now))
         for order in orders:
             for ne in by_order.get(order.order_number, ()):
@@ -191,7 +197,14 @@ class Dispatcher:
             )
         return out
 
-    def _shipment_rules(self, orders: Sequence[Order], config: RuleConfig, now: datetime) -> list[Candidate]:
+    def _shipment_rules(
+        self, orders: Sequence[Order], config: RuleConfig, now: datetime, *, history: bool = False
+    ) -> list[Candidate]:
+        """Evaluate the delay / stale rules against the last snapshots, and save the new ones.
+
+        With ``history`` (a back-fill) what fires is claimed as suppressed history: the ledger then
+        knows that delay or silence, and the same trigger seen live later is not news.
+        """
         snaps = self.repo.snapshots([o.order_number for o in orders])
         out: list[Candidate] = []
         seen: list[tuple[str, str, str, datetime | None]] = []
@@ -199,7 +212,8 @@ class Dispatcher:
             for ship in order.shipments:
                 prev = snaps.get((order.order_number, ship.tracking_number))
                 before = ShipmentSnapshot(ShipmentStatus(prev[0]), prev[1]) if prev else None
-                out.extend(evaluate_shipment(order, ship, before, live=True, config=config, now=now))
+                found = evaluate_shipment(order, ship, before, live=True, config=config, now=now)
+                out.extend([replace(c, history=True) for c in found] if history else found)
                 eta = ship.estimated_delivery.end if ship.estimated_delivery else None
                 if prev is None or prev != (ship.status.value, eta):
                     seen.append((order.order_number, ship.tracking_number, ship.status.value, eta))

@@ -7,6 +7,10 @@
              SourceUnavailableError · other 4xx VendorError/AuthError (vendor envelope) ·
              a body that is not JSON PayloadError
 
+Conditional requests need nothing special: a 304 is returned like any 2xx/3xx answer. Statuses a
+caller handles itself (``accept=(404,)``) are returned instead of raised. A 503 with Retry-After
+waits as asked, like a 429.
+
 A wait longer than ``RetryPolicy.max_wait`` is not slept: it becomes a ``RateLimitedError`` carrying
 ``retry_after`` so the coordinator defers the next poll instead. ``sleep`` and ``clock`` are
 injectable so tests assert the requested waits without sleeping.
@@ -17,7 +21,7 @@ from __future__ import annotations
 import email.utils
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -109,6 +113,11 @@ class HttpSource:
 
     # ------------------------------------------------------------ hooks for vendors
 
+    @property
+    def label(self) -> str:
+        """Return how error messages name this source (the vendor by default)."""
+        return self.vendor
+
     def rate_limit_wait(self, response: httpx.Response) -> float | None:
         """Return how long the vendor asked us to wait (Retry-After, else X-RateLimit-Reset), or None."""
         now = self._clock()
@@ -135,6 +144,11 @@ class HttpSource:
         """Translate a non-retryable 4xx answer into a typed error."""
         return error_for_code(self.vendor, response.status_code, response.status_code, self.error_message(response))
 
+    def auth_error(self, response: httpx.Response) -> SourceError:
+        """Translate a 401/403 answer into a typed error."""
+        status = response.status_code
+        return AuthError(f"{self.label}: credentials rejected ({status}): {self.error_message(response)}")
+
     # ------------------------------------------------------------ requests
 
     def _wait(self, state: RetryCallState) -> float:
@@ -144,31 +158,38 @@ class HttpSource:
             return exc.wait
         return float(self._backoff(state))
 
-    def _send_once(self, method: str, url: str, kwargs: dict[str, Any]) -> httpx.Response:
+    def _send_once(self, method: str, url: str, accept: Collection[int], kwargs: dict[str, Any]) -> httpx.Response:
         self.requests_sent += 1
         try:
             response = self._client.request(method, url, **kwargs)
         except httpx.TimeoutException as err:
-            raise _Retry(SourceUnavailableError(f"{self.vendor}: timed out ({type(err).__name__})"), None) from err
+            raise _Retry(SourceUnavailableError(f"{self.label}: timed out ({type(err).__name__})"), None) from err
         except httpx.TransportError as err:
-            raise _Retry(SourceUnavailableError(f"{self.vendor}: cannot connect ({type(err).__name__})"), None) from err
+            raise _Retry(SourceUnavailableError(f"{self.label}: cannot connect ({type(err).__name__})"), None) from err
         status = response.status_code
+        if status in accept:
+            return response
         if status in (401, 403):
-            raise AuthError(f"{self.vendor}: credentials rejected ({status}): {self.error_message(response)}")
+            raise self.auth_error(response)
         if status == 429:
             wait = self.rate_limit_wait(response)
-            error = RateLimitedError(f"{self.vendor}: rate limited (429)", retry_after=wait)
+            error = RateLimitedError(f"{self.label}: rate limited (429)", retry_after=wait)
             if wait is not None and wait > self.policy.max_wait:
                 raise error
             raise _Retry(error, wait)
         if status >= 500:
-            raise _Retry(SourceUnavailableError(f"{self.vendor}: server error {status}"), None)
+            asked = _header_seconds(response.headers.get("Retry-After"), self._clock()) if status == 503 else None
+            wait = asked if asked is not None and asked <= self.policy.max_wait else None
+            raise _Retry(SourceUnavailableError(f"{self.label}: server error {status}"), wait)
         if status >= 400:
             raise self.error_for_response(response)
         return response
 
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """Send one request with the retry policy; return the (2xx/3xx) response or raise a typed error."""
+    def request(self, method: str, url: str, *, accept: Collection[int] = (), **kwargs: Any) -> httpx.Response:
+        """Send one request with the retry policy; return the (2xx/3xx) response or raise a typed error.
+
+        A status in ``accept`` (e.g. 404 for "unknown") is returned to the caller instead of raised.
+        """
         retrying = Retrying(
             retry=retry_if_exception_type(_Retry),
             stop=stop_after_attempt(self.policy.max_attempts),
@@ -180,7 +201,7 @@ class HttpSource:
         try:
             for attempt in retrying:
                 with attempt:
-                    response = self._send_once(method, url, kwargs)
+                    response = self._send_once(method, url, accept, kwargs)
         except _Retry as final:
             raise final.error from final.__cause__
         if response is None:  # pragma: no cover - tenacity either returned a result or raised

@@ -355,20 +355,20 @@ class SyncEngine:
                     [(carrier, number) for number, carrier in self.store.orders.shipments_to_track()]
                 )
             now = self.clock()
-            done = not has_more
             parts.append(
                 self._commit(
                     name,
                     tracked=shipments,
                     live=False,
-                    state=SyncState(
-                        source=key,
-                        cursor="done" if done else str(page_no + 1),
-                        last_attempt_at=now,
-                        last_success_at=now,
-                    ),
+                    state=SyncState(source=key, cursor=str(page_no + 1), last_attempt_at=now, last_success_at=now),
                 )
             )
-            if done:
+            if not has_more:
+                # "done" gets a transaction of its own, after the listeners heard the last page: while
+                # the source is not done, whatever they hear is history (a last page without new events,
+                # only a changed ETA, must not read as live news). A crash in between resumes at the
+                # page after the last one, which is empty, and then marks the source done.
+                with self.store.transaction() as uow:
+                    uow.set_sync_state(SyncState(source=key, cursor="done", last_attempt_at=now, last_success_at=now))
                 return combine_changes(parts)
             page_no += 1

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from services.sources.ordertrack.client import OrdertrackClient
 from services.sources.ordertrack.mapper import parse_orders_page
 
-from .ports import FetchedPage
+from .ports import FetchedPage, named
 
 
 class OrdertrackOrderSource:
     """Pages of ``GET /v1/orders`` mapped to domain orders."""
 
-    def __init__(self, client: OrdertrackClient) -> None:
+    def __init__(self, client: OrdertrackClient, *, source: str | None = None) -> None:
+        """Wrap ``client``; ``source`` (the configured source name) replaces the backend's label on each order."""
         self.client = client
+        self.source = source
 
     @property
     def requests_sent(self) -> int:
@@ -24,7 +28,10 @@ class OrdertrackOrderSource:
         response = self.client.fetch_orders(cursor, limit=limit, etag=etag)
         if response.not_modified:
             return FetchedPage(page=None, etag=response.etag, not_modified=True)
-        return FetchedPage(page=parse_orders_page(response.body), etag=response.etag)
+        page = parse_orders_page(response.body)
+        if self.source is not None:
+            page = replace(page, orders=tuple(named(list(page.orders), self.source)))
+        return FetchedPage(page=page, etag=response.etag)
 
     def close(self) -> None:
         """Close the client."""

@@ -5,10 +5,10 @@ Adapters over each vendor client implement these; the engine never sees vendor f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
-from services.domain import ChangeSet, OrderPage, Shipment
+from services.domain import ChangeSet, Order, OrderPage, Shipment
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +18,17 @@ class FetchedPage:
     page: OrderPage | None
     etag: str | None = None
     not_modified: bool = False
+
+
+def named(orders: list[Order], source: str | None) -> list[Order]:
+    """Return ``orders`` carrying the configured source name (None: keep what the mapper set).
+
+    Mappers are pure and know only the payload, so they fill ``Order.source`` with the kind
+    ("shopify") or the backend's own label; two configured sources of one kind must stay apart.
+    """
+    if source is None:
+        return orders
+    return [o if o.source == source else replace(o, source=source) for o in orders]
 
 
 class OrderSource(Protocol):

@@ -314,7 +314,8 @@ def ordertrack_runtime(name: str, url: str, token: str | None = None, *, timeout
         sleep=lambda _: None,
     )
     config = SourceConfig(name=name, kind="ordertrack", url=url)
-    return SourceRuntime(config=config, orders=OrdertrackOrderSource(orders), tracking=AfterShipTracking(tracking))
+    feed = OrdertrackOrderSource(orders, source=name)  # as app.runtime builds it: orders carry the source name
+    return SourceRuntime(config=config, orders=feed, tracking=AfterShipTracking(tracking))
 
 
 def event_rows(store: Store) -> list[tuple[str, str, str, str]]:

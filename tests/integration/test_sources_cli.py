@@ -105,7 +105,7 @@ def test_vendor_sources_sync_into_the_cache(home: Path, replay: ReplayServer) ->
         listed_orders = json.loads(run_cli(home, "orders", "--format", "json").stdout)["orders"]
         orders = {o["order_number"]: o for o in listed_orders}
         assert {"#1001", "#1002", "727"} <= set(orders)
-        assert orders["#1001"]["source"] == "shopify" and orders["727"]["source"] == "woocommerce"
+        assert orders["#1001"]["source"] == "it-shop" and orders["727"]["source"] == "it-woo", "the configured names"
         by_number = {s["tracking_number"]: s for o in orders.values() for s in o["shipments"]}
         assert "12345678" in by_number, "WooCommerce Shipment Tracking items become shipments"
         fedex_checkpoints = by_number[AFTERSHIP_KNOWN]["events"]

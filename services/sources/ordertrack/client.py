@@ -1,29 +1,36 @@
 """HTTP client of the backend API (HTTP only: no mapping, no storage).
 
-Every foreign error is translated here: 401/403 -> AuthError, 429 -> RateLimitedError (after the
-Retry-After waits allowed), network faults / 5xx -> SourceUnavailableError, a body that is not the
-expected JSON -> PayloadError.
+    OrdertrackClient(base_url, token)          on the shared HttpSource (retries, Retry-After, typed errors)
+        fetch_orders(cursor, etag=...)  ──GET /v1/orders?updated_since=&limit= (If-None-Match)──> body | 304
+        fetch_order(number)             ──GET /v1/orders/{n}──> body | None (404)
+        stream(last_event_id)           ──GET /v1/stream (Last-Event-ID)──> Server-Sent Events
+
+Every foreign error is translated here or in HttpSource: 401/403 -> AuthError, 429 -> RateLimitedError
+(after the Retry-After waits allowed), network faults / 5xx -> SourceUnavailableError, a body that is not
+the expected JSON -> PayloadError. Messages name the server by its URL.
 """
 
 from __future__ import annotations
 
 import contextlib
-import email.utils
 import json
 import socket
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
 import httpx_sse
 
-from services.domain import AuthError, ConfigError, PayloadError, RateLimitedError, SourceUnavailableError
+from services.domain import AuthError, ConfigError, PayloadError, RateLimitedError, SourceError, SourceUnavailableError
 
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+from ..http import HttpSource, RetryPolicy
+
 MAX_RETRY_AFTER = 30.0
+"""The longest Retry-After slept; a longer one defers the next sync instead."""
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+DEFAULT_POLICY = RetryPolicy(max_attempts=4, max_wait=MAX_RETRY_AFTER, backoff=0.2, backoff_max=5.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,23 +51,10 @@ class StreamMessage:
     data: str
 
 
-def retry_after_seconds(response: httpx.Response) -> float | None:
-    """Return the Retry-After delay in seconds (number or HTTP-date form), or None."""
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        return max(0.0, when.timestamp() - time.time())
-
-
-class OrdertrackClient:
+class OrdertrackClient(HttpSource):
     """Talk to a server speaking the backend API (our own, or the embedded demo)."""
+
+    vendor = "ordertrack"
 
     def __init__(
         self,
@@ -69,77 +63,52 @@ class OrdertrackClient:
         *,
         transport: httpx.BaseTransport | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
-        max_attempts: int = 4,
+        max_attempts: int = DEFAULT_POLICY.max_attempts,
+        policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        headers = {"Accept": "application/json", "User-Agent": "OrderTracking/0.1"}
         if token and not (token.isascii() and token.isprintable()):
             raise ConfigError("the API token has characters that cannot be sent in an HTTP header")
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        self.base_url = base_url.rstrip("/")
-        self._client = httpx.Client(
-            base_url=self.base_url,
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        policy = policy or replace(DEFAULT_POLICY, max_attempts=max_attempts)
+        super().__init__(
+            base_url,
             headers=headers,
-            timeout=timeout,
             transport=transport or httpx.HTTPTransport(retries=1),
+            timeout=timeout,
+            policy=policy,
+            sleep=sleep,
+            clock=clock,
         )
-        self._max_attempts = max_attempts
-        self._sleep = sleep
-        self.requests_sent = 0
 
-    def close(self) -> None:
-        """Close the connection pool."""
-        self._client.close()
+    @property
+    def label(self) -> str:
+        """Name the server by its URL in error messages (a user may configure several)."""
+        return self.base_url
 
-    def __enter__(self) -> OrdertrackClient:
-        return self
+    def auth_error(self, response: httpx.Response) -> SourceError:
+        """A rejected bearer token."""
+        return AuthError(f"{self.label}: the server rejected the token ({response.status_code})")
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def error_for_response(self, response: httpx.Response) -> SourceError:
+        """Any other 4xx: the server does not answer as the backend API should."""
+        return SourceUnavailableError(
+            f"{self.label}: unexpected status {response.status_code} for {response.request.url.path}"
+        )
 
-    def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        attempt = 0
-        while True:
-            attempt += 1
-            self.requests_sent += 1
-            try:
-                response = self._client.request(method, url, **kwargs)
-            except httpx.TimeoutException as err:
-                if attempt < self._max_attempts:
-                    self._sleep(self._backoff(attempt))
-                    continue
-                raise SourceUnavailableError(f"{self.base_url}: timed out ({type(err).__name__})") from err
-            except httpx.TransportError as err:
-                if attempt < self._max_attempts:
-                    self._sleep(self._backoff(attempt))
-                    continue
-                raise SourceUnavailableError(f"{self.base_url}: cannot connect ({type(err).__name__})") from err
-            if response.status_code in (401, 403):
-                raise AuthError(f"{self.base_url}: the server rejected the token ({response.status_code})")
-            if response.status_code in RETRY_STATUSES:
-                wait = retry_after_seconds(response)
-                if attempt < self._max_attempts and (wait is None or wait <= MAX_RETRY_AFTER):
-                    self._sleep(wait if wait is not None else self._backoff(attempt))
-                    continue
-                if response.status_code == 429:
-                    raise RateLimitedError(f"{self.base_url}: rate limited (429)", retry_after=wait)
-                raise SourceUnavailableError(f"{self.base_url}: server error {response.status_code}")
-            return response
-
-    @staticmethod
-    def _backoff(attempt: int) -> float:
-        return float(min(0.2 * (2 ** (attempt - 1)), 5.0))
-
-    @staticmethod
-    def _json(response: httpx.Response) -> dict[str, Any]:
+    def json(self, response: httpx.Response) -> Any:
+        """Decode a JSON body (the content type must say JSON) or raise ``PayloadError``."""
         ctype = response.headers.get("content-type", "")
         if "json" not in ctype:
             raise PayloadError(f"expected JSON from {response.request.url.path}, got {ctype or 'no content type'!r}")
         try:
-            body = response.json()
+            return response.json()
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
             raise PayloadError(f"malformed JSON from {response.request.url.path}: {err}") from err
+
+    def _object(self, response: httpx.Response) -> dict[str, Any]:
+        body = self.json(response)
         if not isinstance(body, dict):
             raise PayloadError(f"expected a JSON object from {response.request.url.path}")
         return body
@@ -150,21 +119,21 @@ class OrdertrackClient:
         if cursor:
             params["updated_since"] = cursor
         headers = {"If-None-Match": etag} if etag else {}
-        response = self._request("GET", "/v1/orders", params=params, headers=headers)
+        response = self.request("GET", "/v1/orders", params=params, headers=headers)
         if response.status_code == 304:
             return OrdersResponse(body=None, etag=etag, not_modified=True)
         if response.status_code != 200:
-            raise SourceUnavailableError(f"{self.base_url}: unexpected status {response.status_code} for /v1/orders")
-        return OrdersResponse(body=self._json(response), etag=response.headers.get("ETag"), not_modified=False)
+            raise SourceUnavailableError(f"{self.label}: unexpected status {response.status_code} for /v1/orders")
+        return OrdersResponse(body=self._object(response), etag=response.headers.get("ETag"), not_modified=False)
 
     def fetch_order(self, order_number: str) -> dict[str, Any] | None:
         """``GET /v1/orders/{n}``; None when the server does not know it."""
-        response = self._request("GET", f"/v1/orders/{order_number}")
+        response = self.request("GET", f"/v1/orders/{order_number}", accept=(404,))
         if response.status_code == 404:
             return None
         if response.status_code != 200:
-            raise SourceUnavailableError(f"{self.base_url}: unexpected status {response.status_code}")
-        return self._json(response)
+            raise SourceUnavailableError(f"{self.label}: unexpected status {response.status_code}")
+        return self._object(response)
 
     def stream(
         self,
@@ -184,21 +153,22 @@ class OrdertrackClient:
         timeout = httpx.Timeout(connect=5.0, read=read_timeout, write=5.0, pool=5.0)
         try:
             with httpx_sse.connect_sse(self._client, "GET", "/v1/stream", headers=headers, timeout=timeout) as source:
-                if source.response.status_code in (401, 403):
-                    raise AuthError(f"{self.base_url}: the server rejected the token")
-                if source.response.status_code == 429:
-                    wait = retry_after_seconds(source.response)
-                    raise RateLimitedError(f"{self.base_url}: stream rate limited (429)", retry_after=wait)
-                if source.response.status_code != 200:
-                    raise SourceUnavailableError(f"{self.base_url}: stream answered {source.response.status_code}")
+                status = source.response.status_code
+                if status in (401, 403):
+                    raise AuthError(f"{self.label}: the server rejected the token")
+                if status == 429:
+                    wait = self.rate_limit_wait(source.response)
+                    raise RateLimitedError(f"{self.label}: stream rate limited (429)", retry_after=wait)
+                if status != 200:
+                    raise SourceUnavailableError(f"{self.label}: stream answered {status}")
                 if on_open is not None:
                     on_open(_aborter(source.response))
                 for sse in source.iter_sse():
                     yield StreamMessage(id=sse.id or None, event=sse.event, data=sse.data)
         except httpx_sse.SSEError as err:
-            raise PayloadError(f"{self.base_url}: not an event stream: {err}") from err
+            raise PayloadError(f"{self.label}: not an event stream: {err}") from err
         except httpx.TransportError as err:
-            raise SourceUnavailableError(f"{self.base_url}: stream interrupted ({type(err).__name__})") from err
+            raise SourceUnavailableError(f"{self.label}: stream interrupted ({type(err).__name__})") from err
 
 
 def _aborter(response: httpx.Response) -> Callable[[], None]:

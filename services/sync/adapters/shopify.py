@@ -20,7 +20,7 @@ from services.sources.http import expect_object, next_link
 from services.sources.shopify.client import MAX_PAGE, ShopifyClient
 from services.sources.shopify.mapper import parse_order
 
-from ..ports import FetchedPage
+from ..ports import FetchedPage, named
 
 SEPARATOR = "|"
 
@@ -43,9 +43,11 @@ def _watermark(orders: list[Order], current: str | None) -> str | None:
 class ShopifyOrderSource:
     """Pages of a shop's orders, oldest change first, mapped to domain orders."""
 
-    def __init__(self, client: ShopifyClient, *, with_events: bool = True) -> None:
+    def __init__(self, client: ShopifyClient, *, with_events: bool = True, source: str | None = None) -> None:
+        """Wrap ``client``; ``source`` (the configured source name) replaces the mapper's kind on each order."""
         self.client = client
         self.with_events = with_events
+        self.source = source
 
     @property
     def requests_sent(self) -> int:
@@ -81,7 +83,7 @@ class ShopifyOrderSource:
             for raw in raw_orders:
                 if isinstance(raw, dict):
                     self._embed_events(raw)
-        orders = [parse_order(o, f"shopify orders[{i}]") for i, o in enumerate(raw_orders)]
+        orders = named([parse_order(o, f"shopify orders[{i}]") for i, o in enumerate(raw_orders)], self.source)
         new_mark = _watermark(orders, watermark)
         following = next_link(response)
         next_cursor = new_mark or ""

@@ -16,7 +16,7 @@ from services.sources.http import expect_list
 from services.sources.woocommerce.client import MAX_PAGE, WooCommerceClient
 from services.sources.woocommerce.mapper import parse_order
 
-from ..ports import FetchedPage
+from ..ports import FetchedPage, named
 
 SEPARATOR = "|"
 
@@ -41,9 +41,11 @@ def _highest(orders: list[Order], *current: str | None) -> str | None:
 class WooCommerceOrderSource:
     """Pages of a store's orders, oldest modification first, mapped to domain orders."""
 
-    def __init__(self, client: WooCommerceClient, *, with_tracking: bool = True) -> None:
+    def __init__(self, client: WooCommerceClient, *, with_tracking: bool = True, source: str | None = None) -> None:
+        """Wrap ``client``; ``source`` (the configured source name) replaces the mapper's kind on each order."""
         self.client = client
         self.with_tracking = with_tracking
+        self.source = source
 
     @property
     def requests_sent(self) -> int:
@@ -68,7 +70,7 @@ class WooCommerceOrderSource:
             for raw in raw_orders:
                 if isinstance(raw, dict) and "shipment_trackings" not in raw and raw.get("id") is not None:
                     raw["shipment_trackings"] = self.client.shipment_trackings(raw["id"])
-        orders = [parse_order(o, f"woocommerce orders[{i}]") for i, o in enumerate(raw_orders)]
+        orders = named([parse_order(o, f"woocommerce orders[{i}]") for i, o in enumerate(raw_orders)], self.source)
         highest = _highest(orders, seen, after)
         try:
             total_pages = int(response.headers.get("X-WP-TotalPages", "1"))
