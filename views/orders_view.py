@@ -53,6 +53,8 @@ class OrdersScreen:
         self._is_dark = is_dark
         self._rendered: list[OrderSummary] = []
         self._loading_more = False
+        self.search_focused = False
+        """Whether the search field has the keyboard focus (the "/" shortcut must not steal it back)."""
 
         self.search = ft.TextField(
             label="Search orders",
@@ -61,6 +63,8 @@ class OrdersScreen:
             value=model.query,
             on_change=self._on_search,
             on_submit=self._on_submit,
+            on_focus=self._on_search_focus,
+            on_blur=self._on_search_blur,
             dense=True,
             expand=True,
             autocorrect=False,
@@ -312,6 +316,17 @@ class OrdersScreen:
             self._on_open(number)
 
         return handler
+
+    def _on_search_focus(self, e: ft.Event[ft.TextField]) -> None:
+        self.search_focused = True
+
+    def _on_search_blur(self, e: ft.Event[ft.TextField]) -> None:
+        self.search_focused = False
+
+    async def focus_search(self) -> None:
+        """Move the keyboard focus into the search field (the "/" shortcut)."""
+        await self.search.focus()  # type: ignore[no-untyped-call]  # untyped in flet 1.0.5
+        self.search_focused = True
 
     async def _on_search(self, e: ft.Event[ft.TextField]) -> None:
         await self.model.search(self.search.value or "")

@@ -9,6 +9,9 @@ Routes::
     /notifications         the alert log (unread count badge on the destination)
     /settings              Settings
 
+Keyboard: Tab / Shift+Tab move through the navigation and the screen, Enter / Space activate,
+Escape closes a dialog or goes back from an order, "/" on Orders jumps to the search (:func:`shortcut`).
+
 The shell owns no data: it reads an :class:`OrdersUiModel`, calls its actions and repaints when
 the model tells it which :class:`Aspect` changed.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -83,6 +87,56 @@ def unread_badge(count: int) -> str | None:
     return "99+" if count > 99 else str(count)
 
 
+class Shortcut(StrEnum):
+    """What a key press asks the app to do (see :func:`shortcut`)."""
+
+    BACK = "back"
+    SEARCH = "search"
+    CLOSE_DIALOG = "close_dialog"
+
+
+def shortcut(
+    key: str,
+    *,
+    screen: str,
+    ctrl: bool = False,
+    alt: bool = False,
+    meta: bool = False,
+    typing: bool = False,
+    dialog_open: bool = False,
+    dialog_modal: bool = False,
+) -> Shortcut | None:
+    """Map a key press (Flutter's key label, e.g. ``"Escape"``, ``"/"``) on ``screen`` to a shortcut.
+
+    - Escape closes a modal dialog (Flutter only closes dismissible ones by itself), like its Cancel.
+    - Escape on an order goes back to the list it was opened from, like the Back button.
+    - "/" on Orders puts the cursor in the search field, unless the user is already typing there.
+    - While a dialog is open, keys belong to the dialog: nothing else happens.
+
+    Keys with Ctrl / Alt / Meta belong to the browser and the text fields; Shift is ignored, as
+    some keyboard layouts need it for "/".
+    """
+    if ctrl or alt or meta:
+        return None
+    if dialog_open or dialog_modal:
+        return Shortcut.CLOSE_DIALOG if key == "Escape" and dialog_modal else None
+    if key == "Escape" and screen == "order":
+        return Shortcut.BACK
+    if key == "/" and screen == "orders" and not typing:
+        return Shortcut.SEARCH
+    return None
+
+
+def top_dialog(page: ft.Page) -> ft.DialogControl | None:
+    """Return the top-most open dialog of ``page`` (snack bars and banners are not dialogs here)."""
+    # Flet 1.0.5 keeps what show_dialog() opened in ``page._dialogs`` and offers no public reader
+    controls = getattr(getattr(page, "_dialogs", None), "controls", None) or []
+    for dialog in reversed(controls):
+        if isinstance(dialog, ft.DialogControl) and dialog.open and not isinstance(dialog, ft.SnackBar | ft.Banner):
+            return dialog
+    return None
+
+
 def parse_route(route: str) -> tuple[str, str | None]:
     """Split a route into ``(screen, order_number)``; unknown routes land on the Timeline."""
     path = (route or "/").split("?", 1)[0].rstrip("/") or "/"
@@ -143,6 +197,7 @@ class AppShell:
         page.on_view_pop = self._on_view_pop
         page.on_resize = self._on_resize
         page.on_platform_brightness_change = self._on_brightness
+        page.on_keyboard_event = self._on_keyboard
         self._unsubscribe = self.model.subscribe(self._on_model_change)
         self.orders.set_compact(not self._wide)
         self.orders.refresh()
@@ -217,6 +272,26 @@ class AppShell:
 
     async def _on_view_pop(self, e: ft.ViewPopEvent) -> None:
         await self._go(self.back_route)
+
+    async def _on_keyboard(self, e: ft.KeyboardEvent) -> None:
+        dialog = top_dialog(self.page)
+        action = shortcut(
+            e.key,
+            screen=self.screen,
+            ctrl=e.ctrl,
+            alt=e.alt,
+            meta=e.meta,
+            typing=self.orders.search_focused,
+            dialog_open=dialog is not None or bool(self.orders.picker.open),
+            dialog_modal=isinstance(dialog, ft.AlertDialog) and bool(dialog.modal),
+        )
+        if action is Shortcut.CLOSE_DIALOG and dialog is not None:
+            dialog.open = False  # what page.pop_dialog() does, for this dialog (not a snack bar above it)
+            dialog.update()
+        elif action is Shortcut.BACK:
+            await self._go(self.back_route)
+        elif action is Shortcut.SEARCH:
+            await self.orders.focus_search()
 
     def _on_nav(self, e: ft.Event[ft.NavigationRail] | ft.Event[ft.NavigationBar]) -> None:
         index = e.control.selected_index or 0
@@ -427,8 +502,10 @@ class AppShell:
         view = self._order_view
         number = self.model.order_number or ""
         view.route = self.route or order_route(number)
+        back = widgets.icon_button(ft.Icons.ARROW_BACK, "Back", self._back)
+        back.autofocus = True  # the keyboard focus starts on the new screen (Enter goes back, Tab moves on)
         view.appbar = ft.AppBar(
-            leading=widgets.icon_button(ft.Icons.ARROW_BACK, "Back", self._back),
+            leading=back,
             title=ft.Text(f"Order {number}", no_wrap=True, overflow=ft.TextOverflow.ELLIPSIS),
             automatically_imply_leading=False,
         )
