@@ -33,6 +33,7 @@ from .errors import (
     StorageError,
     ValidationError,
 )
+from .feed import KIND_RANK, FeedCursor, FeedEntry
 from .models import (
     Address,
     ChangeSet,
@@ -59,6 +60,7 @@ __all__ = [
     "ATTENTION_SHIPMENT_STATUSES",
     "FINAL_ORDER_STATUSES",
     "FINAL_SHIPMENT_STATUSES",
+    "KIND_RANK",
     "Address",
     "ChangeSet",
     "AppError",
@@ -68,6 +70,8 @@ __all__ = [
     "Customer",
     "DeliveryWindow",
     "EventKind",
+    "FeedCursor",
+    "FeedEntry",
     "LineItem",
     "NewTrackingEvent",
     "Order",

@@ -4,10 +4,14 @@
     with store.transaction() as uow:              # one BEGIN IMMEDIATE transaction
         changes = uow.upsert_orders(orders, source="demo", received_at=now, live=True)
     store.orders.list_summaries(OrderFilter(number_prefix="W-10"))
+    page = store.orders.recent_events(60)        # the Timeline feed; next: before=page[-1].cursor
+    with store.reading() as conn:                 # one read snapshot for your own queries
+        ...
 
 Storage hands out domain objects (``services.domain``), never rows.
 """
 
+from .feed import recent_events
 from .notify_repo import NotifyRepository as NotifyRepository
 from .repositories import OrderRepository, SourceRepository, SyncStateRepository
 from .stats import LatencySample, LatencySummary, StatsRepository, tracking_candidates
@@ -23,5 +27,6 @@ __all__ = [
     "Store",
     "SyncStateRepository",
     "UnitOfWork",
+    "recent_events",
     "tracking_candidates",
 ]

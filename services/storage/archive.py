@@ -62,7 +62,7 @@ def _where(flt: OrderFilter, archived: bool | None) -> ColumnElement[bool]:
 
 def count_orders(store: Store, flt: OrderFilter, archived: bool | None = None) -> int:
     """Return how many cached orders match ``flt`` (in History, live, or both)."""
-    with store._read() as conn:
+    with store.reading() as conn:
         return int(conn.execute(select(func.count()).select_from(orders).where(_where(flt, archived))).scalar_one())
 
 
@@ -78,7 +78,7 @@ def list_orders(
     )
     if limit is not None:
         stmt = stmt.limit(max(limit, 0))
-    with store._read() as conn:
+    with store.reading() as conn:
         rows = conn.execute(stmt).all()
         return [lo.order for lo in load_orders(conn, rows)]
 
@@ -108,7 +108,7 @@ def iter_orders(
     ``with_events=False`` leaves out order events and carrier events (items and shipments stay).
     """
     load = load_orders if with_events else _load_without_events
-    with store._read() as conn:
+    with store.reading() as conn:
         ids = [
             int(r[0])
             for r in conn.execute(
@@ -139,7 +139,7 @@ def move_to_history(store: Store, *, after_days: int = DEFAULT_AFTER_DAYS, now: 
         .values(archived_at=ts(now))
     )
     with store.transaction() as uow:
-        result = uow._conn.execute(stmt)
+        result = uow.execute(stmt)
         return int(result.rowcount or 0)
 
 
@@ -148,7 +148,7 @@ def verify(store: Store) -> ArchiveReport:
     problems = list(store.integrity_check())
     total = in_history = 0
     try:
-        with store._read() as conn:
+        with store.reading() as conn:
             total = int(conn.execute(select(func.count()).select_from(orders)).scalar_one())
             in_history = int(
                 conn.execute(
@@ -176,3 +176,17 @@ def verify(store: Store) -> ArchiveReport:
         cipher_version=store.cipher_version() if store.encrypted and not problems else None,
         problems=tuple(problems),
     )
+
+
+def history_choices(store: Store) -> tuple[list[str], list[str]]:
+    """Return the carrier slugs and the sources that orders in History have, sorted (for filter menus)."""
+    with store.reading() as conn:
+        carriers = conn.execute(
+            select(shipments.c.carrier)
+            .distinct()
+            .join(orders, orders.c.id == shipments.c.order_id)
+            .where(orders.c.archived_at.is_not(None))
+            .where(shipments.c.carrier != "")
+        ).scalars()
+        sources = conn.execute(select(orders.c.source).distinct().where(orders.c.archived_at.is_not(None))).scalars()
+        return sorted(str(c) for c in carriers), sorted(str(s) for s in sources)

@@ -109,7 +109,7 @@ class NotifyRepository:
 
     def prefs_json(self, customer: str = "default") -> dict[str, Any] | None:
         """Return the stored preferences document of ``customer``, or None."""
-        with self._store._read() as conn:
+        with self._store.reading() as conn:
             text = conn.execute(select(notify_prefs.c.data).where(notify_prefs.c.customer == customer)).scalar()
         if text is None:
             return None
@@ -124,7 +124,7 @@ class NotifyRepository:
             set_={"data": stmt.excluded.data, "updated_at": stmt.excluded.updated_at},
         )
         with self._store.transaction() as uow:
-            uow._conn.execute(stmt)
+            uow.execute(stmt)
 
     # ------------------------------------------------------------ event provenance
 
@@ -135,7 +135,7 @@ class NotifyRepository:
             return {}
         keys = sorted({k for _, k in pairs})
         out: dict[tuple[str, str], bool] = {}
-        with self._store._read() as conn:
+        with self._store.reading() as conn:
             for i in range(0, len(keys), 500):
                 rows = conn.execute(
                     select(shipments.c.tracking_number, tracking_events.c.event_key, tracking_events.c.live)
@@ -153,7 +153,7 @@ class NotifyRepository:
     def snapshots(self, order_numbers: Sequence[str]) -> dict[tuple[str, str], tuple[str, datetime | None]]:
         """Return the last (status, eta_end) the notifier saw per (order_number, tracking_number)."""
         out: dict[tuple[str, str], tuple[str, datetime | None]] = {}
-        with self._store._read() as conn:
+        with self._store.reading() as conn:
             for i in range(0, len(order_numbers), 500):
                 rows = conn.execute(
                     select(notify_shipments).where(notify_shipments.c.order_number.in_(order_numbers[i : i + 500]))
@@ -176,11 +176,11 @@ class NotifyRepository:
             for o, t, s, e in rows
         ]
         with self._store.transaction() as uow:
-            uow._conn.execute(stmt, values)
+            uow.execute(stmt, values)
 
     def orders_due_for_time_rules(self, now: datetime, stale_before: datetime) -> list[str]:
         """Return orders with an open shipment past its ETA or without carrier news since ``stale_before``."""
-        with self._store._read() as conn:
+        with self._store.reading() as conn:
             rows = conn.execute(
                 select(orders.c.order_number)
                 .join(shipments, shipments.c.order_id == orders.c.id)
@@ -203,7 +203,7 @@ class NotifyRepository:
         """
         created: list[int] = []
         with self._store.transaction() as uow:
-            conn = uow._conn
+            conn = uow.connection
             for d in drafts:
                 if conn.execute(
                     select(notify_alerts.c.id).where(notify_alerts.c.alert_key == d.alert_key).limit(1)
@@ -270,7 +270,7 @@ class NotifyRepository:
     def add_in_app(self, alert: AlertRecord, reason: str, now: datetime) -> AlertRecord | None:
         """Add the in-app row of an alert (fallback); None if it already has one."""
         with self._store.transaction() as uow:
-            result = uow._conn.execute(
+            result = uow.execute(
                 sqlite_insert(notify_alerts)
                 .values(
                     alert_key=alert.alert_key,
@@ -314,11 +314,11 @@ class NotifyRepository:
         if attempts is not None:
             values["attempts"] = attempts
         with self._store.transaction() as uow:
-            uow._conn.execute(update(notify_alerts).where(notify_alerts.c.id == alert_id).values(**values))
+            uow.execute(update(notify_alerts).where(notify_alerts.c.id == alert_id).values(**values))
 
     def due(self, now: datetime) -> list[AlertRecord]:
         """Return rows to deliver now: retries and held alerts whose time came, and interrupted claims."""
-        with self._store._read() as conn:
+        with self._store.reading() as conn:
             rows = conn.execute(
                 select(notify_alerts)
                 .where(
@@ -335,7 +335,7 @@ class NotifyRepository:
         """Return the rows with these ids, oldest first."""
         if not ids:
             return []
-        with self._store._read() as conn:
+        with self._store.reading() as conn:
             rows = conn.execute(
                 select(notify_alerts).where(notify_alerts.c.id.in_(list(ids))).order_by(notify_alerts.c.id)
             )
@@ -348,12 +348,12 @@ class NotifyRepository:
             stmt = stmt.where(notify_alerts.c.order_number == order_number)
         if limit is not None:
             stmt = stmt.limit(limit)
-        with self._store._read() as conn:
+        with self._store.reading() as conn:
             return [_record(r) for r in conn.execute(stmt)]
 
     def unread_count(self) -> int:
         """Return how many in-app alerts the customer has not read."""
-        with self._store._read() as conn:
+        with self._store.reading() as conn:
             return int(
                 conn.execute(
                     select(func.count())
@@ -368,4 +368,4 @@ class NotifyRepository:
         if ids is not None:
             stmt = stmt.where(notify_alerts.c.id.in_(list(ids)))
         with self._store.transaction() as uow:
-            return int(uow._conn.execute(stmt).rowcount)
+            return int(uow.execute(stmt).rowcount)

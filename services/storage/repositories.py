@@ -14,6 +14,8 @@ from sqlalchemy import Connection, Select, func, select
 from services.domain import (
     FINAL_SHIPMENT_STATUSES,
     Channel,
+    FeedCursor,
+    FeedEntry,
     Order,
     OrderFilter,
     OrderStatus,
@@ -24,6 +26,7 @@ from services.domain import (
 )
 
 from .convert import eta_from_row, from_ts, opt_from_ts, source_from_row, sync_state_from_row
+from .feed import explain_recent_events, recent_events
 from .reads import chunked, filter_clause, load_orders
 from .tables import orders, shipments, sources, sync_state
 from .uow import UnitOfWork
@@ -89,11 +92,11 @@ class OrderRepository:
     """Cached orders as domain objects."""
 
     def __init__(self, read: Reader) -> None:
-        self._read = read
+        self._reading = read
 
     def get(self, order_number: str) -> Order | None:
         """Return one order in full (events oldest first, shipments with their events), or None."""
-        with self._read() as conn:
+        with self._reading() as conn:
             rows = conn.execute(select(orders).where(orders.c.order_number == order_number)).all()
             loaded = load_orders(conn, rows)
         return loaded[0].order if loaded else None
@@ -109,7 +112,7 @@ class OrderRepository:
         """
         stmt = _list_query(_SUMMARY_COLUMNS, flt, limit=limit, offset=offset, newest_first=newest_first)
         ships: dict[int, list[Any]] = defaultdict(list)
-        with self._read() as conn:
+        with self._reading() as conn:
             rows = conn.execute(stmt).all()
             for part in chunked([r.id for r in rows]):
                 for ship in conn.execute(
@@ -130,13 +133,13 @@ class OrderRepository:
 
     def count(self, flt: OrderFilter) -> int:
         """Return how many cached orders match the filter."""
-        with self._read() as conn:
+        with self._reading() as conn:
             return int(conn.execute(select(func.count()).select_from(orders).where(filter_clause(flt))).scalar_one())
 
     def list_orders(self, flt: OrderFilter, *, limit: int | None = None, offset: int = 0) -> list[Order]:
         """Return full orders (newest first), children loaded in bulk, for the CLI and exports."""
         stmt = _list_query((orders,), flt, limit=limit, offset=offset, newest_first=True)
-        with self._read() as conn:
+        with self._reading() as conn:
             rows = conn.execute(stmt).all()
             return [lo.order for lo in load_orders(conn, rows)]
 
@@ -149,7 +152,7 @@ class OrderRepository:
             .distinct()
             .order_by(orders.c.order_number)
         )
-        with self._read() as conn:
+        with self._reading() as conn:
             return list(conn.execute(stmt).scalars())
 
     def shipments_to_track(self) -> list[tuple[str, str]]:
@@ -160,19 +163,35 @@ class OrderRepository:
             .distinct()
             .order_by(shipments.c.tracking_number, shipments.c.carrier)
         )
-        with self._read() as conn:
+        with self._reading() as conn:
             return [(row.tracking_number, row.carrier) for row in conn.execute(stmt)]
 
     def last_synced_at(self) -> datetime | None:
         """Return when a sync last delivered orders, or None if none ever did."""
-        with self._read() as conn:
+        with self._reading() as conn:
             value = conn.execute(select(func.max(orders.c.synced_at))).scalar()
         return opt_from_ts(value)
+
+    def recent_events(self, limit: int, before: FeedCursor | None = None) -> list[FeedEntry]:
+        """Return one page of the cross-order Timeline feed, newest first (exact, keyset-paged).
+
+        The feed is every live order's ``unified_timeline`` plus one entry per alert sent; History is
+        left out. Ties: occurred_at DESC, order_number DESC, then as the order's timeline keeps them
+        (order events, carrier events by shipment, alerts). For the next page pass the last entry's
+        ``cursor``: ``repo.recent_events(60, before=page[-1].cursor)``.
+        """
+        with self._reading() as conn:
+            return recent_events(conn, limit, before)
+
+    def explain_recent_events(self, limit: int = 60, before: FeedCursor | None = None) -> str:
+        """Return the EXPLAIN QUERY PLAN of a :meth:`recent_events` page, one line per plan step."""
+        with self._reading() as conn:
+            return explain_recent_events(conn, limit, before)
 
     def explain(self, flt: OrderFilter) -> str:
         """Return the EXPLAIN QUERY PLAN of the list query (first page), one line per plan step."""
         stmt = _list_query(_SUMMARY_COLUMNS, flt, limit=50, offset=0, newest_first=True)
-        with self._read() as conn:
+        with self._reading() as conn:
             compiled = stmt.compile(dialect=conn.dialect)
             params = compiled.construct_params()
             positional = tuple(params[name] for name in compiled.positiontup or ())
@@ -184,17 +203,17 @@ class SyncStateRepository:
     """Per-source sync bookkeeping."""
 
     def __init__(self, read: Reader) -> None:
-        self._read = read
+        self._reading = read
 
     def get(self, source: str) -> SyncState:
         """Return the sync state of a source (a fresh ``SyncState(source)`` when it never synced)."""
-        with self._read() as conn:
+        with self._reading() as conn:
             row = conn.execute(select(sync_state).where(sync_state.c.source == source)).first()
         return sync_state_from_row(row) if row is not None else SyncState(source)
 
     def all(self) -> list[SyncState]:
         """Return the sync state of every source that has one, by source name."""
-        with self._read() as conn:
+        with self._reading() as conn:
             rows = conn.execute(select(sync_state).order_by(sync_state.c.source)).all()
         return [sync_state_from_row(row) for row in rows]
 
@@ -203,18 +222,18 @@ class SourceRepository:
     """The configured data sources (their secrets live in the OS keyring, never here)."""
 
     def __init__(self, read: Reader, write: Writer) -> None:
-        self._read = read
+        self._reading = read
         self._write = write
 
     def list(self) -> list[SourceConfig]:
         """Return every configured source, oldest first."""
-        with self._read() as conn:
+        with self._reading() as conn:
             rows = conn.execute(select(sources).order_by(sources.c.created_at, sources.c.name)).all()
         return [source_from_row(row) for row in rows]
 
     def get(self, name: str) -> SourceConfig | None:
         """Return the source with this name, or None."""
-        with self._read() as conn:
+        with self._reading() as conn:
             row = conn.execute(select(sources).where(sources.c.name == name)).first()
         return source_from_row(row) if row is not None else None
 

@@ -93,7 +93,7 @@ class StatsRepository:
     """Read-only queries for statistics and polling decisions (no writes, no schema of its own)."""
 
     def __init__(self, store: Store) -> None:
-        self._read = store._read  # the Store's own read-transaction factory
+        self._reading = store.reading  # the Store's public read-snapshot seam
 
     def latency_samples(
         self,
@@ -114,7 +114,7 @@ class StatsRepository:
             stmt = stmt.where(te.c.source == source)
         stmt = stmt.order_by(te.c.stored_at, te.c.id)
         alerts = alerted_at or {}
-        with self._read() as conn:
+        with self._reading() as conn:
             rows = conn.execute(stmt).all()
         return [
             LatencySample(
@@ -148,7 +148,7 @@ class StatsRepository:
             .distinct()
             .order_by(shipments.c.tracking_number, shipments.c.carrier)
         )
-        with self._read() as conn:
+        with self._reading() as conn:
             return [(row.tracking_number, row.carrier) for row in conn.execute(stmt)]
 
 

@@ -116,9 +116,9 @@ class Store:
         self._closed = False
         self._local = threading.local()  # which threads are inside a write transaction
         self._encrypted = False
-        self.orders = OrderRepository(self._read)
-        self.sync_state = SyncStateRepository(self._read)
-        self.sources = SourceRepository(self._read, self.transaction)
+        self.orders = OrderRepository(self.reading)
+        self.sync_state = SyncStateRepository(self.reading)
+        self.sources = SourceRepository(self.reading, self.transaction)
 
     @classmethod
     def open(cls, path: Path, key: bytes | None = None) -> Store:
@@ -171,14 +171,31 @@ class Store:
             raise StorageError(f"the local cache at {self.path} is closed")
 
     @contextlib.contextmanager
-    def _read(self) -> Iterator[Connection]:
-        """Yield a connection in one read transaction (a consistent snapshot)."""
+    def _reading(self) -> Iterator[Connection]:
         self._check_open()
         try:
             with self._engine.connect() as conn:
                 yield conn
         except DBAPIError as err:
             raise StorageError(f"could not read the local cache: {_reason(err)}") from err
+
+    def reading(self) -> AbstractContextManager[Connection]:
+        """Return a read-only connection in ONE read transaction: every query inside sees one snapshot.
+
+        The public seam for read queries of the storage modules (repositories, History, statistics,
+        notifications)::
+
+            with store.reading() as conn:
+                total = conn.execute(select(func.count()).select_from(orders)).scalar_one()
+
+        Writes committed meanwhile by ``transaction()`` are not visible until the block ends. A driver
+        failure raises StorageError; a closed store raises StorageError before any query runs.
+        """
+        return self._reading()
+
+    def _read(self) -> AbstractContextManager[Connection]:
+        """Kept for callers outside services.storage; use :meth:`reading`."""
+        return self._reading()
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[UnitOfWork]:
@@ -206,6 +223,38 @@ class Store:
         Repository reads made meanwhile use their own connection and see only committed data.
         """
         return self._write()
+
+    # ------------------------------------------------------------ maintenance
+
+    def clear_cache(self) -> int:
+        """Empty the cache of live orders so that the next sync downloads everything again; return how many.
+
+        In ONE write transaction this deletes every live cached order (``archived_at`` IS NULL) with
+        its order events, shipments and carrier events, and resets the sync position (``cursor`` and
+        ``etag``) of every sync-state row: each source's order feed, its history back-fill marker
+        (``<source>#history``) and its push-stream position (``<source>#stream``).
+
+        Kept, on purpose:
+
+        * History (orders with ``archived_at`` set) with all their details: it is the customer's
+          archive, and the merchant may no longer serve those orders. A re-download that includes
+          one merges into it and leaves it in History (the upsert never touches ``archived_at``).
+        * The configured sources (``sources``) and the notification preferences (``notify_prefs``).
+        * Source health (``last_attempt_at``, ``last_success_at``, ``last_error``, ``stale_since``).
+        * The alert log ``notify_alerts``: it is the customer's record of what was sent, and it is the
+          notifier's idempotency ledger (UNIQUE ``alert_key``: a hash of order, shipment, milestone
+          and triggering event), so an alert already claimed is never claimed again for the same
+          event, whatever is downloaded.
+        * ``notify_shipments``, the last (status, ETA) the notifier saw per shipment: without it, the
+          shipment rules would compare re-downloaded shipments with nothing and fire again.
+
+        Resetting the back-fill marker makes the re-download a first sync: its events are stored
+        with ``live=False`` and the dispatcher treats that pass as history (nothing is news, nothing
+        is delivered). Together with the two kept notification tables, a re-download re-fires no
+        alert. ``integrity_check()`` stays ``[]``; no VACUUM is run (the freed pages are reused).
+        """
+        with self.transaction() as uow:
+            return uow.clear_cache()
 
     # ------------------------------------------------------------ health
 
@@ -248,7 +297,7 @@ class Store:
         """Return the SQLCipher version in use, or None for a plaintext cache."""
         if not self._encrypted:
             return None
-        with self._read() as conn:
+        with self.reading() as conn:
             rows = conn.exec_driver_sql("PRAGMA cipher_version").all()
         return str(rows[0][0]) if rows and rows[0][0] else None
 

@@ -76,6 +76,7 @@ order_events = Table(
     Column("status", String(30), nullable=False),
     Column("description", Text, nullable=False),
     UniqueConstraint("order_id", "occurred_at", "status", "description"),
+    Index(None, "occurred_at"),  # migration 0003: the Timeline feed walks it newest first
 )
 
 shipments = Table(
@@ -120,6 +121,7 @@ tracking_events = Table(
     Column("live", Boolean, nullable=False),  # False for history back-filled by a first sync
     UniqueConstraint("shipment_id", "event_key"),
     Index(None, "shipment_id", "occurred_at"),
+    Index(None, "occurred_at"),  # migration 0003: the Timeline feed
 )
 
 sync_state = Table(
@@ -181,6 +183,7 @@ notify_alerts = Table(
     Index(None, "status", "next_attempt_at"),
     Index(None, "order_number", "milestone"),
     Index(None, "created_at"),
+    Index(None, "status", "alerted_at"),  # migration 0003: alerts sent, newest first, for the Timeline feed
 )
 
 notify_shipments = Table(

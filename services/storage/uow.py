@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ClauseElement, Connection, bindparam, select, update
+from sqlalchemy import ClauseElement, Connection, CursorResult, Executable, bindparam, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -105,6 +105,25 @@ class UnitOfWork:
     def close(self) -> None:
         """Make this unit unusable (called when its transaction ends)."""
         self._closed = True
+
+    @property
+    def connection(self) -> Connection:
+        """Return the connection of this write transaction (StorageError once the transaction ended).
+
+        The seam for storage modules with tables of their own (notifications, History): statements
+        run on it commit or roll back together with everything else done in this unit of work.
+        """
+        if self._closed:
+            raise StorageError("this cache transaction is already finished")
+        return self._conn
+
+    def execute(self, stmt: Executable, params: Any = None) -> CursorResult[Any]:
+        """Run one SQLAlchemy statement in this transaction (a list of dicts as ``params``: executemany).
+
+        A database failure raises StorageError; the whole transaction then rolls back on exit.
+        """
+        with self._guard("run a statement"):
+            return self._conn.execute(stmt, params)
 
     @contextmanager
     def _guard(self, action: str) -> Iterator[None]:
@@ -236,6 +255,23 @@ class UnitOfWork:
         with self._guard("remove the source"):
             self._conn.execute(sync_state.delete().where(sync_state.c.source == name))
             return self._conn.execute(sources.delete().where(sources.c.name == name)).rowcount > 0
+
+    def clear_cache(self) -> int:
+        """Delete live cached orders with all their children and reset every sync position; return how many.
+
+        See :meth:`services.storage.Store.clear_cache` for what is kept and why.
+        """
+        with self._guard("clear the cache"):
+            conn = self._conn
+            live = select(orders.c.id).where(orders.c.archived_at.is_(None))
+            live_shipments = select(shipments.c.id).where(shipments.c.order_id.in_(live))
+            # children first (cheaper than letting ON DELETE CASCADE find them row by row)
+            conn.execute(tracking_events.delete().where(tracking_events.c.shipment_id.in_(live_shipments)))
+            conn.execute(shipments.delete().where(shipments.c.order_id.in_(live)))
+            conn.execute(order_events.delete().where(order_events.c.order_id.in_(live)))
+            removed = conn.execute(orders.delete().where(orders.c.archived_at.is_(None))).rowcount
+            conn.execute(update(sync_state).values(cursor=None, etag=None))
+            return int(removed or 0)
 
     # ------------------------------------------------------------ the writer
 
