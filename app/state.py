@@ -39,9 +39,9 @@ from services.domain import (
     unified_timeline,
     utc_now,
 )
-from services.notify import RULES, Preferences, apply_setting, load_prefs, save_prefs
+from services.notify import RULES, Preferences, alert_entries, apply_setting, load_prefs, save_prefs
 from services.storage import NotifyRepository, Store
-from services.storage.archive import count_orders, list_orders
+from services.storage.archive import HISTORY_STATUSES, count_orders, history_choices, list_orders
 from services.sync import is_internal_state
 from views.model import (
     AlertItem,
@@ -274,12 +274,20 @@ class ArchivePort(Protocol):
         """Mark alerts read (all when ``ids`` is None); return how many changed."""
         ...
 
-    def history(self, prefix: str | None, limit: int) -> tuple[list[OrderSummary], int]:
-        """Return archived orders (newest first) whose number starts with ``prefix``, and how many match."""
+    def history(self, flt: OrderFilter, limit: int) -> tuple[list[OrderSummary], int]:
+        """Return archived orders (newest first) matching ``flt``, and how many match."""
         ...
 
-    def export(self, fmt: str, prefix: str | None, progress: ExportProgressFn, cancel: threading.Event) -> ExportFile:
-        """Export the matching archived orders as ``fmt``; raise on failure or cancellation."""
+    def history_choices(self) -> tuple[list[str], list[str]]:
+        """Return the carriers and the sources that archived orders have (for the History filters)."""
+        ...
+
+    def order_alerts(self, order_number: str) -> tuple[TimelineEntry, ...]:
+        """Return the alerts sent about one order as timeline entries (oldest first)."""
+        ...
+
+    def export(self, fmt: str, flt: OrderFilter, progress: ExportProgressFn, cancel: threading.Event) -> ExportFile:
+        """Export the archived orders matching ``flt`` as ``fmt``; raise on failure or cancellation."""
         ...
 
     def notification_settings(self) -> NotificationSettings:
@@ -380,22 +388,23 @@ class StoreArchive:
         save_prefs(self._repo, prefs)
         return _settings_view(prefs)
 
-    def history(self, prefix: str | None, limit: int) -> tuple[list[OrderSummary], int]:
-        """Return archived orders matching the order-number prefix, and how many match."""
-        flt = OrderFilter(number_prefix=prefix or None)
+    def history(self, flt: OrderFilter, limit: int) -> tuple[list[OrderSummary], int]:
+        """Return archived orders matching ``flt`` (newest first), and how many match."""
         total = count_orders(self._store, flt, archived=True)
-        if total == 0 and prefix and prefix.upper() != prefix:
-            upper = OrderFilter(number_prefix=prefix.upper())
-            if count_orders(self._store, upper, archived=True):
-                flt, total = upper, count_orders(self._store, upper, archived=True)
         rows = list_orders(self._store, flt, archived=True, limit=limit)
         return [summary_of(o) for o in rows], total
 
-    def export(self, fmt: str, prefix: str | None, progress: ExportProgressFn, cancel: threading.Event) -> ExportFile:
+    def history_choices(self) -> tuple[list[str], list[str]]:
+        """Return the carriers and the sources of archived orders, sorted."""
+        return history_choices(self._store)
+
+    def order_alerts(self, order_number: str) -> tuple[TimelineEntry, ...]:
+        """Return one ALERT entry per alert handed to a channel for ``order_number``."""
+        return alert_entries(self._repo.list(order_number=order_number))
+
+    def export(self, fmt: str, flt: OrderFilter, progress: ExportProgressFn, cancel: threading.Event) -> ExportFile:
         """Write the export to a temporary file, read it back, and remove the file."""
         from services.export import ExportProgress, export_orders
-
-        flt = OrderFilter(number_prefix=prefix or None)
 
         def on_progress(p: ExportProgress) -> None:
             progress(p.phase, p.done, p.total)
@@ -638,6 +647,11 @@ class AppState:
         self.history: list[OrderSummary] = []
         self.history_total = 0
         self.history_query = ""
+        self.history_filters = ListFilters()
+        self.history_date_from: date | None = None
+        self.history_date_to: date | None = None
+        self.history_carriers: list[str] = []
+        self.history_sources: list[str] = []
         self.history_loaded = False
         self.history_error: str | None = None
         self.export_job: ExportJob | None = None
@@ -967,9 +981,11 @@ class AppState:
             self.history_loaded = True
             self._notify(Aspect.HISTORY)
             return
-        prefix = self.history_query.strip() or None
+        flt = self.history_filter()
+        archive = self._archive
         try:
-            rows, total = await self._off_loop(self._archive.history, prefix, HISTORY_LIMIT)
+            rows, total = await self._off_loop(archive.history, flt, HISTORY_LIMIT)
+            carriers, sources = await self._off_loop(archive.history_choices)
         except Exception as err:
             log.exception("reading History failed")
             if gen == self._history_gen:
@@ -980,14 +996,65 @@ class AppState:
         if gen != self._history_gen:
             return
         self.history, self.history_total, self.history_error = rows, total, None
+        self.history_carriers, self.history_sources = carriers, sources
         self.history_loaded = True
         self._notify(Aspect.HISTORY)
 
+    def history_filter(self) -> OrderFilter:
+        """Return the cache filter of the History screen: search text, dates (local days) and filters."""
+        start = _local_bound(self.history_date_from, time.min, self.tz) if self.history_date_from else None
+        end = _local_bound(self.history_date_to, time.max, self.tz) if self.history_date_to else None
+        f = self.history_filters
+        return OrderFilter(
+            placed_from=start,
+            placed_to=end,
+            statuses=(f.status,) if f.status else (),
+            channels=(f.channel,) if f.channel else (),
+            carriers=(f.carrier,) if f.carrier else (),
+            source=f.source,
+            text=self.history_query.strip() or None,
+            archived=True,
+        )
+
+    @property
+    def history_filtered(self) -> bool:
+        """Tell whether any History search, date or filter is set."""
+        return bool(self.history_query.strip()) or self.history_date_from is not None or self.history_filters.active
+
     async def search_history(self, text: str) -> None:
-        """Filter History by order-number prefix."""
+        """Filter History by text: order number, merchant, customer, items or tracking number."""
         if text == self.history_query and self.history_loaded:
             return
         self.history_query = text
+        await self.load_history()
+
+    async def set_history_filters(self, filters: ListFilters) -> None:
+        """Filter History by status, channel, carrier and source."""
+        if filters == self.history_filters and self.history_loaded:
+            return
+        self.history_filters = filters
+        await self.load_history()
+
+    async def set_history_dates(self, start: date | None, end: date | None) -> None:
+        """Filter History by placed date (inclusive local days; None: open)."""
+        if start is not None and end is not None and end < start:
+            start, end = end, start
+        self.history_date_from, self.history_date_to = start, end
+        await self.load_history()
+
+    async def show_in_history(self) -> None:
+        """Give History the Orders screen's search, dates and filters, and read it."""
+        f = self.filters
+        status = f.status if f.status in HISTORY_STATUSES else None
+        self.history_query = self.query.strip()
+        self.history_filters = ListFilters(status=status, channel=f.channel, carrier=f.carrier, source=f.source)
+        self.history_date_from, self.history_date_to = self.date_from, self.date_to
+        await self.load_history()
+
+    async def clear_history_filters(self) -> None:
+        """Drop every History search, date and filter."""
+        self.history_query, self.history_filters = "", ListFilters()
+        self.history_date_from = self.history_date_to = None
         await self.load_history()
 
     async def export_history(self, fmt: str) -> ExportFile | None:
@@ -1012,9 +1079,8 @@ class AppState:
         def progress(phase: str, done: int, total: int) -> None:  # on the exporting thread
             loop.call_soon_threadsafe(progress_on_loop, phase, done, total)
 
-        prefix = self.history_query.strip() or None
         try:
-            result = await self._off_loop(self._archive.export, fmt, prefix, progress, cancel)
+            result = await self._off_loop(self._archive.export, fmt, self.history_filter(), progress, cancel)
         except Exception as err:
             if cancel.is_set():
                 self.export_job = ExportJob(fmt=fmt, running=False, cancelled=True)
@@ -1225,15 +1291,22 @@ class AppState:
     async def _read_order(self, number: str, *, notify: bool = True) -> None:
         self._order_gen += 1
         gen = self._order_gen
+        archive = self._archive
+        alerts: tuple[TimelineEntry, ...] = ()
         try:
             order = await self._off_loop(self._gateway.get, number)
         except Exception:
             log.exception("reading order %s failed", number)
             order = None
+        if order is not None and archive is not None:
+            try:
+                alerts = await self._off_loop(archive.order_alerts, number)
+            except Exception:  # the order still shows, without its alerts
+                log.warning("reading the alerts of order %s failed", number, exc_info=True)
         if gen != self._order_gen or number != self.order_number:
             return
         self.order = order
-        self.timeline = unified_timeline(order) if order is not None else []
+        self.timeline = unified_timeline(order, alerts) if order is not None else []
         if notify:
             self._notify(Aspect.ORDER)
 

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import flet as ft
 
-from services.domain import OrderSummary
+from services.domain import Channel, OrderStatus, OrderSummary
 from views import formatting as fmt
 from views import widgets
-from views.model import HistoryUiModel
+from views.model import HistoryUiModel, ListFilters
+from views.orders_view import ANY, FilterMenu
+
+HISTORY_STATUSES = (OrderStatus.DELIVERED, OrderStatus.CANCELLED, OrderStatus.RETURNED)
+"""The statuses of orders in History (the status filter's options)."""
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +49,50 @@ class HistoryScreen:
         self.picker: ft.FilePicker | None = None
         self.search = ft.TextField(
             label="Search history",
-            hint_text="Order number",
+            hint_text="Order number, merchant, item or customer",
             prefix_icon=ft.Icons.SEARCH,
             dense=True,
             value=model.history_query,
             on_change=self._on_search,
             on_submit=self._on_search,
             expand=True,
+        )
+        self.status_filter = FilterMenu(
+            "Status", [(ANY, "Any"), *((st.value, fmt.label(st.value)) for st in HISTORY_STATUSES)], self._on_filter
+        )
+        self.channel_filter = FilterMenu(
+            "Channel", [(ANY, "Any"), *((c.value, fmt.label(c.value)) for c in Channel)], self._on_filter
+        )
+        self.carrier_filter = FilterMenu("Carrier", [(ANY, "Any")], self._on_filter)
+        self.source_filter = FilterMenu("Source", [(ANY, "Any")], self._on_filter)
+        self.date_picker = ft.DateRangePicker(
+            first_date=datetime(2000, 1, 1),
+            last_date=datetime.now() + timedelta(days=366),
+            help_text="Orders placed between",
+            save_text="Apply",
+            on_change=self._on_dates_picked,
+        )
+        self.date_button = ft.OutlinedButton(
+            "Date range", icon=ft.Icons.DATE_RANGE, tooltip="Filter History by date placed", on_click=self._open_picker
+        )
+        self.clear_button = ft.TextButton(
+            "Clear filters", icon=ft.Icons.FILTER_ALT_OFF_OUTLINED, on_click=self._on_clear_filters
+        )
+        self.range_text = ft.Text(color=ft.Colors.ON_SURFACE_VARIANT, size=13)
+        self.filter_row = ft.Row(
+            [
+                self.date_button,
+                self.range_text,
+                self.status_filter.button,
+                self.channel_filter.button,
+                self.carrier_filter.button,
+                self.source_filter.button,
+                self.clear_button,
+            ],
+            spacing=8,
+            run_spacing=8,
+            wrap=True,
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
         )
         self.export_buttons = [
             ft.OutlinedButton(text, icon=icon, tooltip=text, on_click=self._export_handler(key))
@@ -73,6 +115,7 @@ class HistoryScreen:
         self.root = ft.Column(
             [
                 ft.Row([self.search], spacing=8),
+                self.filter_row,
                 ft.Row(list[ft.Control](self.export_buttons), spacing=8, wrap=True, run_spacing=8),
                 self.progress_row,
                 self.status,
@@ -84,9 +127,12 @@ class HistoryScreen:
         )
 
     def refresh(self) -> None:
-        """Repaint the list and the export state from the model."""
+        """Repaint the list, the filters and the export state from the model."""
         self._paint_export()
+        self._paint_filters()
         m = self.model
+        if (self.search.value or "") != m.history_query:
+            self.search.value = m.history_query
         if m.history_error and not m.history:
             self.count.value = ""
             self.body.content = widgets.error_state("Could not read your history", m.history_error, self._on_retry)
@@ -97,17 +143,24 @@ class HistoryScreen:
             return
         if not m.history:
             self.count.value = ""
-            if m.history_query.strip():
+            query = m.history_query.strip()
+            if m.history_filtered:
                 self.body.content = widgets.empty_state(
                     ft.Icons.SEARCH_OFF,
                     "No matching past orders",
-                    f"No order in your history starts with “{m.history_query.strip()}”.",
+                    f"No order in your history matches “{query}”." if query and not self._filters_set()
+                    else "No order in your history matches this search and these filters.",
+                    "Clear filters",
+                    self._on_clear_filters,
                 )
             else:
+                days = m.history_after_days
+                when = f"{days:,} day{'s' if days != 1 else ''}" if days is not None else "some time"
                 self.body.content = widgets.empty_state(
                     ft.Icons.HISTORY,
                     "No past orders yet",
-                    "Delivered, cancelled and returned orders move here 30 days after their last update.",
+                    f"Delivered, cancelled and returned orders move here {when} after their last update. "
+                    "Change the delay in Settings.",
                 )
             return
         shown, total = len(m.history), m.history_total
@@ -116,6 +169,30 @@ class HistoryScreen:
         )
         self.list.controls = [self._tile(s) for s in m.history]
         self.body.content = self.list
+
+    def _filters_set(self) -> bool:
+        m = self.model
+        return m.history_filters.active or m.history_date_from is not None or m.history_date_to is not None
+
+    def _paint_filters(self) -> None:
+        m = self.model
+        f = m.history_filters
+        carriers = list(m.history_carriers)
+        if f.carrier and f.carrier not in carriers:
+            carriers.append(f.carrier)
+        self.carrier_filter.set_options([(ANY, "Any"), *((c, fmt.carrier_name(c)) for c in carriers)])
+        sources = list(m.history_sources)
+        if f.source and f.source not in sources:
+            sources.append(f.source)
+        self.source_filter.set_options([(ANY, "Any"), *((name, name) for name in sources)])
+        self.status_filter.select(f.status.value if f.status else ANY)
+        self.channel_filter.select(f.channel.value if f.channel else ANY)
+        self.carrier_filter.select(f.carrier or ANY)
+        self.source_filter.select(f.source or ANY)
+        has_dates = m.history_date_from is not None or m.history_date_to is not None
+        self.range_text.value = fmt.date_range(m.history_date_from, m.history_date_to) if has_dates else ""
+        self.range_text.visible = has_dates
+        self.clear_button.visible = m.history_filtered
 
     def _paint_export(self) -> None:
         job = self.model.export_job
@@ -195,6 +272,36 @@ class HistoryScreen:
             self.status.value, self.status.color = f"Could not save the file: {err}", ft.Colors.ERROR
             self.status.visible = True
 
+    async def _on_filter(self) -> None:
+        def pick(menu: FilterMenu) -> str | None:
+            return menu.value if menu.value != ANY else None
+
+        status, channel = pick(self.status_filter), pick(self.channel_filter)
+        await self.model.set_history_filters(
+            ListFilters(
+                status=OrderStatus(status) if status else None,
+                channel=Channel(channel) if channel else None,
+                carrier=pick(self.carrier_filter),
+                source=pick(self.source_filter),
+            )
+        )
+
+    def _open_picker(self, e: Any) -> None:
+        m = self.model
+        self.date_picker.start_value = datetime.combine(m.history_date_from, time()) if m.history_date_from else None
+        self.date_picker.end_value = datetime.combine(m.history_date_to, time()) if m.history_date_to else None
+        e.page.show_dialog(self.date_picker)
+
+    async def _on_dates_picked(self, _: Any) -> None:
+        start, end = _as_date(self.date_picker.start_value), _as_date(self.date_picker.end_value)
+        if start is None and end is None:
+            return
+        await self.model.set_history_dates(start, end or start)
+
+    async def _on_clear_filters(self, _: Any) -> None:
+        self.search.value = ""
+        await self.model.clear_history_filters()
+
     def _on_cancel(self, _: Any) -> None:
         self.model.cancel_export()
 
@@ -203,3 +310,11 @@ class HistoryScreen:
 
     async def _on_retry(self, _: Any) -> None:
         await self.model.load_history()
+
+
+def _as_date(value: object) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return None

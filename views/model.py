@@ -340,8 +340,59 @@ class HistoryUiModel(Protocol):
         """Read the archived orders matching the search."""
         ...
 
+    @property
+    def history_filters(self) -> ListFilters:
+        """Return the History filters (status, channel, carrier, source)."""
+        ...
+
+    @property
+    def history_date_from(self) -> date | None:
+        """Return the first day of the History date filter (inclusive)."""
+        ...
+
+    @property
+    def history_date_to(self) -> date | None:
+        """Return the last day of the History date filter (inclusive)."""
+        ...
+
+    @property
+    def history_carriers(self) -> Sequence[str]:
+        """Return the carriers archived orders have (the carrier filter's options)."""
+        ...
+
+    @property
+    def history_sources(self) -> Sequence[str]:
+        """Return the sources archived orders come from (the source filter's options)."""
+        ...
+
+    @property
+    def history_filtered(self) -> bool:
+        """Tell whether any History search, date or filter is set."""
+        ...
+
+    @property
+    def history_after_days(self) -> int | None:
+        """Return the days before finished orders move to History (None until read)."""
+        ...
+
     async def search_history(self, text: str) -> None:
-        """Filter History by order-number prefix."""
+        """Filter History by text: order number, merchant, customer, items or tracking number."""
+        ...
+
+    async def set_history_filters(self, filters: ListFilters) -> None:
+        """Filter History by status, channel, carrier and source."""
+        ...
+
+    async def show_in_history(self) -> None:
+        """Give History the Orders screen's search, dates and filters (before showing it)."""
+        ...
+
+    async def set_history_dates(self, start: date | None, end: date | None) -> None:
+        """Filter History by placed date (inclusive days)."""
+        ...
+
+    async def clear_history_filters(self) -> None:
+        """Drop every History search, date and filter."""
         ...
 
     async def export_history(self, fmt: str) -> ExportFile | None:
@@ -508,11 +559,6 @@ class OrdersUiModel(NotificationsUiModel, HistoryUiModel, Protocol):
 
     async def load_notification_settings(self) -> None:
         """Read the notification preferences."""
-        ...
-
-    @property
-    def history_after_days(self) -> int | None:
-        """Return the days before finished orders move to History (None until read)."""
         ...
 
     @property

@@ -278,10 +278,11 @@ class OrderScreen:
         else:
             # no offset from the carrier: show its wall-clock time as given, never "converted"
             when = fmt.carrier_local(e.local_time) if e.local_time else fmt.moment(e.occurred_at, UTC)
+        label = widgets.alert_chip(dark) if e.kind is EventKind.ALERT else widgets.status_chip(e.status, dark)
         text: list[ft.Control] = [
             ft.Row(
                 [
-                    widgets.status_chip(e.status, dark),
+                    label,
                     ft.Text(when, size=12, color=ft.Colors.ON_SURFACE_VARIANT),
                 ],
                 spacing=8,

@@ -46,10 +46,18 @@ class OrdersScreen:
         *,
         on_open: Callable[[str], None],
         is_dark: Callable[[], bool],
+        on_history: Callable[[], None] | None = None,
     ) -> None:
-        """Create the controls; call :meth:`refresh` to paint the model."""
+        """Create the controls; call :meth:`refresh` to paint the model.
+
+        ``on_history`` shows History with this screen's search and filters ("N more in History").
+        """
         self.model = model
         self._on_open = on_open
+        self._on_history = on_history
+        self.history_link = ft.TextButton(
+            "", icon=ft.Icons.HISTORY, visible=False, on_click=self._on_show_history
+        )
         self._is_dark = is_dark
         self._rendered: list[OrderSummary] = []
         self._loading_more = False
@@ -134,7 +142,7 @@ class OrdersScreen:
             vertical_alignment=ft.CrossAxisAlignment.CENTER,
         )
         self.count_row = ft.Row(
-            [ft.Container(self.count_text, expand=True), self.sort_select.button],
+            [self.count_text, ft.Container(self.history_link, expand=True), self.sort_select.button],
             vertical_alignment=ft.CrossAxisAlignment.CENTER,
         )
         self.root = ft.Column(
@@ -160,6 +168,10 @@ class OrdersScreen:
         self.range_text.visible = has_dates
         self.count_text.value = fmt.count_orders(m.total)
         self.count_text.visible = m.list_error is None and (m.total > 0 or self._filtered())
+        moved = m.history_matches if self._on_history is not None and m.list_error is None else 0
+        self.history_link.content = f"{moved:,} more in History"
+        self.history_link.tooltip = f"Show the {moved:,} matching finished order{'s' if moved != 1 else ''} in History"
+        self.history_link.visible = moved > 0 and m.total > 0
         if self.search.value != m.query:
             self.search.value = m.query
         self._paint_filters()
@@ -224,6 +236,16 @@ class OrdersScreen:
 
     def _empty(self) -> ft.Control:
         m = self.model
+        if m.history_matches and self._on_history is not None:
+            n = m.history_matches
+            return widgets.empty_state(
+                ft.Icons.HISTORY,
+                "In History" if self._filtered() else "Everything is in History",
+                f"{n:,} {'matching ' if self._filtered() else ''}finished order{'s are' if n != 1 else ' is'} in "
+                "History: delivered, cancelled and returned orders move there after a while.",
+                "Show in History",
+                self._on_show_history,
+            )
         if self._filtered():
             q = m.query.strip()
             what = f"No order number starts with “{q}”" if q else "No orders were placed"
@@ -370,6 +392,11 @@ class OrdersScreen:
             needs_attention=bool(self.attention_chip.selected),
         )
         await self.model.set_filters(flt)
+
+    async def _on_show_history(self, _: Any = None) -> None:
+        await self.model.show_in_history()
+        if self._on_history is not None:
+            self._on_history()
 
     async def _on_sort(self, _: Any = None) -> None:
         await self.model.set_sort(SortOrder(self.sort_select.value))

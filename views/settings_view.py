@@ -58,6 +58,7 @@ class SettingsScreen:
         self.add_progress = ft.ProgressBar(visible=False)
         self.add_dialog = ft.AlertDialog(
             modal=True,
+            on_dismiss=self._forget_token,  # Escape closes it too: the typed token must not linger
             title=ft.Text("Add a source"),
             content=ft.Column(
                 [
@@ -84,7 +85,6 @@ class SettingsScreen:
         self.history_delay = FilterMenu(
             "Move to History after", [(str(k), text) for k, text in HISTORY_DELAYS], self._on_history_delay
         )
-        self.history_delay.button.tooltip = "Move finished orders to History after"
         self._remove_target: str | None = None
         self.remove_dialog = ft.AlertDialog(
             modal=True,
@@ -266,33 +266,9 @@ class SettingsScreen:
             label="Quiet hours (e.g. 22:00-07:00, or off)", value=prefs.quiet_hours or "off"
         )
         self._tz_field = ft.TextField(label="Time zone (e.g. Europe/Berlin)", value=prefs.timezone)
-        body.append(
-            ft.Row(
-                [
-                    ft.Container(self._email_field, expand=True),
-                    ft.OutlinedButton("Save address", on_click=self._pref_field("channels.email.address", "email")),
-                ],
-                wrap=True,
-            )
-        )
-        body.append(
-            ft.Row(
-                [
-                    ft.Container(self._quiet_field, expand=True),
-                    ft.OutlinedButton("Save quiet hours", on_click=self._pref_field("quiet_hours", "quiet")),
-                ],
-                wrap=True,
-            )
-        )
-        body.append(
-            ft.Row(
-                [
-                    ft.Container(self._tz_field, expand=True),
-                    ft.OutlinedButton("Save time zone", on_click=self._pref_field("timezone", "tz")),
-                ],
-                wrap=True,
-            )
-        )
+        body.append(_field_row(self._email_field, "Save address", self._pref_field("channels.email.address", "email")))
+        body.append(_field_row(self._quiet_field, "Save quiet hours", self._pref_field("quiet_hours", "quiet")))
+        body.append(_field_row(self._tz_field, "Save time zone", self._pref_field("timezone", "tz")))
         body.append(ft.Text("Alert rules", color=ft.Colors.ON_SURFACE_VARIANT))
         for rule in prefs.rules:
             body.append(
@@ -486,6 +462,23 @@ class SettingsScreen:
     def _close_dialog(self, e: Any) -> None:
         self.token_field.value = ""
         e.page.pop_dialog()
+
+    def _forget_token(self, _: Any = None) -> None:
+        self.token_field.value = ""
+
+
+def _field_row(field: ft.TextField, label: str, on_save: Callable[[Any], Any]) -> ft.Control:
+    """A text field that takes the free width and its Save button (Enter saves too).
+
+    No ``wrap``: an expanding child inside a wrapping Row has no width to expand into, which is a
+    layout error that Flutter's release build paints as a grey box.
+    """
+    field.on_submit = on_save
+    return ft.Row(
+        [ft.Container(field, expand=True), ft.OutlinedButton(label, tooltip=label, on_click=on_save)],
+        spacing=8,
+        vertical_alignment=ft.CrossAxisAlignment.CENTER,
+    )
 
 
 def _days(days: int) -> str:

@@ -161,7 +161,9 @@ class AppShell:
         self.page = page
         self.model = model
         self.title = title
-        self.orders = OrdersScreen(model, on_open=self.open_order, is_dark=self.is_dark)
+        self.orders = OrdersScreen(
+            model, on_open=self.open_order, is_dark=self.is_dark, on_history=lambda: self.go("/history")
+        )
         self.timeline = TimelineScreen(model, on_open=self.open_order, is_dark=self.is_dark)
         self.order_screen = OrderScreen(on_back=self._back, is_dark=self.is_dark, on_repaint=self._repaint_order)
         self.settings = SettingsScreen(model, is_dark=self.is_dark)

@@ -77,6 +77,24 @@ def status_chip(status: str, dark: bool) -> ft.Container:
     )
 
 
+def alert_chip(dark: bool) -> ft.Container:
+    """Build the label of an alert in a timeline: a bell and "Alert sent" (what the customer was told)."""
+    bg, fg = status_colors("out_for_delivery", dark)
+    return ft.Container(
+        content=ft.Row(
+            [
+                ft.Icon(ft.Icons.NOTIFICATIONS_ACTIVE_OUTLINED, size=14, color=fg),
+                ft.Text("Alert sent", size=12, weight=ft.FontWeight.W_600, color=fg, no_wrap=True),
+            ],
+            spacing=4,
+            tight=True,
+        ),
+        bgcolor=bg,
+        border_radius=8,
+        padding=ft.Padding.symmetric(horizontal=8, vertical=3),
+    )
+
+
 def demo_badge(dark: bool) -> ft.Container:
     """Build the "Demo data" badge shown while the app runs on the embedded demo server."""
     bg, fg = status_colors("available_for_pickup", dark)

@@ -15,6 +15,8 @@ from services.domain import (
     timeline_entry_to_json,
     unified_timeline,
 )
+from services.notify import alert_entries
+from services.storage import NotifyRepository
 
 from .common import (
     EXIT_OK,
@@ -99,13 +101,14 @@ def cmd_orders(args: argparse.Namespace) -> int:
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
-    """Print the unified timeline of one order."""
+    """Print the unified timeline of one order: order events, carrier events and the alerts sent about it."""
     container = open_container()
     try:
         order = container.store.orders.get(args.order_number)
         if order is None:
             raise CliError(f"no order {args.order_number!r} in the cache (try `ordertrack sync`)")
-        entries = unified_timeline(order)
+        sent = NotifyRepository(container.store).list(order_number=order.order_number)
+        entries = unified_timeline(order, alert_entries(sent))  # order events, carrier events, alerts sent
         if args.format == "json":
             print_json({"order_number": order.order_number, "events": [timeline_entry_to_json(e) for e in entries]})
             return EXIT_OK

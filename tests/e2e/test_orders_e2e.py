@@ -209,6 +209,16 @@ def test_timeline_filters_order_and_settings(browser: Browser, server: Server, s
         expect(page.get_by_role("button", name=re.compile("^Test connection"))).to_be_visible()
         expect(page.get_by_role("group", name=re.compile(r"^Data Database location \S"))).to_be_visible()
         shoot(page, f"{size}-07-settings")
+        width = (DESKTOP if size == "desktop" else PHONE)["width"]
+        page.mouse.move(width // 2, 400)
+        page.mouse.wheel(0, 4000)  # down to the notification form and the Data card
+        expect(page.get_by_role("button", name=re.compile(r"Move to History after: 30 days$"))).to_be_visible(
+            timeout=10_000
+        )
+        data_card = re.compile(r"^Data Database location .*Encrypted \(SQLCipher [^)]*256-bit key\) with a key kept in")
+        expect(page.get_by_role("group", name=data_card)).to_be_visible()
+        shoot(page, f"{size}-07b-settings-data")
+        page.mouse.wheel(0, -4000)
         page.get_by_role("button", name="Add source").click()
         expect(page.get_by_role("textbox", name="Token")).to_be_visible()
         shoot(page, f"{size}-08-add-source")

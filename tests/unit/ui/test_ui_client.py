@@ -639,3 +639,4 @@ async def test_a_history_delay_set_elsewhere_is_offered_too(session: Session, st
     assert "Move to History after: 45 days" in app.texts()
     menu = by_type(app.page, ft.PopupMenuButton, lambda m: any(i.content == "45 days" for i in m.items))
     assert menu and [i.content for i in menu[0].items if i.checked] == ["45 days"]
+

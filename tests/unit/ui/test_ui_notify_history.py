@@ -22,6 +22,7 @@ from services.storage import NotifyRepository, Store
 from services.storage.archive import move_to_history
 from services.storage.notify_repo import AlertDraft
 from tests.unit.ui.support import by_type, fill, find, make_order, settle, top_texts
+from views import formatting as fmt
 
 ARCHIVED_AT = datetime(2027, 1, 15, 8, 0, tzinfo=UTC)
 RAISED = datetime(2026, 11, 26, 14, 30, tzinfo=UTC)
@@ -380,3 +381,127 @@ async def test_settings_edit_the_same_notification_preferences_as_the_cli(
     await app.click(app.button("Save quiet hours"))
     saved = load_prefs(NotifyRepository(alerts_store)).quiet_hours
     assert saved is not None and f"{saved.start:%H:%M}-{saved.end:%H:%M}" == "22:00-07:00"
+
+
+async def test_history_has_the_orders_filters_and_exports_what_they_show(
+    session: Session, store: Store, tmp_path: Path, saved: list[dict[str, Any]]
+):
+    """Status, channel, carrier, dates and text search narrow History; the export follows the same filter."""
+    finished = [replace(make_order(i, day=i), status=OrderStatus.DELIVERED) for i in range(30, 36)]
+    finished.append(replace(make_order(36, day=6, prefix="R-"), status=OrderStatus.RETURNED))
+    fill(store, finished)
+    assert move_to_history(store, after_days=0, now=ARCHIVED_AT) == 7
+    app = await App(session, store, tmp_path).start("/history")
+    assert "7 orders in history" in app.texts()
+    assert not [b for b in by_type(app.page, ft.TextButton) if b.content == "Clear filters" and b.visible]
+
+    async def pick(label: str, option: str) -> None:
+        menus = by_type(
+            app.page,
+            ft.PopupMenuButton,
+            lambda m: any(
+                isinstance(t, ft.Text) and str(t.value).startswith(f"{label}: ")
+                for t in find(m.content, lambda c: True)
+            ),
+        )
+        assert menus, f"no {label} menu: {app.texts()}"
+        await app.click(next(i for i in menus[0].items if i.content == option))
+        await settle()
+
+    await pick("Status", "Returned")
+    assert [t.key for t in app.tiles()] == ["history:R-10036"]
+    await pick("Status", "Any")
+    await pick("Carrier", "Royal Mail")  # every third order has a Royal Mail parcel: 30, 33, 36
+    assert {t.key for t in app.tiles()} == {"history:W-10030", "history:W-10033", "history:R-10036"}
+    await pick("Channel", "Web")  # i % 3 == 0 is the web channel as well
+    assert len(app.tiles()) == 3
+    await pick("Channel", "Marketplace")
+    assert "No matching past orders" in app.texts()
+    await app.click(app.button("Clear filters"))
+    assert "7 orders in history" in app.texts()
+
+    first = make_order(31, day=31).placed_at
+    await app.click(app.button("Filter History by date placed"))
+    picker = [d for d in app.page._dialogs.controls if isinstance(d, ft.DateRangePicker)][0]
+    picker.start_value, picker.end_value = first, first + timedelta(days=1)
+    await app.session.dispatch_event(picker._i, "change", None)
+    await settle()
+    assert {t.key for t in app.tiles()} == {"history:W-10031", "history:W-10032"}
+    assert fmt.date_range(first.date(), first.date() + timedelta(days=1)) in app.texts()
+    await app.click(app.button("Export JSON"))
+    await settle(10)
+    doc = json.loads(saved[-1]["src_bytes"])
+    assert sorted(o["order_number"] for o in doc["orders"]) == ["W-10031", "W-10032"]
+    await app.click(app.button("Clear filters"))
+
+    search = by_type(app.page, ft.TextField, lambda t: t.label == "Search history")[0]
+    search.value = "1Z999AA10000000034"  # a tracking number finds its order
+    await app.session.dispatch_event(search._i, "change", search.value)
+    await settle()
+    assert [t.key for t in app.tiles()] == ["history:W-10034"]
+    search.value = "trail RUNNING"  # item titles, any case
+    await app.session.dispatch_event(search._i, "change", search.value)
+    await settle()
+    assert len(app.tiles()) == 7
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+async def test_no_screen_expands_a_child_inside_a_wrapping_row(
+    session: Session, history_store: Store, tmp_path: Path, width: int
+):
+    """An expanding child of a wrapping Row is a layout error that the web build paints as a grey box."""
+    session.page.width = width
+    app = await App(session, history_store, tmp_path).start("/timeline")
+    rows = 0
+    for route in ("/timeline", "/orders", "/orders/W-10021", "/history", "/notifications", "/settings"):
+        app.page.route = route
+        await app.session.dispatch_event(app.page._i, "route_change", {"route": route})
+        await settle(10)
+        for view in app.page.views:
+            for row in find(view, lambda c: isinstance(c, ft.Row) and bool(c.wrap)):
+                rows += 1
+                bad = [c for c in row.controls if getattr(c, "expand", None)]
+                assert not bad, f"{route}: a wrapping Row expands {[type(c).__name__ for c in bad]}"
+    assert "Quiet hours (e.g. 22:00-07:00, or off)" in [
+        t.label for t in by_type(app.page, ft.TextField)
+    ], "the Settings form was not rendered"
+    assert rows > 5
+
+
+async def test_orders_point_to_matching_orders_in_history(session: Session, history_store: Store, tmp_path: Path):
+    """Orders lists live orders; matches in History get a link that opens History with the same search."""
+    app = await App(session, history_store, tmp_path).start("/orders")
+    assert "2 orders" in app.texts()  # W-10021, W-10022 are live; three finished ones are in History
+    link = app.button("Show the 3 matching finished orders in History")
+    assert link.visible and link.content == "3 more in History"
+
+    search = by_type(app.page, ft.TextField, lambda t: t.label == "Search orders")[0]
+    search.value = "R-"
+    await app.session.dispatch_event(search._i, "change", "R-")
+    await settle()
+    assert "In History" in app.texts()
+    assert any(t.startswith("1 matching finished order is in History") for t in app.texts())
+    await app.click(app.button("Show in History"))
+    await settle()
+    assert app.page.route == "/history"
+    history_search = by_type(app.page, ft.TextField, lambda t: t.label == "Search history")[0]
+    assert history_search.value == "R-"
+    assert [t.key for t in app.tiles()] == ["history:R-10013"]
+
+
+async def test_an_order_shows_the_alerts_sent_about_it_in_its_timeline(
+    session: Session, alerts_store: Store, tmp_path: Path
+):
+    """Every alert handed to a channel is part of the order's record; suppressed ones are not."""
+    repo = NotifyRepository(alerts_store)
+    for rec in repo.list():
+        if rec.status == "sent":  # handed to its channel (what the dispatcher records)
+            repo.update(rec.id, status="sent", reason=rec.reason, alerted_at=RAISED + timedelta(seconds=2))
+    app = await App(session, alerts_store, tmp_path).start("/orders/W-10001")
+    texts = app.texts()
+    assert "Alert sent" in texts and "Delivered" in texts
+    app.page.route = "/orders/W-10003"
+    await app.session.dispatch_event(app.page._i, "route_change", {"route": "/orders/W-10003"})
+    await settle()
+    assert any(t.startswith("Order W-10003") for t in app.texts())
+    assert "Alert sent" not in app.texts()  # its only alert was suppressed, never sent
