@@ -28,7 +28,7 @@ import flet as ft
 from app.database import uses_passphrase
 from app.state import AppState, StoreArchive, StoreGateway, SyncEvent, SyncHub, initial_sync_info, read_feed
 from services.credentials import source_token_key
-from services.domain import AppError, ChangeSet, OrderFilter, SourceConfig, SyncState, utc_now
+from services.domain import AppError, ChangeSet, OrderFilter, SourceConfig, utc_now
 from services.sync import SyncReport
 from services.sync.coordinator import SyncCoordinator
 from views.model import ThemeChoice
@@ -310,20 +310,12 @@ class ContainerAdmin:
         """Return the problems of the local database ([] when sound)."""
         return self._container.store.integrity_check()
 
-    def reset_sync_positions(self) -> None:
-        """Forget every source's cursor and ETag (health kept) so the next sync downloads everything."""
-        store = self._container.store
-        with store.transaction() as uow:
-            for st in store.sync_state.all():
-                uow.set_sync_state(
-                    SyncState(
-                        source=st.source,
-                        last_attempt_at=st.last_attempt_at,
-                        last_success_at=st.last_success_at,
-                        last_error=st.last_error,
-                        stale_since=st.stale_since,
-                    )
-                )
+    def clear_cache(self) -> int:
+        """Delete the cached live orders and every sync position (History, sources, alert log kept).
+
+        The next sync downloads everything again as a first sync: nothing is alerted twice.
+        """
+        return self._container.store.clear_cache()
 
 
 def check_source_url(raw: str) -> str:

@@ -28,6 +28,7 @@ from services.domain import (
     FINAL_SHIPMENT_STATUSES,
     AppError,
     ChangeSet,
+    FeedEntry,
     Order,
     OrderFilter,
     OrderStatus,
@@ -68,9 +69,6 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 """Rows fetched per page of the orders list."""
-
-FEED_PAGE = 40
-"""Orders (newest placed first) whose events one page of the Timeline feed adds."""
 
 FEED_ITEMS = 60
 """Feed entries one page of the Timeline shows (the rest waits for "Show older events")."""
@@ -154,6 +152,10 @@ class OrdersGateway(Protocol):
         """Return every source's sync bookkeeping."""
         ...
 
+    def recent_events(self, limit: int) -> list[FeedEntry]:
+        """Return the newest ``limit`` entries of the cross-order feed (live orders; alerts sent included)."""
+        ...
+
 
 class _OrderRepo(Protocol):
     def list_summaries(
@@ -176,6 +178,10 @@ class _OrderRepo(Protocol):
 
     def shipments_to_track(self) -> list[tuple[str, str]]:
         """Return (tracking number, carrier) of every open shipment."""
+        ...
+
+    def recent_events(self, limit: int) -> list[FeedEntry]:
+        """Return the newest feed entries."""
         ...
 
     def last_synced_at(self) -> datetime | None:
@@ -257,6 +263,10 @@ class StoreGateway:
     def sync_states(self) -> list[SyncState]:
         """Return every source's sync bookkeeping."""
         return self._store.sync_state.all()
+
+    def recent_events(self, limit: int) -> list[FeedEntry]:
+        """Return the newest ``limit`` feed entries (one indexed query per event table)."""
+        return self._store.orders.recent_events(limit)
 
 
 class ArchivePort(Protocol):
@@ -436,8 +446,8 @@ class SourceAdmin(Protocol):
         """Return the problems of the local database ([] when sound)."""
         ...
 
-    def reset_sync_positions(self) -> None:
-        """Forget every source's sync cursor so the next sync downloads everything again."""
+    def clear_cache(self) -> int:
+        """Delete the cached live orders and every sync position (History kept); return how many orders went."""
         ...
 
     def history_after_days(self) -> int:
@@ -906,12 +916,17 @@ class AppState:
         self.data_check = DataCheck(running=False, problems=tuple(problems), checked_at=self._clock())
         self._notify(Aspect.DATA)
 
-    async def clear_cache(self) -> None:
-        """Forget every source's sync position and ask for a full sync now."""
+    async def clear_cache(self) -> int:
+        """Delete the cached live orders (History kept) and download everything again; return how many went."""
         if self._admin is None:
-            return
-        await self._off_loop(self._admin.reset_sync_positions)
+            return 0
+        removed = await self._off_loop(self._admin.clear_cache)
+        await self._query_list(self._page_size, notify=False)
+        if self.feed_loaded:
+            await self._query_feed(notify=False)
+        self._notify(Aspect.LIST, Aspect.FEED)
         self.request_sync()
+        return removed
 
     # ------------------------------------------------------------------ notifications
 
@@ -1333,20 +1348,38 @@ def initial_sync_info(gateway: OrdersGateway, *, is_demo: bool) -> SyncInfo:
 
 
 def read_feed(g: OrdersGateway, pages: int, now: datetime) -> tuple[list[AttentionItem], list[FeedItem], bool]:
-    """Read the pinned items and ``pages`` pages of the Timeline feed (blocking: run it off the UI loop)."""
-    limit = FEED_PAGE * pages
-    recent = g.list_orders(OrderFilter(archived=False), limit=limit, offset=0)
-    active = g.list_orders(OrderFilter(statuses=_ACTIVE_STATUSES), limit=ACTIVE_LIMIT, offset=0)
-    flagged = g.list_orders(OrderFilter(needs_attention=True), limit=ATTENTION_LIMIT, offset=0)
-    more = len(recent) >= limit
-    # every order placed after the oldest loaded one is loaded: its events are complete from there on
-    horizon = min((o.placed_at for o in recent), default=None) if more else None
-    by_number: dict[str, Order] = {}
-    for order in (*recent, *active, *flagged):
-        by_number.setdefault(order.order_number, order)
-    feed = feed_items(by_number.values(), horizon)
+    """Read the pinned items and ``pages`` pages of the Timeline feed (blocking: run it off the UI loop).
+
+    The feed is exact: every live order's events, carrier scans and alerts sent, newest first,
+    straight from the cache's feed query. The pinned items come from the orders still moving and
+    the flagged ones.
+    """
     shown = FEED_ITEMS * pages
-    return attention_items(by_number.values(), now), feed[:shown], more or len(feed) > shown
+    entries = g.recent_events(shown + 1)  # one more tells whether older entries exist
+    active = g.list_orders(OrderFilter(statuses=_ACTIVE_STATUSES, archived=False), limit=ACTIVE_LIMIT, offset=0)
+    flagged = g.list_orders(OrderFilter(needs_attention=True, archived=False), limit=ATTENTION_LIMIT, offset=0)
+    by_number: dict[str, Order] = {}
+    for order in (*active, *flagged):
+        by_number.setdefault(order.order_number, order)
+    feed = [feed_item(e) for e in entries[:shown]]
+    return attention_items(by_number.values(), now), feed, len(entries) > shown
+
+
+def feed_item(e: FeedEntry) -> FeedItem:
+    """Return the view's line of one feed entry."""
+    return FeedItem(
+        occurred_at=e.occurred_at,
+        order_number=e.order_number,
+        kind=e.kind,
+        status=e.status,
+        description=e.description,
+        merchant=e.merchant,
+        location=e.location,
+        carrier=e.carrier,
+        tracking_number=e.tracking_number,
+        offset_known=e.offset_known,
+        local_time=e.local_time,
+    )
 
 
 def attention_items(orders: Iterable[Order], now: datetime) -> list[AttentionItem]:

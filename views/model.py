@@ -623,8 +623,8 @@ class OrdersUiModel(NotificationsUiModel, HistoryUiModel, Protocol):
         """Check the local database and keep the outcome in :attr:`data_check`."""
         ...
 
-    async def clear_cache(self) -> None:
-        """Forget every source's sync position so the next sync downloads everything again."""
+    async def clear_cache(self) -> int:
+        """Delete the cached live orders (History kept) and download them again; return how many went."""
         ...
 
     async def search(self, text: str) -> None:

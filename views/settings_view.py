@@ -97,10 +97,11 @@ class SettingsScreen:
         )
         self.clear_dialog = ft.AlertDialog(
             modal=True,
-            title=ft.Text("Clear the sync cache?"),
+            title=ft.Text("Clear the cache?"),
             content=ft.Text(
-                "Every source forgets how far it synced, and all your orders are downloaded again. "
-                "Your orders stay visible meanwhile.",
+                "The orders downloaded from your sources are deleted from this device and downloaded again "
+                "from scratch. History, your sources, your notification settings and the alert log stay; "
+                "no alert is sent twice.",
             ),
             actions=[
                 ft.TextButton("Cancel", on_click=self._close_dialog),
@@ -456,8 +457,11 @@ class SettingsScreen:
 
     async def _on_clear_confirmed(self, e: Any) -> None:
         e.page.pop_dialog()
-        await self.model.clear_cache()
-        e.page.show_dialog(ft.SnackBar(ft.Text("Sync cache cleared. Downloading your orders again…")))
+        removed = await self.model.clear_cache()
+        e.page.show_dialog(
+            ft.SnackBar(ft.Text(f"Cache cleared: {removed:,} order{'s' if removed != 1 else ''} removed. "
+                                "Downloading your orders again…"))
+        )
 
     def _close_dialog(self, e: Any) -> None:
         self.token_field.value = ""

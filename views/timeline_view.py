@@ -180,12 +180,17 @@ class TimelineScreen:
         if item.kind is EventKind.SHIPMENT:
             where.append(fmt.carrier_name(item.carrier) if item.carrier else "")
             where.append(item.location or "")
+        alert = item.kind is EventKind.ALERT
+        icon = _STATUS_ICONS.get(item.status, ft.Icons.CIRCLE_OUTLINED)
+        if alert:
+            icon = ft.Icons.NOTIFICATIONS_ACTIVE_OUTLINED
+        chip = widgets.alert_chip(dark) if alert else widgets.status_chip(item.status, dark)
         return ft.ListTile(
-            leading=ft.Icon(_STATUS_ICONS.get(item.status, ft.Icons.CIRCLE_OUTLINED), color=ft.Colors.PRIMARY),
+            leading=ft.Icon(icon, color=ft.Colors.PRIMARY),
             title=ft.Text(item.description or fmt.label(item.status), max_lines=1, overflow=ft.TextOverflow.ELLIPSIS),
             subtitle=ft.Text(" · ".join(p for p in where if p), max_lines=1, overflow=ft.TextOverflow.ELLIPSIS),
             trailing=ft.Column(
-                [widgets.status_chip(item.status, dark), ft.Text(when, size=12, color=ft.Colors.ON_SURFACE_VARIANT)],
+                [chip, ft.Text(when, size=12, color=ft.Colors.ON_SURFACE_VARIANT)],
                 horizontal_alignment=ft.CrossAxisAlignment.END,
                 alignment=ft.MainAxisAlignment.CENTER,
                 spacing=4,

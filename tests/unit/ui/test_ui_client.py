@@ -485,7 +485,8 @@ async def test_test_connection_shows_progress_then_the_result_and_remove_asks_fi
 
 
 async def test_verify_database_and_clear_cache_with_confirmation(session: Session, store: Store):
-    """Verify reports in plain words; "Clear cache" asks first, then resets sync positions and syncs."""
+    """Verify reports in plain words; "Clear cache" asks first, then deletes the cached orders and syncs."""
+    fill(store, [make_order(i) for i in range(5)])
     with store.transaction() as uow:
         uow.set_sync_state(SyncState("demo", cursor="c-42", etag="e-1", last_success_at=NOW))
     app = await Client(session, store).start("/settings")
@@ -493,12 +494,16 @@ async def test_verify_database_and_clear_cache_with_confirmation(session: Sessio
     assert any(t.startswith("The database is healthy: no damage found") for t in app.texts())
     await app.click(app.buttons(ft.OutlinedButton, "Clear cache")[0])
     dialog = app.dialog()
-    assert dialog.title.value == "Clear the sync cache?"
+    assert dialog.title.value == "Clear the cache?"
     assert store.sync_state.get("demo").cursor == "c-42"  # nothing happens before confirming
+    assert store.orders.count(OrderFilter()) == 5
     confirm = [b for b in find(dialog, lambda c: isinstance(c, ft.FilledButton)) if b.content == "Clear cache"][0]
     await app.click(confirm)
     state = store.sync_state.get("demo")
     assert state.cursor is None and state.etag is None and state.last_success_at == NOW
+    assert store.orders.count(OrderFilter()) == 0
+    assert app.state.total == 0 and app.state.summaries == []
+    assert app.dialog().content.value == "Cache cleared: 5 orders removed. Downloading your orders again…"
     assert app.sync_requests == 1
     assert not app.crashed()
 

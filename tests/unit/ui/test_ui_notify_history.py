@@ -505,3 +505,13 @@ async def test_an_order_shows_the_alerts_sent_about_it_in_its_timeline(
     await settle()
     assert any(t.startswith("Order W-10003") for t in app.texts())
     assert "Alert sent" not in app.texts()  # its only alert was suppressed, never sent
+
+    app.page.route = "/timeline"
+    await app.session.dispatch_event(app.page._i, "route_change", {"route": "/timeline"})
+    await settle()
+    feed = [t for t in app.tiles() if isinstance(t.title, ft.Text) and t.title.value == "Delivered"]
+    assert feed, "the alert sent is not in the Timeline feed"
+    chips = find(feed[0].trailing, lambda c: isinstance(c, ft.Text) and c.value == "Alert sent")
+    assert chips and feed[0].subtitle.value.startswith("W-10001")
+    suppressed = [t for t in app.tiles() if isinstance(t.title, ft.Text) and t.title.value == "Shipped"]
+    assert not [t for t in suppressed if find(t.trailing, lambda c: isinstance(c, ft.Text) and c.value == "Alert sent")]
