@@ -142,7 +142,11 @@ class OrdersScreen:
             vertical_alignment=ft.CrossAxisAlignment.CENTER,
         )
         self.count_row = ft.Row(
-            [self.count_text, ft.Container(self.history_link, expand=True), self.sort_select.button],
+            [
+                self.count_text,
+                ft.Container(self.history_link, expand=True, alignment=ft.Alignment.CENTER_LEFT),
+                self.sort_select.button,
+            ],
             vertical_alignment=ft.CrossAxisAlignment.CENTER,
         )
         self.root = ft.Column(

@@ -85,6 +85,9 @@ class SettingsScreen:
         self.history_delay = FilterMenu(
             "Move to History after", [(str(k), text) for k, text in HISTORY_DELAYS], self._on_history_delay
         )
+        self._switches: dict[str, ft.Switch] = {}
+        self._fields: dict[str, ft.TextField] = {}
+        self._shown: dict[str, object] = {}
         self._remove_target: str | None = None
         self.remove_dialog = ft.AlertDialog(
             modal=True,
@@ -259,14 +262,12 @@ class SettingsScreen:
             ("channels.in_app", "In-app alerts", prefs.in_app),
             ("channels.email", "E-mail", prefs.email),
         ):
-            body.append(ft.Switch(label=label, value=value, on_change=self._pref_switch(key)))
-        self._email_field = ft.TextField(
-            label="E-mail address for alerts", value=prefs.email_address, keyboard_type=ft.KeyboardType.EMAIL
+            body.append(self._switch(key, label, value))
+        self._email_field = self._field(
+            "email", "E-mail address for alerts", prefs.email_address, keyboard_type=ft.KeyboardType.EMAIL
         )
-        self._quiet_field = ft.TextField(
-            label="Quiet hours (e.g. 22:00-07:00, or off)", value=prefs.quiet_hours or "off"
-        )
-        self._tz_field = ft.TextField(label="Time zone (e.g. Europe/Berlin)", value=prefs.timezone)
+        self._quiet_field = self._field("quiet", "Quiet hours (e.g. 22:00-07:00, or off)", prefs.quiet_hours or "off")
+        self._tz_field = self._field("tz", "Time zone (e.g. Europe/Berlin)", prefs.timezone)
         body.append(_field_row(self._email_field, "Save address", self._pref_field("channels.email.address", "email")))
         body.append(_field_row(self._quiet_field, "Save quiet hours", self._pref_field("quiet_hours", "quiet")))
         body.append(_field_row(self._tz_field, "Save time zone", self._pref_field("timezone", "tz")))
@@ -275,15 +276,37 @@ class SettingsScreen:
             body.append(
                 ft.Column(
                     [
-                        ft.Switch(
-                            label=rule.title, value=rule.enabled, on_change=self._pref_switch(f"rules.{rule.id}")
-                        ),
+                        self._switch(f"rules.{rule.id}", rule.title, rule.enabled),
                         ft.Text(rule.description, size=12, color=ft.Colors.ON_SURFACE_VARIANT),
                     ],
                     spacing=2,
                 )
             )
         return _section("Notifications", body)
+
+    def _switch(self, key: str, label: str, value: bool) -> ft.Switch:
+        """Return the one Switch of preference ``key``, showing ``value`` when the saved value changed.
+
+        The controls live as long as the screen: a repaint after one switch is saved must not replace
+        a second switch the user is toggling at that moment (its event would go to a removed control).
+        """
+        switch = self._switches.get(key)
+        if switch is None:
+            switch = self._switches[key] = ft.Switch(label=label, value=value, on_change=self._pref_switch(key))
+        elif self._shown.get(key) != value:
+            switch.value = value
+        self._shown[key] = value
+        return switch
+
+    def _field(self, which: str, label: str, value: str, **kw: Any) -> ft.TextField:
+        """Return the one TextField ``which``; a repaint never overwrites what is being typed into it."""
+        field = self._fields.get(which)
+        if field is None:
+            field = self._fields[which] = ft.TextField(label=label, value=value, **kw)
+        elif self._shown.get(which) != value:
+            field.value = value
+        self._shown[which] = value
+        return field
 
     def _pref_switch(self, key: str) -> Callable[[Any], Any]:
         async def handler(e: Any) -> None:

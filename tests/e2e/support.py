@@ -137,7 +137,7 @@ def open_app(context: Any, url: str, *, timeout: float = 60_000) -> Any:
 
 def nav(page: Any, name: str) -> Any:
     """Return the navigation destination ``name`` (a rail button on wide windows, a tab on phones)."""
-    pattern = re.compile("^" + re.escape(name))
+    pattern = re.compile(r"^(\d[\d,+]* )?" + re.escape(name))  # an unread badge reads first: "1 Notifications"
     return page.get_by_role("tab", name=pattern).or_(page.get_by_role("button", name=pattern)).first
 
 

@@ -515,3 +515,30 @@ async def test_an_order_shows_the_alerts_sent_about_it_in_its_timeline(
     assert chips and feed[0].subtitle.value.startswith("W-10001")
     suppressed = [t for t in app.tiles() if isinstance(t.title, ft.Text) and t.title.value == "Shipped"]
     assert not [t for t in suppressed if find(t.trailing, lambda c: isinstance(c, ft.Text) and c.value == "Alert sent")]
+
+
+async def test_settings_switches_survive_a_repaint_so_quick_toggles_are_not_lost(
+    session: Session, store: Store, tmp_path: Path
+):
+    """Saving one switch repaints Settings; the other switches stay the same controls (their events still land)."""
+    app = await App(session, store, tmp_path).start("/settings")
+
+    def switch(label: str) -> ft.Switch:
+        found = by_type(app.page, ft.Switch, lambda s: s.label == label)
+        assert len(found) == 1, f"{label}: {app.texts()}"
+        return found[0]
+
+    native_before = switch("Desktop notifications")
+    field_before = by_type(app.page, ft.TextField, lambda t: t.label == "Quiet hours (e.g. 22:00-07:00, or off)")[0]
+    field_before.value = "22:00-0"  # being typed when the repaint comes
+    confirmed = switch("Order confirmed")
+    confirmed.value = True
+    await app.session.dispatch_event(confirmed._i, "change", True)
+    await settle()
+    assert switch("Desktop notifications") is native_before  # same control: a click in flight still lands
+    assert field_before.value == "22:00-0"  # the repaint did not overwrite the typing
+    native_before.value = False
+    await app.session.dispatch_event(native_before._i, "change", False)
+    await settle()
+    prefs = NotifyRepository(store).prefs_json()
+    assert prefs is not None and prefs["rules"]["confirmed"] is True and prefs["channels"]["native"] is False
