@@ -29,6 +29,7 @@ from app.database import uses_passphrase
 from app.state import AppState, StoreArchive, StoreGateway, SyncEvent, SyncHub, initial_sync_info, read_feed
 from services.credentials import source_token_key
 from services.domain import AppError, ChangeSet, OrderFilter, SourceConfig, utc_now
+from services.storage import UsageRepository
 from services.sync import SyncReport
 from services.sync.coordinator import SyncCoordinator
 from views.model import ThemeChoice
@@ -340,6 +341,7 @@ def make_session_main(
     """Return the per-session ``main``: state from the cache first, then live sync updates."""
     gateway = StoreGateway(container.store)
     archive = StoreArchive(container.store)
+    usage = UsageRepository(container.store)  # the app's own metrics, on this device only
 
     def save_theme(choice: ThemeChoice) -> None:
         container.settings.theme = choice.value
@@ -355,6 +357,7 @@ def make_session_main(
             on_theme=save_theme,
             admin=ContainerAdmin(container, on_moved=hub.moved_to_history),
             archive=archive,
+            usage=usage,
         )
 
         def on_sync(event: SyncEvent) -> None:
@@ -371,6 +374,7 @@ def make_session_main(
         unsubscribe = hub.subscribe(on_sync)
         await state.load()  # the cache answers in milliseconds: paint it before any sync finishes
         shell = AppShell(page, state, title=APP_TITLE)
+        shell.order_screen.feedback.model = state  # "Did this page answer your question?", links, copies
         await shell.start()
         if first_paint is not None:
             first_paint.set()

@@ -28,6 +28,7 @@ from services.domain import (
     FINAL_SHIPMENT_STATUSES,
     AppError,
     ChangeSet,
+    EtaChange,
     FeedEntry,
     Order,
     OrderFilter,
@@ -42,6 +43,7 @@ from services.domain import (
 )
 from services.notify import RULES, Preferences, alert_entries, apply_setting, load_prefs, save_prefs
 from services.storage import NotifyRepository, Store
+from services.storage import usage as usage_kinds
 from services.storage.archive import HISTORY_STATUSES, count_orders, history_choices, list_orders
 from services.sync import is_internal_state
 from views.model import (
@@ -106,6 +108,9 @@ ALERTS_LIMIT = 300
 EXPORT_FORMATS = ("pdf", "csv", "json")
 """The History export formats."""
 
+SEARCH_SETTLE = 1.5
+"""Seconds a search text must stay unchanged, its result shown, before it counts as one search."""
+
 T = TypeVar("T")
 
 ExportProgressFn = Callable[[str, int, int], None]
@@ -144,6 +149,10 @@ class OrdersGateway(Protocol):
         """Return one full order."""
         ...
 
+    def eta_history(self, order_number: str) -> dict[str, tuple[EtaChange, ...]]:
+        """Return every ETA window of an order's shipments by tracking number, oldest first."""
+        ...
+
     def last_synced_at(self) -> datetime | None:
         """Return when the cache last received data."""
         ...
@@ -170,6 +179,10 @@ class _OrderRepo(Protocol):
 
     def get(self, order_number: str) -> Order | None:
         """Return one full order."""
+        ...
+
+    def eta_history(self, order_number: str) -> dict[str, tuple[EtaChange, ...]]:
+        """Return the ETA history of an order's shipments."""
         ...
 
     def list_orders(self, flt: OrderFilter, *, limit: int | None = ..., offset: int = ...) -> list[Order]:
@@ -255,6 +268,10 @@ class StoreGateway:
     def get(self, order_number: str) -> Order | None:
         """Return one full order."""
         return self._store.orders.get(order_number)
+
+    def eta_history(self, order_number: str) -> dict[str, tuple[EtaChange, ...]]:
+        """Return every ETA window of an order's shipments by tracking number, oldest first."""
+        return self._store.orders.eta_history(order_number)
 
     def last_synced_at(self) -> datetime | None:
         """Return when the cache last received data."""
@@ -425,6 +442,20 @@ class StoreArchive:
             path = Path(tmp) / name
             export_orders(self._store, flt, fmt, path, archived=True, progress=on_progress, cancel=cancel, now=now)
             return ExportFile(file_name=name, data=path.read_bytes())
+
+
+class UsagePort(Protocol):
+    """The app's own metrics on this device (``services.storage.UsageRepository``); blocking, run off the UI loop."""
+
+    def record(self, kind: str, at: datetime, order_number: str | None = None, detail: str | None = None) -> None:
+        """Store one usage event (one small insert)."""
+        ...
+
+    def record_feedback(
+        self, helpful: bool, at: datetime, order_number: str | None = None, screen: str = "order"
+    ) -> None:
+        """Store one "Did this page answer your question?" answer."""
+        ...
 
 
 class SourceAdmin(Protocol):
@@ -645,6 +676,8 @@ class AppState:
         admin: SourceAdmin | None = None,
         clock: Callable[[], datetime] = utc_now,
         archive: ArchivePort | None = None,
+        usage: UsagePort | None = None,
+        search_settle: float = SEARCH_SETTLE,
     ) -> None:
         """Create empty state; :meth:`load` reads the first page."""
         self._gateway = gateway
@@ -705,10 +738,21 @@ class AppState:
         self.order: Order | None = None
         self.order_number: str | None = None
         self.timeline: list[TimelineEntry] = []
+        self.eta_history: dict[str, tuple[EtaChange, ...]] = {}
+        """The open order's ETA changes per tracking number, oldest first (empty when none are known)."""
         self.sync = sync or SyncInfo()
         self.theme = theme
         self.data_location = data_location
         self.tz = tz
+        self._usage = usage
+        self._usage_pending: set[asyncio.Future[None]] = set()
+        self._session_counted = False
+        self._search_settle = search_settle
+        self._search_timer: asyncio.TimerHandle | None = None
+        self._search_listed: str | None = None  # the search text whose list result is showing
+        self._search_counted: str | None = None
+        self.feedback: dict[str, bool] = {}
+        """This session's "Did this page answer your question?" answers by order number."""
 
     # ------------------------------------------------------------------ observing
 
@@ -769,6 +813,9 @@ class AppState:
 
     async def load(self) -> None:
         """Read the first page (or as many rows as are showing) from the cache."""
+        if not self._session_counted:
+            self._session_counted = True
+            self._record(usage_kinds.SESSION_STARTED)
         await self._query_list(max(self._page_size, len(self.summaries)))
 
     async def load_choices(self) -> None:
@@ -1112,6 +1159,7 @@ class AppState:
             self._notify(Aspect.EXPORT)
             return None
         self.export_job = ExportJob(fmt=fmt, running=False, file_name=result.file_name)
+        self._record(usage_kinds.EXPORT, detail=fmt)
         self._notify(Aspect.EXPORT)
         return result
 
@@ -1127,11 +1175,25 @@ class AppState:
             await self._read_order(self.order_number)
 
     async def search(self, text: str) -> None:
-        """Filter by order-number prefix and reload the first page."""
+        """Filter by order-number prefix and reload the first page.
+
+        A search counts (self-service figures) once its text stayed unchanged for
+        :data:`SEARCH_SETTLE` seconds with its result shown, or at once when the same text comes
+        again (Enter): typing is not counted keystroke by keystroke.
+        """
         if text == self.query:
+            self._count_search(text)
             return
+        self._cancel_search_count()
         self.query = text
+        self._search_counted = None
         await self._query_list(self._page_size)
+        if text == self.query and self.list_error is None:
+            self._search_listed = text
+            if text.strip():
+                self._search_timer = asyncio.get_running_loop().call_later(
+                    self._search_settle, self._count_search, text
+                )
 
     async def set_dates(self, start: date | None, end: date | None) -> None:
         """Filter by placed date (inclusive local days) and reload the first page."""
@@ -1173,9 +1235,11 @@ class AppState:
 
     async def open_order(self, order_number: str) -> None:
         """Load one order and its unified timeline."""
+        self._record(usage_kinds.ORDER_OPENED, order_number)
         self.order_number = order_number
         self.order = None
         self.timeline = []
+        self.eta_history = {}
         await self._read_order(order_number)
 
     def close_order(self) -> None:
@@ -1186,6 +1250,7 @@ class AppState:
         self.order_number = None
         self.order = None
         self.timeline = []
+        self.eta_history = {}
         self._notify(Aspect.ORDER)
 
     def request_sync(self) -> None:
@@ -1229,6 +1294,67 @@ class AppState:
             if self.history_loaded:
                 await self.load_history()
         self._notify(*aspects)
+
+    # ------------------------------------------------------------------ self-service figures
+
+    def feedback_for(self, order_number: str) -> bool | None:
+        """Return this session's answer for an order (None: not answered)."""
+        return self.feedback.get(order_number)
+
+    async def answer_feedback(self, order_number: str, helpful: bool) -> None:
+        """Record "Did this page answer your question?" for an order, once per order per session."""
+        if order_number in self.feedback:
+            return
+        self.feedback[order_number] = helpful
+        if self._usage is not None:
+            self._track(self._usage.record_feedback, helpful, self._clock(), order_number, "order")
+
+    async def tracking_link_opened(self, order_number: str, carrier: str) -> None:
+        """Record that a shipment's tracking page was opened."""
+        self._record(usage_kinds.TRACKING_LINK_OPENED, order_number, carrier or None)
+
+    async def tracking_number_copied(self, order_number: str, carrier: str) -> None:
+        """Record that a tracking number was copied."""
+        self._record(usage_kinds.TRACKING_NUMBER_COPIED, order_number, carrier or None)
+
+    async def usage_settled(self) -> None:
+        """Wait until every usage figure handed to a worker thread is written (or failed)."""
+        while self._usage_pending:
+            await asyncio.gather(*list(self._usage_pending), return_exceptions=True)
+
+    def _cancel_search_count(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.cancel()
+            self._search_timer = None
+
+    def _count_search(self, text: str) -> None:
+        """Record one search of ``text`` if its result is showing and it was not counted yet."""
+        self._cancel_search_count()
+        if not text.strip() or text != self.query or text != self._search_listed or text == self._search_counted:
+            return
+        self._search_counted = text
+        found = self.total > 0 or self.history_matches > 0  # "N more in History" is a result too
+        self._record(usage_kinds.SEARCH, detail=usage_kinds.SEARCH_FOUND if found else usage_kinds.SEARCH_NONE)
+
+    def _record(self, kind: str, order_number: str | None = None, detail: str | None = None) -> None:
+        if self._usage is not None:
+            self._track(self._usage.record, kind, self._clock(), order_number, detail)
+
+    def _track(self, fn: Callable[..., None], *args: Any) -> None:
+        """Run one usage write on a worker thread and forget it: a failure is logged, never shown."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not on the UI loop: a figure is not worth blocking anyone for
+            log.debug("usage figure dropped: no event loop")
+            return
+        future = loop.run_in_executor(None, fn, *args)
+        self._usage_pending.add(future)
+        future.add_done_callback(self._usage_written)
+
+    def _usage_written(self, future: asyncio.Future[None]) -> None:
+        self._usage_pending.discard(future)
+        if not future.cancelled() and (err := future.exception()) is not None:
+            log.warning("recording a self-service figure failed: %s", _reason(err), exc_info=err)
 
     # ------------------------------------------------------------------ reads
 
@@ -1308,11 +1434,17 @@ class AppState:
         gen = self._order_gen
         archive = self._archive
         alerts: tuple[TimelineEntry, ...] = ()
+        etas: dict[str, tuple[EtaChange, ...]] = {}
         try:
             order = await self._off_loop(self._gateway.get, number)
         except Exception:
             log.exception("reading order %s failed", number)
             order = None
+        if order is not None:
+            try:
+                etas = await self._off_loop(self._gateway.eta_history, number)
+            except Exception:  # the order still shows, with its current ETA only
+                log.warning("reading the ETA history of order %s failed", number, exc_info=True)
         if order is not None and archive is not None:
             try:
                 alerts = await self._off_loop(archive.order_alerts, number)
@@ -1321,6 +1453,7 @@ class AppState:
         if gen != self._order_gen or number != self.order_number:
             return
         self.order = order
+        self.eta_history = etas
         self.timeline = unified_timeline(order, alerts) if order is not None else []
         if notify:
             self._notify(Aspect.ORDER)

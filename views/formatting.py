@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
 _CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "INR": "₹", "CAD": "CA$", "AUD": "A$"}
@@ -116,6 +116,67 @@ def window(start: datetime, end: datetime, tz: tzinfo | None) -> str:
             return head
         return f"{head}, {a:%H:%M}–{b:%H:%M}"
     return f"{head} – {b:%a} {b.day} {b:%b}"
+
+
+def span(delta: timedelta) -> str:
+    """Format a duration roughly (sign ignored): ``40 min``, ``5 h 30 min``, ``1 day``, ``2 days 3 h``."""
+    minutes = round(abs(delta).total_seconds() / 60)
+    if minutes == 0:
+        return "less than a minute"
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    parts: list[str] = []
+    if days:
+        parts.append("1 day" if days == 1 else f"{days} days")
+    if hours:
+        parts.append(f"{hours} h")
+    if mins and not days:
+        parts.append(f"{mins} min")
+    return " ".join(parts)
+
+
+def was_window(start: datetime, end: datetime, than: datetime, tz: tzinfo | None) -> str:
+    """Name an earlier window briefly next to a newer one starting at ``than``.
+
+    Another day gives the day (``Mon 1 Dec``); the same day gives the hours (``08:00–20:00``).
+    """
+    a, b = local(start, tz), local(than, tz)
+    full = window(start, end, tz)
+    if a.date() != b.date() or local(end, tz).date() != a.date():
+        return f"{a:%a} {a.day} {a:%b}"
+    head, sep, rest = full.partition(", ")
+    return rest if sep else head
+
+
+def eta_move(
+    before: tuple[datetime, datetime], after: tuple[datetime, datetime], tz: tzinfo | None, *, was: bool = True
+) -> str:
+    """Describe how an estimated window changed: ``moved later by 1 day (was Mon 1 Dec)``.
+
+    The start decides the direction (the end when the starts are equal); a window whose ends move
+    apart or together is "widened" or "narrowed".
+    """
+    (b0, b1), (a0, a1) = before, after
+    if window(b0, b1, tz) == window(a0, a1, tz) and before != after:
+        return "same day, estimate refined"  # both read the same: a shift the customer cannot see
+    tail = f" (was {was_window(b0, b1, a0, tz)})" if was else ""
+    d0, d1 = a0 - b0, a1 - b1
+    zero = timedelta(0)
+    if (d0 > zero and d1 < zero) or (d0 < zero and d1 > zero):
+        return f"window {'narrowed' if d0 > zero else 'widened'}{tail}"
+    delta = d0 if d0 != zero else d1
+    if delta == zero:
+        return f"unchanged{tail}"
+    return f"moved {'later' if delta > zero else 'earlier'} by {span(delta)}{tail}"
+
+
+def arrival(delivered_at: datetime, start: datetime, end: datetime) -> str:
+    """Compare a delivery with the last estimated window: ``arrived on time`` / ``early by …`` / ``late by …``."""
+    if delivered_at < start:
+        return f"arrived early by {span(start - delivered_at)}"
+    if delivered_at > end:
+        return f"arrived late by {span(delivered_at - end)}"
+    return "arrived on time"
 
 
 def carrier_local(text: str) -> str:

@@ -94,6 +94,11 @@ class HistoryScreen:
             wrap=True,
             vertical_alignment=ft.CrossAxisAlignment.CENTER,
         )
+        self.filter_toggle = ft.TextButton(
+            "Filters", icon=ft.Icons.TUNE, visible=False, on_click=self._on_toggle_filters
+        )
+        self.compact = False
+        self.filters_open = True
         self.export_buttons = [
             ft.OutlinedButton(text, icon=icon, tooltip=text, on_click=self._export_handler(key))
             for key, text, icon in EXPORTS
@@ -114,7 +119,7 @@ class HistoryScreen:
         self.body = ft.Container(expand=True)
         self.root = ft.Column(
             [
-                ft.Row([self.search], spacing=8),
+                ft.Row([self.search, self.filter_toggle], spacing=8),
                 self.filter_row,
                 ft.Row(list[ft.Control](self.export_buttons), spacing=8, wrap=True, run_spacing=8),
                 self.progress_row,
@@ -193,6 +198,22 @@ class HistoryScreen:
         self.range_text.value = fmt.date_range(m.history_date_from, m.history_date_to) if has_dates else ""
         self.range_text.visible = has_dates
         self.clear_button.visible = m.history_filtered
+        active = sum(1 for v in (f.status, f.channel, f.carrier, f.source) if v) + int(has_dates)
+        self.filter_toggle.content = f"Filters ({active})" if active else "Filters"
+        self.filter_toggle.visible = self.compact
+        self.filter_row.visible = self.filters_open or not self.compact
+
+    def set_compact(self, compact: bool) -> None:
+        """Fold the filters behind a "Filters" button on narrow windows (open on wide ones or when set)."""
+        if compact != self.compact:
+            self.compact = compact
+            m = self.model
+            self.filters_open = not compact or m.history_filters.active or m.history_date_from is not None
+        self._paint_filters()
+
+    def _on_toggle_filters(self, _: Any) -> None:
+        self.filters_open = not self.filters_open
+        self._paint_filters()
 
     def _paint_export(self) -> None:
         job = self.model.export_job

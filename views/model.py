@@ -11,13 +11,13 @@ Views never import ``app``. The composition root builds an object that satisfies
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
 from typing import Protocol
 
-from services.domain import Channel, EventKind, Order, OrderStatus, OrderSummary, TimelineEntry
+from services.domain import Channel, EtaChange, EventKind, Order, OrderStatus, OrderSummary, TimelineEntry
 
 
 class Aspect(StrEnum):
@@ -404,7 +404,31 @@ class HistoryUiModel(Protocol):
         ...
 
 
-class OrdersUiModel(NotificationsUiModel, HistoryUiModel, Protocol):
+class SelfServiceUiModel(Protocol):
+    """The app's own metrics the Order screen feeds: feedback answers, tracking links opened, numbers copied.
+
+    Recording is fire-and-forget off the UI loop (kept on this device only); a failure is logged,
+    never shown.
+    """
+
+    def feedback_for(self, order_number: str) -> bool | None:
+        """Return this session's answer to "Did this page answer your question?" for an order (None: none)."""
+        ...
+
+    async def answer_feedback(self, order_number: str, helpful: bool) -> None:
+        """Record the answer for an order (once per order per session; later answers are ignored)."""
+        ...
+
+    async def tracking_link_opened(self, order_number: str, carrier: str) -> None:
+        """Record that the customer opened a shipment's tracking page."""
+        ...
+
+    async def tracking_number_copied(self, order_number: str, carrier: str) -> None:
+        """Record that the customer copied a tracking number."""
+        ...
+
+
+class OrdersUiModel(NotificationsUiModel, HistoryUiModel, SelfServiceUiModel, Protocol):
     """The per-session state and actions the screens are built from."""
 
     @property
@@ -465,6 +489,11 @@ class OrdersUiModel(NotificationsUiModel, HistoryUiModel, Protocol):
     @property
     def timeline(self) -> Sequence[TimelineEntry]:
         """Return the unified timeline of the open order, oldest first."""
+        ...
+
+    @property
+    def eta_history(self) -> Mapping[str, Sequence[EtaChange]]:
+        """Return the open order's ETA changes per tracking number, oldest first (absent: none known)."""
         ...
 
     @property

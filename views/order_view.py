@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 import flet as ft
 
-from services.domain import FINAL_SHIPMENT_STATUSES, EventKind, Order, Shipment, TimelineEntry
+from services.domain import (
+    FINAL_SHIPMENT_STATUSES,
+    DeliveryWindow,
+    EtaChange,
+    EventKind,
+    Order,
+    Shipment,
+    TimelineEntry,
+)
 from views import formatting as fmt
 from views import widgets
+from views.feedback import FeedbackSection
 
 WIDE_DETAIL = 900
 """From this content width on, details and timeline sit side by side."""
@@ -43,6 +52,10 @@ class OrderScreen:
         self.clipboard = ft.Clipboard()  # a service: kept on self or it is unregistered after an event
         self._now: datetime = datetime.now(UTC)
         self.copied: list[str] = []
+        self.feedback = FeedbackSection()  # the composition root gives it the model (self-service figures)
+        self._etas: Mapping[str, Sequence[EtaChange]] = {}
+        self.eta_open: set[tuple[str | None, str]] = set()
+        """(order number, tracking number) of the shipments whose list of ETA changes is expanded."""
 
     def build(
         self,
@@ -55,10 +68,16 @@ class OrderScreen:
         width: float,
         now: datetime | None = None,
         checked_at: datetime | None = None,
+        eta_history: Mapping[str, Sequence[EtaChange]] | None = None,
     ) -> ft.Control:
-        """Return the screen body for ``order`` (or its loading / not-found state)."""
+        """Return the screen body for ``order`` (or its loading / not-found state).
+
+        ``eta_history`` holds every estimated window each shipment had, by tracking number, oldest
+        first; the shipment cards say how the estimate moved and list the changes.
+        """
         self._now = now or datetime.now(UTC)
         self._number = number
+        self._etas = eta_history or {}
         if order is None:
             if loading:
                 return widgets.loading_state("Opening order…", f"Reading {number or 'the order'} from the cache.")
@@ -74,6 +93,8 @@ class OrderScreen:
         items = [self._items(order)] if order.items else []
         parcels = [self._shipment(s, tz, dark) for s in order.shipments]
         timeline_col = self._timeline(timeline, tz, dark)
+        self.feedback.watch_links(order, parcels)
+        timeline_col = self.feedback.below(timeline_col, order.order_number)
         if width >= WIDE_DETAIL:
             details: list[ft.Control] = [header, *items, *parcels]
             body: ft.Control = ft.Row(
@@ -188,11 +209,20 @@ class OrderScreen:
                 vertical_alignment=ft.CrossAxisAlignment.CENTER,
             ),
         ]
+        history = tuple(self._etas.get(s.tracking_number, ()))
+        known = [c.window for c in history if c.window is not None]
         if s.delivered_at is not None:
-            lines.append(ft.Text(f"Delivered {fmt.moment(s.delivered_at, tz)}", color=ft.Colors.ON_SURFACE_VARIANT))
+            delivered = f"Delivered {fmt.moment(s.delivered_at, tz)}"
+            last = s.estimated_delivery or (known[-1] if known else None)
+            if last is not None:
+                delivered += (
+                    f" · expected {fmt.window(last.start, last.end, tz)} (last estimate)"
+                    f" · {fmt.arrival(s.delivered_at, last.start, last.end)}"
+                )
+            lines.append(ft.Text(delivered, color=ft.Colors.ON_SURFACE_VARIANT))
         elif s.estimated_delivery is not None:
             eta = s.estimated_delivery
-            expected = f"Expected {fmt.window(eta.start, eta.end, tz)}"
+            expected = " · ".join([f"Expected {fmt.window(eta.start, eta.end, tz)}", *_eta_change(eta, history, tz)])
             if eta.end < self._now and s.status not in FINAL_SHIPMENT_STATUSES:
                 lines.append(
                     ft.Row(
@@ -207,7 +237,18 @@ class OrderScreen:
             else:
                 lines.append(ft.Text(expected, color=ft.Colors.ON_SURFACE_VARIANT))
         elif s.status not in FINAL_SHIPMENT_STATUSES:
-            lines.append(ft.Text("No delivery estimate from the carrier yet", color=ft.Colors.ON_SURFACE_VARIANT))
+            if history and history[-1].window is None and known:
+                was = known[-1]
+                lines.append(
+                    ft.Text(
+                        f"The carrier withdrew its delivery estimate (was {fmt.window(was.start, was.end, tz)})",
+                        color=ft.Colors.ON_SURFACE_VARIANT,
+                    )
+                )
+            else:
+                lines.append(ft.Text("No delivery estimate from the carrier yet", color=ft.Colors.ON_SURFACE_VARIANT))
+        if len(history) > 1:
+            lines.extend(self._eta_changes(s.tracking_number, history, tz))
         latest = s.latest_event
         if latest is not None:
             lines.append(
@@ -229,6 +270,49 @@ class OrderScreen:
                 )
             )
         return _card(ft.Column(lines, spacing=6))
+
+    def _eta_changes(self, tracking_number: str, history: Sequence[EtaChange], tz: tzinfo | None) -> list[ft.Control]:
+        """Return the "ETA changes (n)" toggle and, when expanded, one line per estimate (oldest first)."""
+        key = (self._number, tracking_number)
+        is_open = key in self.eta_open
+        toggle = ft.TextButton(
+            f"ETA changes ({len(history)})",
+            icon=ft.Icons.EXPAND_LESS if is_open else ft.Icons.EXPAND_MORE,
+            tooltip=f"{'Hide' if is_open else 'Show'} how the delivery estimate of {tracking_number} changed",
+            on_click=self._eta_toggle(key),
+        )
+        if not is_open:
+            return [toggle]
+        rows: list[ft.Control] = []
+        previous: DeliveryWindow | None = None
+        for change in history:
+            window = change.window
+            if window is None:
+                what = "estimate withdrawn"
+            else:
+                shown = fmt.window(window.start, window.end, tz)
+                if previous is None:
+                    what = f"{shown} · first estimate"
+                else:
+                    moved = fmt.eta_move((previous.start, previous.end), (window.start, window.end), tz, was=False)
+                    what = f"{shown} · {moved}"
+                previous = window
+            rows.append(
+                ft.Text(
+                    f"{what} · first seen {fmt.moment(change.seen_at, tz)}",
+                    size=12,
+                    color=ft.Colors.ON_SURFACE_VARIANT,
+                )
+            )
+        return [toggle, ft.Container(ft.Column(rows, spacing=4), padding=ft.Padding.only(left=12))]
+
+    def _eta_toggle(self, key: tuple[str | None, str]) -> Callable[[Any], None]:
+        def toggle(_: Any) -> None:
+            self.eta_open ^= {key}
+            if self._on_repaint is not None:
+                self._on_repaint()
+
+        return toggle
 
     def _timeline(self, entries: Sequence[TimelineEntry], tz: tzinfo | None, dark: bool) -> ft.Control:
         count = f"{len(entries)} event{'' if len(entries) == 1 else 's'}"
@@ -321,9 +405,23 @@ class OrderScreen:
         async def copy(e: Any) -> None:
             await self.clipboard.set(s.tracking_number)
             self.copied.append(s.tracking_number)
+            await self.feedback.number_copied(self._number, s.carrier)
             e.page.show_dialog(ft.SnackBar(ft.Text(f"Tracking number {s.tracking_number} copied")))
 
         return copy
+
+
+def _eta_change(eta: DeliveryWindow, history: Sequence[EtaChange], tz: tzinfo | None) -> list[str]:
+    """Say how the current estimate came about: ``first estimate`` / ``moved later by 1 day (was Mon 1 Dec)``."""
+    if not history:
+        return []  # nothing recorded (yet): say nothing rather than guess
+    earlier = history[:-1] if history[-1].window == eta else history
+    if not earlier:
+        return ["first estimate"]
+    before = earlier[-1].window
+    if before is None:
+        return ["new estimate after the carrier withdrew one"]
+    return [fmt.eta_move((before.start, before.end), (eta.start, eta.end), tz)]
 
 
 def _card(content: ft.Control) -> ft.Control:

@@ -202,6 +202,7 @@ class AppShell:
         page.on_keyboard_event = self._on_keyboard
         self._unsubscribe = self.model.subscribe(self._on_model_change)
         self.orders.set_compact(not self._wide)
+        self.history.set_compact(not self._wide)
         self.orders.refresh()
         self.timeline.refresh()
         self._paint_sync()
@@ -326,6 +327,7 @@ class AppShell:
         if (wide, detail_wide) != (self._wide, self._detail_wide):
             self._wide, self._detail_wide = wide, detail_wide
             self.orders.set_compact(not wide)
+            self.history.set_compact(not wide)
             self._render()
         else:
             self._apply_width()
@@ -526,6 +528,7 @@ class AppShell:
             width=self._content_width(),
             now=m.now,
             checked_at=self._checked_at(),
+            eta_history=m.eta_history,
         )
 
     def _repaint_order(self) -> None:

@@ -73,7 +73,7 @@ def tracking_json(order: OrderPlan, plan: ShipmentPlan, checkpoints: Sequence[Ch
     signed_by = None
     if delivered is not None and delivered.subtag == "Delivered_003":
         signed_by = order.customer.name.split()[-1].upper()
-    eta_date = None if status_final else plan.estimated_delivery_date
+    eta_date = None if status_final else plan.eta_at(last.event.occurred_at if last is not None else plan.created_at)[1]
     return {
         "id": tracking_id(plan.carrier, plan.tracking_number),
         "created_at": format_utc(plan.created_at),

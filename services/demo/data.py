@@ -129,6 +129,58 @@ class ShipmentPlan:
     estimated_delivery: DeliveryWindow | None
     estimated_delivery_date: str | None
     checkpoints: tuple[Checkpoint, ...]
+    eta_revisions: tuple[EtaRevision, ...] = ()
+    """Later changes of the estimate, oldest first: each applies from its checkpoint on."""
+
+    def eta_at(self, at: datetime) -> tuple[DeliveryWindow | None, str | None]:
+        """Return the estimate (window, local date) as the carrier states it at ``at``."""
+        window, day = self.estimated_delivery, self.estimated_delivery_date
+        for rev in self.eta_revisions:
+            if rev.at <= at:
+                window, day = rev.window, rev.date
+        return window, day
+
+
+@dataclass(frozen=True, slots=True)
+class EtaRevision:
+    """A carrier's revised delivery estimate, announced with the scan at ``at``."""
+
+    at: datetime
+    window: DeliveryWindow
+    date: str
+
+
+ETA_REVISION_SHARE = 0.4
+"""Share of the shipments with scans still to come whose estimate moves at their next scan."""
+
+
+def eta_revisions(seed: int, plan: ShipmentPlan, now: datetime) -> tuple[EtaRevision, ...]:
+    """Pick, deterministically per seed and tracking number, whether and how the estimate moves later on.
+
+    Only future scans revise (what is visible at ``now`` stays as generated): the next scan that is
+    not final moves the window by a day, later twice as often as earlier, so the demo shows ETA
+    history as time passes.
+    """
+    if plan.estimated_delivery is None or plan.estimated_delivery_date is None:
+        return ()
+    r = random.Random(f"eta:{seed}:{plan.tracking_number}")
+    if r.random() >= ETA_REVISION_SHARE:
+        return ()
+    upcoming = [
+        c for c in plan.checkpoints if c.event.occurred_at > now and c.event.status not in FINAL_SHIPMENT_STATUSES
+    ]
+    if not upcoming:
+        return ()
+    shift = timedelta(days=1 if r.random() < 2 / 3 else -1)
+    eta = plan.estimated_delivery
+    day = datetime.fromisoformat(plan.estimated_delivery_date) + shift
+    return (
+        EtaRevision(
+            at=upcoming[0].event.occurred_at,
+            window=DeliveryWindow(start=eta.start + shift, end=eta.end + shift),
+            date=day.date().isoformat(),
+        ),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +272,7 @@ def shipment_at(plan: ShipmentPlan, at: datetime, extra: Sequence[Checkpoint] = 
         status=status,
         substatus=substatus,
         action_required=substatus in ACTION_REQUIRED_SUBTAGS,
-        estimated_delivery=None if status in FINAL_SHIPMENT_STATUSES else plan.estimated_delivery,
+        estimated_delivery=None if status in FINAL_SHIPMENT_STATUSES else plan.eta_at(at)[0],
         delivered_at=delivered_at,
         events=tuple(c.event for c in cps),
     )
@@ -961,22 +1013,21 @@ def _generate(seed: int, count: int, now: datetime) -> DemoData:
                     break
             used_numbers.add(tn)
             info = cat.CARRIERS[ship.carrier]
-            shipments.append(
-                ShipmentPlan(
-                    tracking_number=tn,
-                    carrier=ship.carrier,
-                    carrier_name=info.name,
-                    tracking_url=tracking_url(ship.carrier, tn, ship.dest_country, ship.postcode),
-                    service=info.international_service if ship.international else info.domestic_service,
-                    created_at=ship.label_at,
-                    origin_country=ship.origin_country,
-                    destination_country=ship.dest_country,
-                    weight_kg=ship.weight,
-                    estimated_delivery=ship.eta,
-                    estimated_delivery_date=ship.eta_date,
-                    checkpoints=tuple(ship.checkpoints),
-                )
+            planned = ShipmentPlan(
+                tracking_number=tn,
+                carrier=ship.carrier,
+                carrier_name=info.name,
+                tracking_url=tracking_url(ship.carrier, tn, ship.dest_country, ship.postcode),
+                service=info.international_service if ship.international else info.domestic_service,
+                created_at=ship.label_at,
+                origin_country=ship.origin_country,
+                destination_country=ship.dest_country,
+                weight_kg=ship.weight,
+                estimated_delivery=ship.eta,
+                estimated_delivery_date=ship.eta_date,
+                checkpoints=tuple(ship.checkpoints),
             )
+            shipments.append(replace(planned, eta_revisions=eta_revisions(seed, planned, now)))
         plans.append(
             OrderPlan(
                 order_number=number,

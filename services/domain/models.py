@@ -89,6 +89,26 @@ class DeliveryWindow:
 
 
 @dataclass(frozen=True, slots=True)
+class EtaChange:
+    """One estimate in a shipment's ETA history: the window and when the cache first got it.
+
+    ``start`` and ``end`` are both None when the carrier withdrew an estimate it had given.
+    """
+
+    start: datetime | None
+    end: datetime | None
+    seen_at: datetime
+    source: str = ""
+
+    @property
+    def window(self) -> DeliveryWindow | None:
+        """Return the estimate as a delivery window (None for a withdrawn estimate)."""
+        if self.start is None:
+            return None
+        return DeliveryWindow(start=self.start, end=self.end if self.end is not None else self.start)
+
+
+@dataclass(frozen=True, slots=True)
 class Shipment:
     """A parcel with a tracking number and its carrier events (oldest first)."""
 

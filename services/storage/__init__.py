@@ -7,6 +7,7 @@
     page = store.orders.recent_events(60)        # the Timeline feed; next: before=page[-1].cursor
     with store.reading() as conn:                 # one read snapshot for your own queries
         ...
+    UsageRepository(store).summary(since)         # the app's own metrics (self-service, satisfaction)
 
 Storage hands out domain objects (``services.domain``), never rows.
 """
@@ -17,16 +18,19 @@ from .repositories import OrderRepository, SourceRepository, SyncStateRepository
 from .stats import LatencySample, LatencySummary, StatsRepository, tracking_candidates
 from .store import Store
 from .uow import UnitOfWork
+from .usage import SelfServiceSummary, UsageRepository
 
 __all__ = [
     "LatencySample",
     "LatencySummary",
     "OrderRepository",
+    "SelfServiceSummary",
     "SourceRepository",
     "StatsRepository",
     "Store",
     "SyncStateRepository",
     "UnitOfWork",
+    "UsageRepository",
     "recent_events",
     "tracking_candidates",
 ]

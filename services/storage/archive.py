@@ -131,15 +131,17 @@ def move_to_history(store: Store, *, after_days: int = DEFAULT_AFTER_DAYS, now: 
     now = now or utc_now()
     cutoff = ts(now - timedelta(days=after_days))
     last_change = func.coalesce(orders.c.updated_at, orders.c.placed_at)
-    stmt = (
-        update(orders)
-        .where(orders.c.archived_at.is_(None))
-        .where(orders.c.status.in_([s.value for s in HISTORY_STATUSES]))
-        .where(last_change < cutoff)
-        .values(archived_at=ts(now))
+    due = (
+        orders.c.archived_at.is_(None),
+        orders.c.status.in_([s.value for s in HISTORY_STATUSES]),
+        last_change < cutoff,
     )
+    # usually nothing is due: find out in a read snapshot, without taking the write lock
+    with store.reading() as conn:
+        if conn.execute(select(orders.c.id).where(*due).limit(1)).first() is None:
+            return 0
     with store.transaction() as uow:
-        result = uow.execute(stmt)
+        result = uow.execute(update(orders).where(*due).values(archived_at=ts(now)))
         return int(result.rowcount or 0)
 
 

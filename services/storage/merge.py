@@ -11,6 +11,10 @@
   in a cached shipment that has carrier events but does not overwrite its carrier data (status,
   ETA, action_required...); a payload with events is tracking-aware and its values win. So an
   order re-sync between two carrier polls does not flip the carrier's values back and forth.
+* A whole-day estimate (a date-only ETA, kept as that date 00:00:00–23:59:59 UTC) that contains the
+  middle of the cached, narrower window says the same thing less precisely (an order feed's
+  "Tue 08:00-20:00" and a tracking API's "Tue"): the cached window stays, so two sources do not flip
+  the ETA, its history or the delay alerts back and forth.
 * Shipments are matched by tracking number. A cached shipment that the incoming order does not
   list is kept (after the incoming ones), so a partial payload never loses tracking history.
 """
@@ -18,9 +22,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC
+from datetime import UTC, timedelta
 
-from services.domain import Order, OrderEvent, Shipment, TrackingEvent, merge_events, with_events
+from services.domain import DeliveryWindow, Order, OrderEvent, Shipment, TrackingEvent, merge_events, with_events
 
 from .convert import utc, utc_event
 
@@ -28,6 +32,20 @@ from .convert import utc, utc_event
 def normalize_events(events: tuple[TrackingEvent, ...]) -> tuple[TrackingEvent, ...]:
     """Return the events with UTC times (identities then compare across time zones)."""
     return tuple(utc_event(e) for e in events)
+
+
+_WHOLE_DAY = timedelta(hours=23, minutes=59, seconds=59)
+
+
+def restates(cached: DeliveryWindow, incoming: DeliveryWindow) -> bool:
+    """Tell whether ``incoming`` is a whole-day estimate of the day the narrower ``cached`` window is in."""
+    start = incoming.start.astimezone(UTC)
+    if start.time() != start.min.time() or incoming.end - incoming.start != _WHOLE_DAY:
+        return False
+    if cached.end - cached.start >= _WHOLE_DAY:
+        return False
+    middle = cached.start + (cached.end - cached.start) / 2
+    return incoming.start <= middle <= incoming.end
 
 
 def merge_shipment(cached: Shipment | None, incoming: Shipment) -> Shipment:
@@ -53,6 +71,12 @@ def merge_shipment(cached: Shipment | None, incoming: Shipment) -> Shipment:
         estimated_delivery=primary.estimated_delivery or secondary.estimated_delivery,
         delivered_at=primary.delivered_at or secondary.delivered_at,
     )
+    if (
+        cached.estimated_delivery is not None
+        and base.estimated_delivery is not None
+        and restates(cached.estimated_delivery, base.estimated_delivery)
+    ):
+        base = replace(base, estimated_delivery=cached.estimated_delivery)
     events = merge_events(cached.events, incoming_events)
     return with_events(base, events) if events else base
 

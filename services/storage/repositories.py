@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Select, func, select
 from services.domain import (
     FINAL_SHIPMENT_STATUSES,
     Channel,
+    EtaChange,
     FeedCursor,
     FeedEntry,
     Order,
@@ -28,7 +29,7 @@ from services.domain import (
 from .convert import eta_from_row, from_ts, opt_from_ts, source_from_row, sync_state_from_row
 from .feed import explain_recent_events, recent_events
 from .reads import chunked, filter_clause, load_orders
-from .tables import orders, shipments, sources, sync_state
+from .tables import orders, shipment_etas, shipments, sources, sync_state
 from .uow import UnitOfWork
 
 Reader = Callable[[], AbstractContextManager[Connection]]
@@ -130,6 +131,38 @@ class OrderRepository:
                 ):
                     ships[ship.order_id].append(ship)
         return [_summary(row, ships.get(row.id, [])) for row in rows]
+
+    def eta_history(self, order_number: str) -> dict[str, tuple[EtaChange, ...]]:
+        """Return every ETA window each shipment of an order had, by tracking number, oldest first.
+
+        A shipment that never had an estimate is absent. A change with ``start`` and ``end`` both None
+        means the carrier withdrew its estimate. An unknown order gives ``{}``.
+        """
+        stmt = (
+            select(
+                shipments.c.tracking_number,
+                shipment_etas.c.eta_start,
+                shipment_etas.c.eta_end,
+                shipment_etas.c.seen_at,
+                shipment_etas.c.source,
+            )
+            .join(shipments, shipments.c.id == shipment_etas.c.shipment_id)
+            .join(orders, orders.c.id == shipments.c.order_id)
+            .where(orders.c.order_number == order_number)
+            .order_by(shipments.c.position, shipments.c.id, shipment_etas.c.id)
+        )
+        history: dict[str, list[EtaChange]] = {}
+        with self._reading() as conn:
+            for row in conn.execute(stmt):
+                history.setdefault(row.tracking_number, []).append(
+                    EtaChange(
+                        start=opt_from_ts(row.eta_start),
+                        end=opt_from_ts(row.eta_end),
+                        seen_at=from_ts(row.seen_at),
+                        source=row.source,
+                    )
+                )
+        return {number: tuple(changes) for number, changes in history.items()}
 
     def count(self, flt: OrderFilter) -> int:
         """Return how many cached orders match the filter."""

@@ -124,6 +124,20 @@ tracking_events = Table(
     Index(None, "occurred_at"),  # migration 0003: the Timeline feed
 )
 
+shipment_etas = Table(
+    "shipment_etas",
+    metadata,
+    # migration 0004: every distinct ETA window a shipment had, oldest first (by id); the latest row
+    # is the shipment's current estimate. Both ends NULL: the carrier withdrew a known estimate.
+    Column("id", Integer, primary_key=True),
+    Column("shipment_id", Integer, ForeignKey("shipments.id", ondelete="CASCADE"), nullable=False),
+    Column("eta_start", TIME, nullable=True),
+    Column("eta_end", TIME, nullable=True),
+    Column("seen_at", TIME, nullable=False),  # when the cache first got this window (the sync's received time)
+    Column("source", String(100), nullable=False),  # the sync source that delivered it
+    Index(None, "shipment_id", "id"),
+)
+
 sync_state = Table(
     "sync_state",
     metadata,
@@ -194,4 +208,31 @@ notify_shipments = Table(
     Column("status", String(30), nullable=False),
     Column("eta_end", TIME, nullable=True),  # the last estimated delivery end the notifier saw
     Column("seen_at", TIME, nullable=False),
+)
+
+# ---------------------------------------------------------------- the app's own metrics (migration 0005)
+# The customer's self-service figures, kept on this device only: never cache, so clear_cache keeps them.
+# No personal data beyond the order numbers already in the cache.
+
+usage_events = Table(
+    "usage_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", TIME, nullable=False),
+    # session_started, order_opened, search, tracking_link_opened, tracking_number_copied, export
+    Column("kind", String(30), nullable=False),
+    Column("order_number", String(100), nullable=True),
+    Column("detail", String(100), nullable=True),  # search: found / none; link, copy: carrier; export: format
+    Index(None, "kind", "at"),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", TIME, nullable=False),
+    Column("order_number", String(100), nullable=True),
+    Column("helpful", Boolean, nullable=False),  # "Did this page answer your question?" Yes / No
+    Column("screen", String(30), nullable=False),  # where it was asked: order
+    Index(None, "at"),
 )

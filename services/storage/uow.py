@@ -28,7 +28,7 @@ from services.domain import (
 from .convert import event_key, now, order_row, shipment_row, sync_state_row, tracking_event_content, ts
 from .merge import attach_tracking, merge_order, normalize_events, tracking_matches
 from .reads import LoadedOrder, chunked, load_by_ids, load_by_numbers
-from .tables import order_events, orders, shipments, sources, sync_state, tracking_events
+from .tables import order_events, orders, shipment_etas, shipments, sources, sync_state, tracking_events
 
 # ---------------------------------------------------------------- statements (compiled once, cached)
 
@@ -55,6 +55,9 @@ _UPSERT_SHIPMENT = _ship_insert.on_conflict_do_update(
         if c.name not in ("id", "order_id", "tracking_number")
     },
 )
+
+# ETA history (migration 0004): rows are only ever added, one per change of a shipment's window
+_INSERT_ETA = shipment_etas.insert()
 
 _CONTENT = ("description", "offset_known", "local_time", "location", "raw_status")
 _event_insert = sqlite_insert(tracking_events)
@@ -267,6 +270,7 @@ class UnitOfWork:
             live_shipments = select(shipments.c.id).where(shipments.c.order_id.in_(live))
             # children first (cheaper than letting ON DELETE CASCADE find them row by row)
             conn.execute(tracking_events.delete().where(tracking_events.c.shipment_id.in_(live_shipments)))
+            conn.execute(shipment_etas.delete().where(shipment_etas.c.shipment_id.in_(live_shipments)))
             conn.execute(shipments.delete().where(shipments.c.order_id.in_(live)))
             conn.execute(order_events.delete().where(order_events.c.order_id.in_(live)))
             removed = conn.execute(orders.delete().where(orders.c.archived_at.is_(None))).rowcount
@@ -336,9 +340,11 @@ class UnitOfWork:
         if event_rows:
             executemany(conn, _INSERT_ORDER_EVENT, event_rows)
 
-        # shipments
+        # shipments (and their ETA history: a row whenever the window differs from the cached one,
+        # which is always the latest recorded one, so no per-shipment history read is needed)
         ship_rows: list[dict[str, Any]] = []
         needs_ids: list[int] = []
+        eta_changes: list[tuple[int, str, str | None, str | None]] = []
         for n in dirty:
             before_ships: dict[str, tuple[int, Shipment]] = {}
             if n in cached:
@@ -346,6 +352,8 @@ class UnitOfWork:
             for position, ship in enumerate(merged[n].shipments):
                 old = before_ships.get(ship.tracking_number)
                 values = shipment_row(ship)
+                if ship.estimated_delivery != (old[1].estimated_delivery if old is not None else None):
+                    eta_changes.append((order_ids[n], ship.tracking_number, values["eta_start"], values["eta_end"]))
                 if old is not None and old[0] == position and shipment_row(old[1]) == values:
                     continue
                 ship_rows.append(values | {"order_id": order_ids[n], "position": position})
@@ -363,6 +371,21 @@ class UnitOfWork:
                 )
             ):
                 ship_ids[(srow.order_id, srow.tracking_number)] = srow.id
+        if eta_changes:
+            executemany(
+                conn,
+                _INSERT_ETA,
+                [
+                    {
+                        "shipment_id": ship_ids[(oid, number)],
+                        "eta_start": start,
+                        "eta_end": end,
+                        "seen_at": received,
+                        "source": source,
+                    }
+                    for oid, number, start, end in eta_changes
+                ],
+            )
 
         # carrier events (only ever added; a richer copy updates the details)
         tracking_rows: list[dict[str, Any]] = []

@@ -164,6 +164,7 @@ def test_settings_persist_after_a_restart(browser: Browser, tmp_path: Path) -> N
         expect(desktop).to_be_checked()
         confirmed.click()
         expect(confirmed).to_be_checked(timeout=WAIT)
+        _wait_until(lambda: _prefs(home)["rules"]["confirmed"] is True, "turning 'Order confirmed' on was lost")
         desktop.click()
         expect(desktop).not_to_be_checked(timeout=WAIT)
         _wait_until(lambda: _prefs(home)["channels"]["native"] is False, "switching desktop notifications off was lost")
@@ -187,7 +188,7 @@ def test_settings_persist_after_a_restart(browser: Browser, tmp_path: Path) -> N
         expect(page.get_by_role("switch", name="Order confirmed")).to_be_checked()
         expect(page.get_by_role("switch", name="Desktop notifications")).not_to_be_checked()
         expect(page.get_by_role("button", name=re.compile(r"Move to History after: 90 days$"))).to_be_visible()
-        assert _dark(page.screenshot()), "the theme chosen before the restart was lost"
+        _wait_until(lambda: _dark(page.screenshot()), "the theme chosen before the restart was lost")
         shoot(page, "desktop-17-settings-after-restart")
         ctx.close()
     finally:

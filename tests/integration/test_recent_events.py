@@ -342,7 +342,8 @@ def test_the_migration_creates_the_feed_indexes(tmp_path: Path) -> None:
     raw = sqlite3.connect(tmp_path / "m.db")
     try:
         names = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-        assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [("0003",)]
+        [(version,)] = raw.execute("SELECT version_num FROM alembic_version").fetchall()
+        assert version >= "0003"  # head: later migrations keep these indexes
     finally:
         raw.close()
     assert {

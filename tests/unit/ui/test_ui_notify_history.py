@@ -542,3 +542,20 @@ async def test_settings_switches_survive_a_repaint_so_quick_toggles_are_not_lost
     await settle()
     prefs = NotifyRepository(store).prefs_json()
     assert prefs is not None and prefs["rules"]["confirmed"] is True and prefs["channels"]["native"] is False
+
+
+async def test_history_filters_fold_behind_a_button_on_phones(session: Session, history_store: Store, tmp_path: Path):
+    """At 390 px the History filters wait behind "Filters"; on a wide window they are always shown."""
+    session.page.width = 390
+    app = await App(session, history_store, tmp_path).start("/history")
+    toggle = app.button("Filters")
+    assert toggle.visible
+    menus = by_type(app.page, ft.PopupMenuButton)
+    row = next(r for r in by_type(app.page, ft.Row) if any(m in r.controls for m in menus))
+    assert row.visible is False
+    await app.click(toggle)
+    assert row.visible is True
+    app.page.width = 1280
+    await app.session.dispatch_event(app.page._i, "resize", {"width": 1280, "height": 800})
+    await settle()
+    assert row.visible is True and toggle.visible is False

@@ -1,0 +1,150 @@
+"""The Order screen's self-service hooks: "Did this page answer your question?" and the tracking links.
+
+    OrderScreen.build ─▶ FeedbackSection.below(timeline)       the Yes / No row under the timeline
+                     ─▶ FeedbackSection.watch_links(parcels)   "Track on …" counts as a link opened
+    OrderScreen copy ─▶ FeedbackSection.number_copied(...)     a copied tracking number
+
+Every click goes to the model (``views.model.SelfServiceUiModel``), which records it off the UI
+loop on this device only. Without a model (a shell built outside the app) nothing is asked.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import flet as ft
+
+from services.domain import Order
+from views.model import SelfServiceUiModel
+
+log = logging.getLogger(__name__)
+
+QUESTION = "Did this page answer your question?"
+THANKS = "Thanks for telling us."
+YES_TIP = "Yes, this page answered my question"
+NO_TIP = "No, I still have a question"
+
+
+class FeedbackSection:
+    """Builds the feedback row of the open order and forwards the screen's self-service clicks."""
+
+    def __init__(self, model: SelfServiceUiModel | None = None) -> None:
+        """Keep the model; the composition root sets :attr:`model` when the shell is built without it."""
+        self.model = model
+        self._slot: ft.Container | None = None
+        self._number: str | None = None
+
+    # ------------------------------------------------------------------ the question
+
+    def below(self, timeline: ft.Control, order_number: str) -> ft.Control:
+        """Return ``timeline`` with the feedback row under it (``timeline`` alone without a model)."""
+        if self.model is None:
+            return timeline
+        return ft.Column(
+            [timeline, self.build(order_number)],
+            spacing=8,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+        )
+
+    def build(self, order_number: str) -> ft.Control:
+        """Return the compact question row, or the thanks once this session answered for the order."""
+        self._number = order_number
+        answered = self.model.feedback_for(order_number) if self.model is not None else None
+        self._slot = ft.Container(
+            self._thanks() if answered is not None else self._question(order_number),
+            padding=ft.Padding.symmetric(horizontal=4, vertical=2),
+        )
+        return self._slot
+
+    def _question(self, order_number: str) -> ft.Control:
+        # wrap=True: no child may expand (Flutter web paints a grey box for expanded children of a Wrap)
+        return ft.Row(
+            [
+                ft.Icon(ft.Icons.HELP_OUTLINE, size=18, color=ft.Colors.ON_SURFACE_VARIANT),
+                ft.Text(QUESTION, color=ft.Colors.ON_SURFACE_VARIANT),
+                ft.OutlinedButton(
+                    "Yes",
+                    icon=ft.Icons.THUMB_UP_OUTLINED,
+                    tooltip=YES_TIP,
+                    on_click=self._answer(order_number, True),
+                ),
+                ft.OutlinedButton(
+                    "No",
+                    icon=ft.Icons.THUMB_DOWN_OUTLINED,
+                    tooltip=NO_TIP,
+                    on_click=self._answer(order_number, False),
+                ),
+            ],
+            spacing=8,
+            wrap=True,
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+        )
+
+    @staticmethod
+    def _thanks() -> ft.Control:
+        return ft.Row(
+            [
+                ft.Icon(ft.Icons.CHECK_CIRCLE_OUTLINE, size=18, color=ft.Colors.PRIMARY),
+                ft.Text(THANKS, color=ft.Colors.ON_SURFACE_VARIANT),
+            ],
+            spacing=8,
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+        )
+
+    def _answer(self, order_number: str, helpful: bool) -> Any:
+        async def answer(_: Any) -> None:
+            model = self.model
+            if model is None:
+                return
+            await model.answer_feedback(order_number, helpful)
+            slot = self._slot
+            if slot is None or self._number != order_number:
+                return  # the screen moved on; the next build shows the thanks from the model
+            slot.content = self._thanks()
+            try:
+                slot.update()
+            except RuntimeError:  # not on a page (any more): the next build shows it
+                log.debug("feedback row not mounted", exc_info=True)
+
+        return answer
+
+    # ------------------------------------------------------------------ links and copies
+
+    def watch_links(self, order: Order, parcels: Sequence[ft.Control]) -> None:
+        """Count the "Track on …" link of each shipment card as a tracking link opened (the URL still opens)."""
+        if self.model is None:
+            return
+        for shipment, card in zip(order.shipments, parcels, strict=False):
+            for button in _link_buttons(card):
+                button.on_click = self._link_opened(order.order_number, shipment.carrier)
+
+    def _link_opened(self, order_number: str, carrier: str) -> Any:
+        async def opened(_: Any) -> None:
+            if self.model is not None:
+                await self.model.tracking_link_opened(order_number, carrier)
+
+        return opened
+
+    async def number_copied(self, order_number: str | None, carrier: str) -> None:
+        """Record a copied tracking number of ``order_number``."""
+        if self.model is not None and order_number:
+            await self.model.tracking_number_copied(order_number, carrier)
+
+
+def _link_buttons(control: Any) -> list[ft.TextButton]:
+    """Return the text buttons with a URL (and no click handler of their own) under ``control``."""
+    out: list[ft.TextButton] = []
+    stack = [control]
+    while stack:
+        c = stack.pop()
+        if isinstance(c, ft.TextButton) and c.url and c.on_click is None:
+            out.append(c)
+        for name in ("content", "controls"):
+            child = getattr(c, name, None)
+            if isinstance(child, list):
+                stack.extend(child)
+            elif isinstance(child, ft.BaseControl):
+                stack.append(child)
+    return out
