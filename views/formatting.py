@@ -242,3 +242,12 @@ def carrier_local_offset(text: str) -> str:
     sign = "+" if minutes >= 0 else "−"
     minutes = abs(minutes)
     return f"{head} (UTC{sign}{minutes // 60:02d}:{minutes % 60:02d})"
+
+
+def as_date(value: object) -> date | None:
+    """Return the day a date picker answered (a datetime or a date), or None."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import flet as ft
@@ -314,7 +314,7 @@ class HistoryScreen:
         e.page.show_dialog(self.date_picker)
 
     async def _on_dates_picked(self, _: Any) -> None:
-        start, end = _as_date(self.date_picker.start_value), _as_date(self.date_picker.end_value)
+        start, end = fmt.as_date(self.date_picker.start_value), fmt.as_date(self.date_picker.end_value)
         if start is None and end is None:
             return
         await self.model.set_history_dates(start, end or start)
@@ -331,11 +331,3 @@ class HistoryScreen:
 
     async def _on_retry(self, _: Any) -> None:
         await self.model.load_history()
-
-
-def _as_date(value: object) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import flet as ft
@@ -369,7 +369,7 @@ class OrdersScreen:
         e.page.show_dialog(self.picker)
 
     async def _on_dates_picked(self, e: ft.Event[ft.DateRangePicker]) -> None:
-        start, end = _as_date(self.picker.start_value), _as_date(self.picker.end_value)
+        start, end = fmt.as_date(self.picker.start_value), fmt.as_date(self.picker.end_value)
         if start is None and end is None:
             return
         await self.model.set_dates(start, end or start)
@@ -486,11 +486,3 @@ class FilterMenu:
             await self._on_pick()
 
         return pick
-
-
-def _as_date(value: object) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return None

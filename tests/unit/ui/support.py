@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import flet as ft
 
+from app.settings import Settings
 from services.domain import (
     Channel,
     DeliveryWindow,
@@ -188,3 +191,13 @@ def fill(store: Store, orders: list[Order], *, at: datetime = RECEIVED) -> None:
     """Write orders into the cache the way a sync does."""
     with store.transaction() as uow:
         uow.upsert_orders(orders, source="demo", received_at=at, live=False)
+
+
+@dataclass
+class FakeContainer:
+    """What ``make_session_main`` reads from ``app.container.AppContainer``."""
+
+    store: Store
+    home: Path
+    is_demo: bool = True
+    settings: Settings = field(default_factory=Settings)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,22 +11,11 @@ import flet as ft
 from flet.messaging.session import Session
 
 from app.gui import make_session_main
-from app.settings import Settings
 from app.state import StoreGateway, SyncHub, initial_sync_info
 from services.domain import DeliveryWindow, Order, ShipmentStatus, with_events
 from services.storage import Store
-from tests.unit.ui.support import RECEIVED, by_type, fill, make_order, settle, top_texts, tracking_event
+from tests.unit.ui.support import RECEIVED, FakeContainer, by_type, fill, make_order, settle, top_texts, tracking_event
 from views import formatting as fmt
-
-
-@dataclass
-class FakeContainer:
-    """What ``make_session_main`` reads from ``app.container.AppContainer``."""
-
-    store: Store
-    home: Path
-    is_demo: bool = True
-    settings: Settings = field(default_factory=Settings)
 
 
 class App:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,27 +15,16 @@ import pytest
 from flet.messaging.session import Session
 
 from app.gui import make_session_main
-from app.settings import Settings
 from app.state import StoreGateway, SyncHub, initial_sync_info
 from services.domain import OrderStatus
 from services.storage import NotifyRepository, Store
 from services.storage.archive import move_to_history
 from services.storage.notify_repo import AlertDraft
-from tests.unit.ui.support import by_type, fill, find, make_order, settle, top_texts
+from tests.unit.ui.support import FakeContainer, by_type, fill, find, make_order, settle, top_texts
 from views import formatting as fmt
 
 ARCHIVED_AT = datetime(2027, 1, 15, 8, 0, tzinfo=UTC)
 RAISED = datetime(2026, 11, 26, 14, 30, tzinfo=UTC)
-
-
-@dataclass
-class FakeContainer:
-    """What ``make_session_main`` reads from ``app.container.AppContainer``."""
-
-    store: Store
-    home: Path
-    is_demo: bool = True
-    settings: Settings = field(default_factory=Settings)
 
 
 class App:

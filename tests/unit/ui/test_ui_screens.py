@@ -27,6 +27,7 @@ from services.domain import (
 from services.storage import Store
 from tests.unit.ui.support import (
     T0,
+    FakeContainer,
     by_type,
     fill,
     find,
@@ -39,16 +40,6 @@ from tests.unit.ui.support import (
 from views.model import SyncInfo
 from views.orders_view import TILE_EXTENT
 from views.shell import AppShell
-
-
-@dataclass
-class FakeContainer:
-    """What ``make_session_main`` reads from ``app.container.AppContainer``."""
-
-    store: Store
-    home: Path
-    is_demo: bool = True
-    settings: Settings = field(default_factory=Settings)
 
 
 @dataclass(frozen=True)

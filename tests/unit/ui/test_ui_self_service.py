@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,24 +14,13 @@ from flet.messaging.session import Session
 from sqlalchemy import select
 
 from app.gui import make_session_main
-from app.settings import Settings
 from app.state import AppState, StoreArchive, StoreGateway, SyncHub, initial_sync_info
 from services.storage import SelfServiceSummary, Store, UsageRepository
 from services.storage.tables import feedback, usage_events
-from tests.unit.ui.support import by_type, fill, make_order, settle, top_texts
+from tests.unit.ui.support import FakeContainer, by_type, fill, make_order, settle, top_texts
 from views.feedback import NO_TIP, QUESTION, THANKS, YES_TIP
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-
-
-@dataclass
-class FakeContainer:
-    """What ``make_session_main`` reads from ``app.container.AppContainer``."""
-
-    store: Store
-    home: Path
-    is_demo: bool = True
-    settings: Settings = field(default_factory=Settings)
 
 
 class App:
