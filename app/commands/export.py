@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from services.export import FORMATS, ExportProgress, export_orders
+from services.export import FORMATS, ExportCancelled, ExportProgress, export_orders
 
-from .common import EXIT_OK, open_container
+from .common import EXIT_OK, CliError, open_container
 from .orders import add_filter_options, filter_from_args
 
 ORDER = 60
@@ -45,21 +49,44 @@ def _progress_printer() -> Any:
     return show
 
 
+@contextlib.contextmanager
+def _ctrl_c_cancels() -> Iterator[threading.Event]:
+    """While the export runs, Ctrl-C (SIGINT) sets the export's cancel flag instead of raising.
+
+    A KeyboardInterrupt can land inside one of reportlab's bare ``except:`` blocks and vanish, and
+    the export then completes over the old file. The flag is checked at every layout step and once
+    more after the layout, before the file replaces the old one, so a cancel is never lost.
+    """
+    cancel = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield cancel
+        return
+    previous = signal.signal(signal.SIGINT, lambda _signo, _frame: cancel.set())
+    try:
+        yield cancel
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Export the matching orders to a file."""
     flt = replace(filter_from_args(args), source=args.source or None, text=args.text or None)
     archived = True if args.history else (False if args.live else None)
     container = open_container()
     try:
-        result = export_orders(
-            container.store,
-            flt,
-            args.format,
-            args.output,
-            archived=archived,
-            customer=args.customer,
-            progress=_progress_printer(),
-        )
+        with _ctrl_c_cancels() as cancel:
+            result = export_orders(
+                container.store,
+                flt,
+                args.format,
+                args.output,
+                archived=archived,
+                customer=args.customer,
+                progress=_progress_printer(),
+                cancel=cancel,
+            )
+    except ExportCancelled as err:
+        raise CliError("export cancelled; nothing was written", 130) from err
     finally:
         container.close()
     extra = f", {result.pages} pages" if args.format == "pdf" else (f", {result.rows} rows" if result.rows else "")

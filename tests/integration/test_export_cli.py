@@ -111,16 +111,13 @@ def test_a_bad_target_is_one_line_and_writes_nothing(seeded: tuple[Path, tuple[O
     assert list(tmp_path.iterdir()) == []
 
 
-def test_an_interrupted_export_leaves_the_old_file_and_no_partial(tmp_path: Path) -> None:
-    """Ctrl-C while the PDF is being built: the previous file is unchanged and no temp file remains."""
-    home = tmp_path / "home"
-    home.mkdir()
-    seed_home(home, 600)
-    out_dir = tmp_path / "out"
-    out_dir.mkdir()
-    target = out_dir / "history.pdf"
-    target.write_bytes(b"previous export")
-    env = dict(os.environ, ORDERTRACK_HOME=str(home), PYTHONPATH=str(ROOT), ORDERTRACK_PASSPHRASE=PASSPHRASE)
+def _interrupt_mid_write(target: Path, env: dict[str, str]) -> subprocess.Popen[str] | None:
+    """Start a PDF export to ``target``, freeze it while its temp file exists, then send Ctrl-C.
+
+    Returns the interrupted process, or None when the export finished before it could be frozen
+    mid-write (the caller tries again).
+    """
+    out_dir = target.parent
     proc = subprocess.Popen(
         [sys.executable, "-m", "app", "export", "--format", "pdf", "-o", str(target)],
         cwd=ROOT,
@@ -130,11 +127,41 @@ def test_an_interrupted_export_leaves_the_old_file_and_no_partial(tmp_path: Path
         text=True,
     )
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not any(p.name.endswith(".part") for p in out_dir.iterdir()):
-        time.sleep(0.02)
-    assert proc.poll() is None, "the export finished before it could be interrupted"
-    proc.send_signal(signal.SIGINT)
+    while time.monotonic() < deadline and proc.poll() is None:
+        if any(p.name.endswith(".part") for p in out_dir.iterdir()):
+            break
+        time.sleep(0.01)
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGSTOP)  # frozen: the check below cannot race the writer
+        mid_write = any(p.name.endswith(".part") for p in out_dir.iterdir())
+        mid_write = mid_write and target.read_bytes() == b"previous export"
+        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGCONT)
+        if mid_write:
+            return proc
+    proc.communicate(timeout=60)
+    target.write_bytes(b"previous export")
+    return None
+
+
+def test_an_interrupted_export_leaves_the_old_file_and_no_partial(tmp_path: Path) -> None:
+    """Ctrl-C while the PDF is being built: exit 130, the previous file is unchanged, no temp file remains."""
+    home = tmp_path / "home"
+    home.mkdir()
+    seed_home(home, 800)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    target = out_dir / "history.pdf"
+    target.write_bytes(b"previous export")
+    env = dict(os.environ, ORDERTRACK_HOME=str(home), PYTHONPATH=str(ROOT), ORDERTRACK_PASSPHRASE=PASSPHRASE)
+    proc = None
+    for _ in range(5):
+        proc = _interrupt_mid_write(target, env)
+        if proc is not None:
+            break
+    assert proc is not None, "the export never stayed mid-write long enough to be interrupted"
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "Traceback" not in err
+    assert err.strip() == "ordertrack: export cancelled; nothing was written"
     assert target.read_bytes() == b"previous export"
     assert [p.name for p in out_dir.iterdir()] == ["history.pdf"]
