@@ -13,7 +13,7 @@ import gc
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TypeVar
 
@@ -935,17 +935,23 @@ def _shift_checkpoint(cp: Checkpoint, delta: timedelta) -> Checkpoint:
 
 
 def _shifted(d: _Draft, delta: timedelta) -> _Draft:
-    """Return the draft with every instant moved by ``delta`` (time of day drifts; last resort)."""
+    """Return the draft with every instant moved by ``delta`` (time of day drifts; last resort).
+
+    The estimated delivery moves by whole days only: it stays the carrier's local 08:00-20:00 on a
+    named day, as real estimates are (a window shifted into the night would straddle midnight and
+    no date-only estimate could name its day).
+    """
     delta = timedelta(minutes=round(delta.total_seconds() / 60))
+    days = timedelta(days=round(delta / timedelta(days=1)))
     d.placed_at += delta
     d.events = [replace(e, occurred_at=e.occurred_at + delta) for e in d.events]
     for ship in d.ships:
         ship.label_at += delta
         ship.checkpoints = [_shift_checkpoint(cp, delta) for cp in ship.checkpoints]
         if ship.eta is not None:
-            ship.eta = DeliveryWindow(start=ship.eta.start + delta, end=ship.eta.end + delta)
+            ship.eta = DeliveryWindow(start=ship.eta.start + days, end=ship.eta.end + days)
         if ship.eta_date is not None:
-            ship.eta_date = (datetime.fromisoformat(ship.eta_date) + timedelta(hours=8) + delta).date().isoformat()
+            ship.eta_date = (date.fromisoformat(ship.eta_date) + days).isoformat()
     return d
 
 

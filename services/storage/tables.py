@@ -65,6 +65,8 @@ orders = Table(
     Index(None, "status", "placed_at"),
     Index(None, "needs_attention", "placed_at"),
     Index(None, "synced_at"),
+    # migration 0006: "which finished live orders are due for History?" read from the index alone
+    Index(None, "status", "archived_at", "updated_at", "placed_at"),
 )
 
 order_events = Table(

@@ -38,7 +38,8 @@ def test_an_eta_moved_on_the_demo_reaches_the_history(demo: DemoServer, store: S
         assert moving, "the demo moves no estimate"
         plan, ship = min(moving, key=lambda ps: ps[1].eta_revisions[0].at)
         before = store.orders.eta_history(plan.order_number)[ship.tracking_number]
-        assert [c.window for c in before] == [ship.estimated_delivery]  # one estimate, not one per source
+        # one estimate, not one per source
+        assert [c.window for c in before] == [ship.estimated_delivery], (before, ship, now)
 
         revision = ship.eta_revisions[0]
         demo.state.advance((revision.at - demo.state.sim_now()).total_seconds() / 60 + 1)

@@ -10,12 +10,21 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from services.demo import generate
 from services.domain import Channel, Order, OrderFilter, order_to_json
 from services.export import export_orders
 from services.storage import Store
-from services.storage.archive import HISTORY_STATUSES, count_orders, list_orders, move_to_history, verify
+from services.storage.archive import (
+    HISTORY_STATUSES,
+    count_orders,
+    due_for_history,
+    list_orders,
+    move_to_history,
+    verify,
+)
+from services.storage.tables import orders as orders_table
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -51,6 +60,16 @@ def test_only_old_finished_orders_move_and_keep_every_detail(store: Store) -> No
     assert count_orders(store, OrderFilter(), True) == len(due)
     report = verify(store)
     assert report.problems == () and report.in_history == len(due) and report.encrypted
+
+
+def test_the_history_probe_reads_an_index_not_every_order(store: Store) -> None:
+    """The 'is anything due?' question is answered from migration 0006's index, without reading the table."""
+    with store.reading() as conn:
+        stmt = select(orders_table.c.id).where(*due_for_history(NOW, 30)).limit(1)
+        sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+        plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+    assert "USING COVERING INDEX ix_orders_status_archived_at_updated_at_placed_at" in plan, plan
+    assert move_to_history(store, after_days=30, now=NOW) > 0  # and the index answers correctly
 
 
 def test_history_is_findable_by_every_filter(store: Store) -> None:

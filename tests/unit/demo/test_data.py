@@ -195,6 +195,29 @@ def test_open_shipments_have_future_events(data: DemoData) -> None:
     assert data.carrier_events(plan.shipments[0].tracking_number) == plan.shipments[0].checkpoints
 
 
+@pytest.mark.parametrize("now", (NOW, *OTHER_NOWS, datetime(2026, 11, 28, 3, 28, tzinfo=UTC)))
+def test_estimates_are_daytime_windows_on_the_named_day(now: datetime) -> None:
+    """Every estimate (and each revision) is 12 hours whose middle falls on its date-only form.
+
+    That holds after the generator's last-resort shifts too (weekends), so a tracking API's
+    date-only estimate restates the order feed's window instead of looking like a move.
+    """
+    windows = [
+        (window, day)
+        for plan in generate(7, 300, now).plans
+        for s in plan.shipments
+        for window, day in (
+            (s.estimated_delivery, s.estimated_delivery_date),
+            *((r.window, r.date) for r in s.eta_revisions),
+        )
+        if window is not None
+    ]
+    assert len(windows) > 50
+    for window, day in windows:
+        assert window.end - window.start == timedelta(hours=12)
+        assert (window.start + timedelta(hours=6)).date().isoformat() == day, (window, day)
+
+
 def test_json_round_trip(data: DemoData) -> None:
     """Every order survives the domain JSON codec unchanged."""
     for order in data.orders:

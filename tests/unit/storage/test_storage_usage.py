@@ -147,8 +147,8 @@ def test_clear_cache_keeps_the_metrics(store: Store, build, ops) -> None:
     assert store.integrity_check() == []
 
 
-def test_migration_0005_keeps_data_and_is_head(db_path: Path, build, ops) -> None:
-    """Upgrading a 0004 cache to 0005 keeps its orders and adds the empty metrics tables; down and up cycle."""
+def test_migration_0005_keeps_data(db_path: Path, build, ops) -> None:
+    """Upgrading a 0004 cache to head keeps its orders and adds the empty metrics tables; down and up cycle."""
     with Store.open(db_path) as s:
         ops.upsert(s, [build.order(f"W-{i}") for i in range(3)])
     downgrade(db_path, "0004")
@@ -161,7 +161,7 @@ def test_migration_0005_keeps_data_and_is_head(db_path: Path, build, ops) -> Non
     upgrade(db_path)
     raw = sqlite3.connect(db_path)
     try:
-        assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [("0005",)]
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [("0006",)]
         assert raw.execute("SELECT count(*) FROM orders").fetchone() == (3,)
         assert raw.execute("SELECT count(*) FROM shipment_etas").fetchone() is not None
         indexes = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
