@@ -54,7 +54,6 @@ from views.model import (
     DataCheck,
     ExportFile,
     ExportJob,
-    FeedItem,
     Listener,
     ListFilters,
     NotificationSettings,
@@ -709,7 +708,7 @@ class AppState:
         self.carrier_choices: list[str] = []
         self.source_choices: list[str] = []
         self.attention: list[AttentionItem] = []
-        self.feed: list[FeedItem] = []
+        self.feed: list[FeedEntry] = []
         self.feed_has_more = False
         self.feed_loading = False
         self.feed_loaded = False
@@ -1383,7 +1382,7 @@ class AppState:
         if notify:
             self._notify(Aspect.FEED)
 
-    def _read_feed(self, pages: int, now: datetime) -> tuple[list[AttentionItem], list[FeedItem], bool]:
+    def _read_feed(self, pages: int, now: datetime) -> tuple[list[AttentionItem], list[FeedEntry], bool]:
         return read_feed(self._gateway, pages, now)
 
     def _read_choices(self) -> tuple[list[str], list[SourceInfo]]:
@@ -1480,7 +1479,7 @@ def initial_sync_info(gateway: OrdersGateway, *, is_demo: bool) -> SyncInfo:
     return SyncInfo(phase=SyncPhase.UP_TO_DATE if last else SyncPhase.NEVER, last_synced_at=last, is_demo=is_demo)
 
 
-def read_feed(g: OrdersGateway, pages: int, now: datetime) -> tuple[list[AttentionItem], list[FeedItem], bool]:
+def read_feed(g: OrdersGateway, pages: int, now: datetime) -> tuple[list[AttentionItem], list[FeedEntry], bool]:
     """Read the pinned items and ``pages`` pages of the Timeline feed (blocking: run it off the UI loop).
 
     The feed is exact: every live order's events, carrier scans and alerts sent, newest first,
@@ -1494,25 +1493,8 @@ def read_feed(g: OrdersGateway, pages: int, now: datetime) -> tuple[list[Attenti
     by_number: dict[str, Order] = {}
     for order in (*active, *flagged):
         by_number.setdefault(order.order_number, order)
-    feed = [feed_item(e) for e in entries[:shown]]
+    feed = list(entries[:shown])
     return attention_items(by_number.values(), now), feed, len(entries) > shown
-
-
-def feed_item(e: FeedEntry) -> FeedItem:
-    """Return the view's line of one feed entry."""
-    return FeedItem(
-        occurred_at=e.occurred_at,
-        order_number=e.order_number,
-        kind=e.kind,
-        status=e.status,
-        description=e.description,
-        merchant=e.merchant,
-        location=e.location,
-        carrier=e.carrier,
-        tracking_number=e.tracking_number,
-        offset_known=e.offset_known,
-        local_time=e.local_time,
-    )
 
 
 def attention_items(orders: Iterable[Order], now: datetime) -> list[AttentionItem]:
@@ -1552,32 +1534,6 @@ def attention_items(orders: Iterable[Order], now: datetime) -> list[AttentionIte
                 items.append(AttentionItem(reason=reason, detail=detail, since=since, **base))
     items.sort(key=lambda i: (_REASON_RANK[i.reason], -i.since.timestamp(), i.order_number))
     return items
-
-
-def feed_items(orders: Iterable[Order], horizon: datetime | None) -> list[FeedItem]:
-    """Return every order's unified timeline as one feed, newest first (nothing older than ``horizon``)."""
-    out: list[FeedItem] = []
-    for order in orders:
-        for e in unified_timeline(order):
-            if horizon is not None and e.occurred_at < horizon:
-                continue
-            out.append(
-                FeedItem(
-                    occurred_at=e.occurred_at,
-                    order_number=order.order_number,
-                    kind=e.kind,
-                    status=e.status,
-                    description=e.description,
-                    merchant=order.merchant,
-                    location=e.location,
-                    carrier=e.carrier,
-                    tracking_number=e.tracking_number,
-                    offset_known=e.offset_known,
-                    local_time=e.local_time,
-                )
-            )
-    out.sort(key=lambda f: (f.occurred_at, f.order_number), reverse=True)
-    return out
 
 
 def source_infos(configs: Sequence[SourceConfig], states: Sequence[SyncState]) -> list[SourceInfo]:

@@ -1,7 +1,7 @@
 """The Order screen's self-service hooks: "Did this page answer your question?" and the tracking links.
 
     OrderScreen.build ─▶ FeedbackSection.below(timeline)       the Yes / No row under the timeline
-                     ─▶ FeedbackSection.watch_links(parcels)   "Track on …" counts as a link opened
+    OrderScreen link ─▶ FeedbackSection.link_opened(...)       "Track on …" counts as a link opened
     OrderScreen copy ─▶ FeedbackSection.number_copied(...)     a copied tracking number
 
 Every click goes to the model (``views.model.SelfServiceUiModel``), which records it off the UI
@@ -11,12 +11,10 @@ loop on this device only. Without a model (a shell built outside the app) nothin
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from typing import Any
 
 import flet as ft
 
-from services.domain import Order
 from views.model import SelfServiceUiModel
 
 log = logging.getLogger(__name__)
@@ -112,39 +110,12 @@ class FeedbackSection:
 
     # ------------------------------------------------------------------ links and copies
 
-    def watch_links(self, order: Order, parcels: Sequence[ft.Control]) -> None:
-        """Count the "Track on …" link of each shipment card as a tracking link opened (the URL still opens)."""
-        if self.model is None:
-            return
-        for shipment, card in zip(order.shipments, parcels, strict=False):
-            for button in _link_buttons(card):
-                button.on_click = self._link_opened(order.order_number, shipment.carrier)
-
-    def _link_opened(self, order_number: str, carrier: str) -> Any:
-        async def opened(_: Any) -> None:
-            if self.model is not None:
-                await self.model.tracking_link_opened(order_number, carrier)
-
-        return opened
+    async def link_opened(self, order_number: str | None, carrier: str) -> None:
+        """Record an opened "Track on …" link of ``order_number`` (the browser opens the URL itself)."""
+        if self.model is not None and order_number:
+            await self.model.tracking_link_opened(order_number, carrier)
 
     async def number_copied(self, order_number: str | None, carrier: str) -> None:
         """Record a copied tracking number of ``order_number``."""
         if self.model is not None and order_number:
             await self.model.tracking_number_copied(order_number, carrier)
-
-
-def _link_buttons(control: Any) -> list[ft.TextButton]:
-    """Return the text buttons with a URL (and no click handler of their own) under ``control``."""
-    out: list[ft.TextButton] = []
-    stack = [control]
-    while stack:
-        c = stack.pop()
-        if isinstance(c, ft.TextButton) and c.url and c.on_click is None:
-            out.append(c)
-        for name in ("content", "controls"):
-            child = getattr(c, name, None)
-            if isinstance(child, list):
-                stack.extend(child)
-            elif isinstance(child, ft.BaseControl):
-                stack.append(child)
-    return out

@@ -17,7 +17,15 @@ from datetime import date, datetime, tzinfo
 from enum import StrEnum
 from typing import Protocol
 
-from services.domain import Channel, EtaChange, EventKind, Order, OrderStatus, OrderSummary, TimelineEntry
+from services.domain import (
+    Channel,
+    EtaChange,
+    FeedEntry,
+    Order,
+    OrderStatus,
+    OrderSummary,
+    TimelineEntry,
+)
 
 
 class Aspect(StrEnum):
@@ -101,23 +109,6 @@ class AttentionItem:
     merchant: str = ""
     carrier: str = ""
     tracking_number: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class FeedItem:
-    """One entry of the cross-order Timeline feed (a purchase, an order update or a carrier scan)."""
-
-    occurred_at: datetime
-    order_number: str
-    kind: EventKind
-    status: str
-    description: str
-    merchant: str = ""
-    location: str | None = None
-    carrier: str | None = None
-    tracking_number: str | None = None
-    offset_known: bool = True
-    local_time: str | None = None
 
 
 class SortOrder(StrEnum):
@@ -542,7 +533,7 @@ class OrdersUiModel(NotificationsUiModel, HistoryUiModel, SelfServiceUiModel, Pr
         ...
 
     @property
-    def feed(self) -> Sequence[FeedItem]:
+    def feed(self) -> Sequence[FeedEntry]:
         """Return the loaded Timeline feed, newest first."""
         ...
 

@@ -93,7 +93,6 @@ class OrderScreen:
         items = [self._items(order)] if order.items else []
         parcels = [self._shipment(s, tz, dark) for s in order.shipments]
         timeline_col = self._timeline(timeline, tz, dark)
-        self.feedback.watch_links(order, parcels)
         timeline_col = self.feedback.below(timeline_col, order.order_number)
         if width >= WIDE_DETAIL:
             details: list[ft.Control] = [header, *items, *parcels]
@@ -267,6 +266,7 @@ class OrderScreen:
                     icon=ft.Icons.OPEN_IN_NEW,
                     url=ft.Url(s.tracking_url, target=ft.UrlTarget.BLANK),
                     tooltip=s.tracking_url,
+                    on_click=self._link_handler(s),
                 )
             )
         return _card(ft.Column(lines, spacing=6))
@@ -400,6 +400,12 @@ class OrderScreen:
             border=ft.Border(left=connector),
         )
         return ft.Stack([body, dot])
+
+    def _link_handler(self, s: Shipment) -> Callable[[Any], Any]:
+        async def opened(_: Any) -> None:
+            await self.feedback.link_opened(self._number, s.carrier)
+
+        return opened
 
     def _copy_handler(self, s: Shipment) -> Callable[[Any], Any]:
         async def copy(e: Any) -> None:

@@ -8,10 +8,10 @@ from typing import Any
 
 import flet as ft
 
-from services.domain import EventKind
+from services.domain import EventKind, FeedEntry
 from views import formatting as fmt
 from views import widgets
-from views.model import ATTENTION_TITLES, AttentionItem, AttentionReason, FeedItem, OrdersUiModel, SyncPhase
+from views.model import ATTENTION_TITLES, AttentionItem, AttentionReason, OrdersUiModel, SyncPhase
 
 ATTENTION_PREVIEW = 5
 """Pinned items shown before "Show all"."""
@@ -146,7 +146,7 @@ class TimelineScreen:
             content_padding=ft.Padding.symmetric(horizontal=8),
         )
 
-    def _feed_rows(self, items: list[FeedItem]) -> list[ft.Control]:
+    def _feed_rows(self, items: list[FeedEntry]) -> list[ft.Control]:
         tz, now = self.model.tz, self.model.now
         today = fmt.local(now, tz).date()
         out: list[ft.Control] = []
@@ -170,7 +170,7 @@ class TimelineScreen:
             out.append(self._feed_tile(item, dark))
         return out
 
-    def _feed_tile(self, item: FeedItem, dark: bool) -> ft.Control:
+    def _feed_tile(self, item: FeedEntry, dark: bool) -> ft.Control:
         tz = self.model.tz
         if item.offset_known:
             when = fmt.clock(item.occurred_at, tz)

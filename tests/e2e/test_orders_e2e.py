@@ -8,6 +8,7 @@ land in tests/e2e/screenshots/ (git-ignored).
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -231,8 +232,11 @@ def test_timeline_filters_order_and_settings(browser: Browser, server: Server, s
         context.close()
 
 
-def test_deep_link_in_dark_mode(browser: Browser, server: Server, sample: Sample):
-    """/orders/<number> opens straight on the order; the dark theme follows the system."""
+def test_deep_link_in_dark_mode(browser: Browser, server: Server, sample: Sample, home: Path):
+    """/orders/<number> opens straight on the order; the dark theme follows the system.
+
+    "Track on …" opens the carrier's page in a new tab and counts as a tracking link opened.
+    """
     context = browser.new_context(viewport=DESKTOP, color_scheme="dark")
     try:
         page = context.new_page()
@@ -242,6 +246,27 @@ def test_deep_link_in_dark_mode(browser: Browser, server: Server, sample: Sample
         expect(page.get_by_role("heading", name=f"Order {sample.number}")).to_be_visible(timeout=20_000)
         expect(page.get_by_text(sample.descriptions[-1], exact=False).first).to_be_attached()
         shoot(page, "desktop-09-order-dark")
+        before = cli(home, "stats", "--format", "json")["self_service"]["tracking_links_opened"]
+        track = page.get_by_role("button", name=re.compile(r"^Track on ")).or_(
+            page.get_by_role("link", name=re.compile(r"^Track on "))
+        )
+        carrier_pages: list[str] = []
+
+        def carrier_site(route: Any) -> None:  # no internet here: answer for the carrier
+            carrier_pages.append(route.request.url)
+            route.fulfill(status=200, content_type="text/html", body="<title>Carrier tracking</title>")
+
+        context.route(re.compile(r"^https://"), carrier_site)
+        with context.expect_page(timeout=20_000) as tab:
+            track.first.click()
+        tab.value.wait_for_load_state()
+        assert tab.value.url.startswith("https://") and tab.value.url in carrier_pages, (tab.value.url, carrier_pages)
+        tab.value.close()
+        deadline = time.monotonic() + 20
+        opened = before
+        while opened == before and time.monotonic() < deadline:
+            opened = cli(home, "stats", "--format", "json")["self_service"]["tracking_links_opened"]
+        assert opened == before + 1
         page.get_by_role("button", name="Back").click()
         expect(page.get_by_role("heading", name="Timeline")).to_be_visible(timeout=10_000)
         expect(page.get_by_text(re.compile(r"^Needs attention \(\d+\)$"))).to_be_visible(timeout=20_000)

@@ -14,7 +14,7 @@ from flet.messaging.session import Session
 
 from app.gui import ContainerAdmin, check_source_url
 from app.settings import Settings
-from app.state import AppState, StoreGateway, attention_items, feed_items
+from app.state import AppState, StoreGateway, attention_items
 from services.credentials import MemoryCredentialStore, source_token_key
 from services.domain import (
     Channel,
@@ -275,16 +275,6 @@ def test_attention_rules_pin_problems_pickups_passed_etas_and_silent_parcels():
         "ACT", 2 * D, replace(parcel("1ZACT", (1 * D, ShipmentStatus.IN_TRANSIT, "Customs")), action_required=True)
     )
     assert [i.reason for i in attention_items([flagged], NOW)] == [AttentionReason.ACTION_REQUIRED]
-
-
-def test_feed_is_newest_first_and_stops_at_the_horizon():
-    """All events of all orders merge newest first; nothing older than the loaded horizon is shown."""
-    items = feed_items(attention_orders(), None)
-    times = [i.occurred_at for i in items]
-    assert times == sorted(times, reverse=True)
-    assert items[0].description == "Arrival scan" and items[0].order_number == "A-5"
-    cut = feed_items(attention_orders(), NOW - 2 * D)
-    assert cut and all(i.occurred_at >= NOW - 2 * D for i in cut)
 
 
 async def test_timeline_pins_attention_groups_days_and_opens_orders(session: Session, store: Store):
