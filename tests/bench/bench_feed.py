@@ -5,10 +5,8 @@ from __future__ import annotations
 import random
 import statistics
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import update
@@ -20,7 +18,6 @@ from services.domain import (
     Order,
     OrderEvent,
     OrderStatus,
-    Shipment,
     ShipmentStatus,
     TrackingEvent,
 )
@@ -29,25 +26,21 @@ from services.storage.notify_repo import AlertDraft
 from services.storage.tables import orders as orders_table
 
 from .conftest import record
+from .stores import ORDERS, SPAN, START, bench_order, fill_store, open_store, placed_at
 
 pytestmark = pytest.mark.bench
 
-ORDERS = 100_000
 ALERTS = 5_000
 PAGE = 60
 BATCH = 500
 RUNS = 200
 BUDGET_MS = 20.0
-START = datetime(2023, 1, 1, tzinfo=UTC)
-SPAN = timedelta(days=3 * 365)
 ARCHIVED_BEFORE = START + timedelta(days=365)
 
 
 def _orders(rnd: random.Random) -> Iterator[Order]:
-    carriers = ["ups", "fedex", "dhl", "usps", "royal-mail"]
     for i in range(ORDERS):
-        placed = START + timedelta(seconds=rnd.randrange(int(SPAN.total_seconds())))
-        carrier = carriers[i % len(carriers)]
+        placed = placed_at(rnd)
         # whole minutes: many entries share a timestamp, as real feeds do
         scans = [placed + timedelta(minutes=m) for m in sorted(rnd.sample(range(60, 4 * 24 * 60), 4))]
         events = tuple(
@@ -71,50 +64,35 @@ def _orders(rnd: random.Random) -> Iterator[Order]:
                 )
             )
         )
-        yield Order(
-            order_number=f"W-{i:06d}",
-            source="bench",
+        yield bench_order(
+            i,
+            rnd,
+            placed,
             channel=Channel.WEB,
-            placed_at=placed,
             status=OrderStatus.DELIVERED,
-            currency="EUR",
-            total=Decimal(rnd.randrange(100, 50_000)) / 100,
-            tax_total=Decimal("1.90"),
+            shipment_status=ShipmentStatus.DELIVERED,
+            tracking=events,
             events=(OrderEvent(placed, OrderStatus.PLACED, "Order placed"),),
-            shipments=(
-                Shipment(
-                    tracking_number=f"TRK{i:09d}",
-                    carrier=carrier,
-                    carrier_name=carrier.upper(),
-                    status=ShipmentStatus.DELIVERED,
-                    events=events,
-                ),
-            ),
-            merchant="Bench Store",
         )
+
+
+def _keeping_newest(orders: Iterable[Order], newest: list[Order]) -> Iterator[Order]:
+    """Pass `orders` on, appending those of the last 60 days to `newest`."""
+    for order in orders:
+        if order.placed_at > START + SPAN - timedelta(days=60):
+            newest.append(order)
+        yield order
 
 
 @pytest.fixture(scope="module")
 def feed_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """100,000 orders (1 order event + 4 carrier events each), the first year in History, 5,000 alerts sent."""
-    path = Path(tmp_path_factory.mktemp("bench-feed")) / "cache.db"
-    store = Store.open(path)
+    store = open_store(tmp_path_factory, "bench-feed")
     rnd = random.Random(20261128)
     started = time.perf_counter()
     received = datetime.now(UTC)
-    page: list[Order] = []
     newest: list[Order] = []
-    for order in _orders(rnd):
-        page.append(order)
-        if order.placed_at > START + SPAN - timedelta(days=60):
-            newest.append(order)
-        if len(page) == BATCH:
-            with store.transaction() as uow:
-                uow.upsert_orders(page, source="bench", received_at=received, live=False)
-            page = []
-    if page:
-        with store.transaction() as uow:
-            uow.upsert_orders(page, source="bench", received_at=received, live=False)
+    fill_store(store, _keeping_newest(_orders(rnd), newest), batch=BATCH, received_at=received)
     with store.transaction() as uow:
         uow.execute(
             update(orders_table)

@@ -6,9 +6,8 @@ import random
 import statistics
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -18,29 +17,25 @@ from services.domain import (
     Order,
     OrderFilter,
     OrderStatus,
-    Shipment,
     ShipmentStatus,
     TrackingEvent,
 )
 from services.storage import Store
 
+from .stores import ORDERS, SPAN, START, bench_order, fill_store, open_store, placed_at
+
 pytestmark = pytest.mark.bench
 
-ORDERS = 100_000
 PAGE = 500
 RUNS = 200
 LIMIT_MS = 20.0
-START = datetime(2023, 1, 1, tzinfo=UTC)
-SPAN = timedelta(days=3 * 365)
 
 
 def _orders(rnd: random.Random) -> Iterator[Order]:
     channels = list(Channel)
     statuses = list(OrderStatus)
-    carriers = ["ups", "fedex", "dhl", "usps", "royal-mail"]
     for i in range(ORDERS):
-        placed = START + timedelta(seconds=rnd.randrange(int(SPAN.total_seconds())))
-        carrier = carriers[i % len(carriers)]
+        placed = placed_at(rnd)
         events = (
             TrackingEvent(
                 occurred_at=placed + timedelta(hours=3),
@@ -54,47 +49,25 @@ def _orders(rnd: random.Random) -> Iterator[Order]:
                 location="Hub",
             ),
         )
-        yield Order(
-            order_number=f"W-{i:06d}",
-            source="bench",
+        yield bench_order(
+            i,
+            rnd,
+            placed,
             channel=channels[i % len(channels)],
-            placed_at=placed,
             status=statuses[i % len(statuses)],
-            currency="EUR",
-            total=Decimal(rnd.randrange(100, 50_000)) / 100,
-            tax_total=Decimal("1.90"),
+            shipment_status=ShipmentStatus.IN_TRANSIT,
+            tracking=events,
             items=(LineItem(sku=f"SKU-{i % 997}", name=f"Item {i % 997}", quantity=1, unit_price=Decimal("9.99")),),
-            shipments=(
-                Shipment(
-                    tracking_number=f"TRK{i:09d}",
-                    carrier=carrier,
-                    carrier_name=carrier.upper(),
-                    status=ShipmentStatus.IN_TRANSIT,
-                    events=events,
-                ),
-            ),
-            merchant="Bench Store",
         )
 
 
 @pytest.fixture(scope="module")
 def big_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """A 100,000-order cache built with paged upserts."""
-    path = Path(tmp_path_factory.mktemp("bench")) / "cache.db"
-    store = Store.open(path)
+    store = open_store(tmp_path_factory, "bench")
     rnd = random.Random(20261127)
     started = time.perf_counter()
-    page: list[Order] = []
-    received = datetime.now(UTC)
-    for order in _orders(rnd):
-        page.append(order)
-        if len(page) == PAGE:
-            with store.transaction() as uow:
-                uow.upsert_orders(page, source="bench", received_at=received, live=False)
-            page = []
-    if page:
-        with store.transaction() as uow:
-            uow.upsert_orders(page, source="bench", received_at=received, live=False)
+    fill_store(store, _orders(rnd), batch=PAGE)
     print(f"\nBENCH storage.build_100k seconds={time.perf_counter() - started:.1f}")
     yield store
     store.close()
