@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
 from typing import Any
 
 import flet as ft
 
-from services.domain import Channel, OrderStatus, OrderSummary
+from services.domain import OrderStatus, OrderSummary
 from views import formatting as fmt
 from views import widgets
-from views.model import HistoryUiModel, ListFilters
-from views.orders_view import ANY, FilterMenu
+from views.filter_bar import FilterBar, FilterState
+from views.model import HistoryUiModel
 
 HISTORY_STATUSES = (OrderStatus.DELIVERED, OrderStatus.CANCELLED, OrderStatus.RETURNED)
 """The statuses of orders in History (the status filter's options)."""
@@ -57,48 +56,14 @@ class HistoryScreen:
             on_submit=self._on_search,
             expand=True,
         )
-        self.status_filter = FilterMenu(
-            "Status", [(ANY, "Any"), *((st.value, fmt.label(st.value)) for st in HISTORY_STATUSES)], self._on_filter
+        self.filter_bar = FilterBar(
+            HISTORY_STATUSES,
+            self._filter_state,
+            model.set_history_filters,
+            model.set_history_dates,
+            on_clear=self._on_clear_filters,
+            date_tooltip="Filter History by date placed",
         )
-        self.channel_filter = FilterMenu(
-            "Channel", [(ANY, "Any"), *((c.value, fmt.label(c.value)) for c in Channel)], self._on_filter
-        )
-        self.carrier_filter = FilterMenu("Carrier", [(ANY, "Any")], self._on_filter)
-        self.source_filter = FilterMenu("Source", [(ANY, "Any")], self._on_filter)
-        self.date_picker = ft.DateRangePicker(
-            first_date=datetime(2000, 1, 1),
-            last_date=datetime.now() + timedelta(days=366),
-            help_text="Orders placed between",
-            save_text="Apply",
-            on_change=self._on_dates_picked,
-        )
-        self.date_button = ft.OutlinedButton(
-            "Date range", icon=ft.Icons.DATE_RANGE, tooltip="Filter History by date placed", on_click=self._open_picker
-        )
-        self.clear_button = ft.TextButton(
-            "Clear filters", icon=ft.Icons.FILTER_ALT_OFF_OUTLINED, on_click=self._on_clear_filters
-        )
-        self.range_text = ft.Text(color=ft.Colors.ON_SURFACE_VARIANT, size=13)
-        self.filter_row = ft.Row(
-            [
-                self.date_button,
-                self.range_text,
-                self.status_filter.button,
-                self.channel_filter.button,
-                self.carrier_filter.button,
-                self.source_filter.button,
-                self.clear_button,
-            ],
-            spacing=8,
-            run_spacing=8,
-            wrap=True,
-            vertical_alignment=ft.CrossAxisAlignment.CENTER,
-        )
-        self.filter_toggle = ft.TextButton(
-            "Filters", icon=ft.Icons.TUNE, visible=False, on_click=self._on_toggle_filters
-        )
-        self.compact = False
-        self.filters_open = True
         self.export_buttons = [
             ft.OutlinedButton(text, icon=icon, tooltip=text, on_click=self._export_handler(key))
             for key, text, icon in EXPORTS
@@ -119,8 +84,8 @@ class HistoryScreen:
         self.body = ft.Container(expand=True)
         self.root = ft.Column(
             [
-                ft.Row([self.search, self.filter_toggle], spacing=8),
-                self.filter_row,
+                ft.Row([self.search, self.filter_bar.toggle], spacing=8),
+                *self.filter_bar.rows,
                 ft.Row(list[ft.Control](self.export_buttons), spacing=8, wrap=True, run_spacing=8),
                 self.progress_row,
                 self.status,
@@ -134,7 +99,7 @@ class HistoryScreen:
     def refresh(self) -> None:
         """Repaint the list, the filters and the export state from the model."""
         self._paint_export()
-        self._paint_filters()
+        self.filter_bar.paint()
         m = self.model
         if (self.search.value or "") != m.history_query:
             self.search.value = m.history_query
@@ -179,41 +144,20 @@ class HistoryScreen:
         m = self.model
         return m.history_filters.active or m.history_date_from is not None or m.history_date_to is not None
 
-    def _paint_filters(self) -> None:
+    def _filter_state(self) -> FilterState:
         m = self.model
-        f = m.history_filters
-        carriers = list(m.history_carriers)
-        if f.carrier and f.carrier not in carriers:
-            carriers.append(f.carrier)
-        self.carrier_filter.set_options([(ANY, "Any"), *((c, fmt.carrier_name(c)) for c in carriers)])
-        sources = list(m.history_sources)
-        if f.source and f.source not in sources:
-            sources.append(f.source)
-        self.source_filter.set_options([(ANY, "Any"), *((name, name) for name in sources)])
-        self.status_filter.select(f.status.value if f.status else ANY)
-        self.channel_filter.select(f.channel.value if f.channel else ANY)
-        self.carrier_filter.select(f.carrier or ANY)
-        self.source_filter.select(f.source or ANY)
-        has_dates = m.history_date_from is not None or m.history_date_to is not None
-        self.range_text.value = fmt.date_range(m.history_date_from, m.history_date_to) if has_dates else ""
-        self.range_text.visible = has_dates
-        self.clear_button.visible = m.history_filtered
-        active = sum(1 for v in (f.status, f.channel, f.carrier, f.source) if v) + int(has_dates)
-        self.filter_toggle.content = f"Filters ({active})" if active else "Filters"
-        self.filter_toggle.visible = self.compact
-        self.filter_row.visible = self.filters_open or not self.compact
+        return FilterState(
+            filters=m.history_filters,
+            carriers=m.history_carriers,
+            sources=m.history_sources,
+            date_from=m.history_date_from,
+            date_to=m.history_date_to,
+            clearable=m.history_filtered,
+        )
 
     def set_compact(self, compact: bool) -> None:
         """Fold the filters behind a "Filters" button on narrow windows (open on wide ones or when set)."""
-        if compact != self.compact:
-            self.compact = compact
-            m = self.model
-            self.filters_open = not compact or m.history_filters.active or m.history_date_from is not None
-        self._paint_filters()
-
-    def _on_toggle_filters(self, _: Any) -> None:
-        self.filters_open = not self.filters_open
-        self._paint_filters()
+        self.filter_bar.set_compact(compact)
 
     def _paint_export(self) -> None:
         job = self.model.export_job
@@ -292,32 +236,6 @@ class HistoryScreen:
             log.warning("could not save the %s export: %s", key, err, exc_info=True)
             self.status.value, self.status.color = f"Could not save the file: {err}", ft.Colors.ERROR
             self.status.visible = True
-
-    async def _on_filter(self) -> None:
-        def pick(menu: FilterMenu) -> str | None:
-            return menu.value if menu.value != ANY else None
-
-        status, channel = pick(self.status_filter), pick(self.channel_filter)
-        await self.model.set_history_filters(
-            ListFilters(
-                status=OrderStatus(status) if status else None,
-                channel=Channel(channel) if channel else None,
-                carrier=pick(self.carrier_filter),
-                source=pick(self.source_filter),
-            )
-        )
-
-    def _open_picker(self, e: Any) -> None:
-        m = self.model
-        self.date_picker.start_value = datetime.combine(m.history_date_from, time()) if m.history_date_from else None
-        self.date_picker.end_value = datetime.combine(m.history_date_to, time()) if m.history_date_to else None
-        e.page.show_dialog(self.date_picker)
-
-    async def _on_dates_picked(self, _: Any) -> None:
-        start, end = fmt.as_date(self.date_picker.start_value), fmt.as_date(self.date_picker.end_value)
-        if start is None and end is None:
-            return
-        await self.model.set_history_dates(start, end or start)
 
     async def _on_clear_filters(self, _: Any) -> None:
         self.search.value = ""

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import datetime, time, timedelta
+from collections.abc import Callable
 from typing import Any
 
 import flet as ft
@@ -11,11 +10,8 @@ import flet as ft
 from services.domain import FINAL_ORDER_STATUSES, Channel, OrderStatus, OrderSummary
 from views import formatting as fmt
 from views import widgets
+from views.filter_bar import FilterBar, FilterMenu, FilterState
 from views.model import ListFilters, OrdersUiModel, SortOrder, SyncPhase
-
-ANY = "*"
-"""The dropdown key meaning "no filter"."""
-
 
 TILE_EXTENT = 84
 """Fixed height of one list row (``ListView.item_extent``): lets Flutter lay out only what is visible."""
@@ -79,67 +75,16 @@ class OrdersScreen:
             enable_suggestions=False,
             capitalization=ft.TextCapitalization.CHARACTERS,
         )
-        self.picker = ft.DateRangePicker(
-            first_date=datetime(2000, 1, 1),
-            last_date=datetime.now() + timedelta(days=366),
-            help_text="Orders placed between",
-            save_text="Apply",
-            on_change=self._on_dates_picked,
-        )
-        self.date_button = ft.OutlinedButton("Date range", icon=ft.Icons.DATE_RANGE, on_click=self._open_picker)
-        self.clear_button = ft.TextButton("Clear dates", icon=ft.Icons.CLOSE, on_click=self._on_clear_dates)
         self.count_text = ft.Text(theme_style=ft.TextThemeStyle.TITLE_SMALL, weight=ft.FontWeight.W_600)
-        self.range_text = ft.Text(color=ft.Colors.ON_SURFACE_VARIANT, size=13)
         self.list = self._new_list()
         self.list_area = ft.Container(expand=True)
-        self.status_filter = FilterMenu(
-            "Status", [(ANY, "Any"), *((st.value, fmt.label(st.value)) for st in OrderStatus)], self._on_filter
+        self.filter_bar = FilterBar(
+            OrderStatus, self._filter_state, model.set_filters, model.set_dates, dates_apart=True, attention=True
         )
-        self.channel_filter = FilterMenu(
-            "Channel", [(ANY, "Any"), *((c.value, fmt.label(c.value)) for c in Channel)], self._on_filter
-        )
-        self.carrier_filter = FilterMenu("Carrier", [(ANY, "Any")], self._on_filter)
-        self.source_filter = FilterMenu("Source", [(ANY, "Any")], self._on_filter)
+        self.picker = self.filter_bar.picker
+        """The date-range picker (the keyboard shortcuts hold still while it is open)."""
         self.sort_select = FilterMenu(
             "Sort", [(SortOrder.NEWEST.value, "Newest first"), (SortOrder.OLDEST.value, "Oldest first")], self._on_sort
-        )
-        self.attention_chip = ft.Chip(
-            label=ft.Text("Needs attention"),
-            leading=ft.Icon(ft.Icons.PRIORITY_HIGH, size=16),
-            selected=model.filters.needs_attention,
-            on_select=self._on_filter,
-            tooltip="Only orders that need your attention",
-        )
-        self.clear_filters_button = ft.TextButton(
-            "Clear filters", icon=ft.Icons.FILTER_ALT_OFF_OUTLINED, on_click=self._on_clear_filters
-        )
-        self.filter_toggle = ft.TextButton("Filters", icon=ft.Icons.TUNE, on_click=self._on_toggle_filters)
-        self._carrier_keys: list[str] = []
-        self._source_keys: list[str] = []
-        self.compact = False
-        self.filters_open = True
-        self.filters = ft.Row(
-            [],
-            visible=False,
-            spacing=8,
-            wrap=True,
-            vertical_alignment=ft.CrossAxisAlignment.CENTER,
-        )
-        self._filter_controls: list[ft.Control] = [
-            self.status_filter.button,
-            self.channel_filter.button,
-            self.carrier_filter.button,
-            self.source_filter.button,
-            self.attention_chip,
-            self.clear_filters_button,
-        ]
-        self._date_controls: list[ft.Control] = [self.date_button, self.clear_button, self.range_text]
-        self.filter_panel = ft.Row(
-            [*self._date_controls, *self._filter_controls],
-            spacing=8,
-            run_spacing=8,
-            wrap=True,
-            vertical_alignment=ft.CrossAxisAlignment.CENTER,
         )
         self.count_row = ft.Row(
             [
@@ -151,9 +96,8 @@ class OrdersScreen:
         )
         self.root = ft.Column(
             [
-                ft.Row([self.search, self.filter_toggle], vertical_alignment=ft.CrossAxisAlignment.CENTER),
-                self.filters,
-                self.filter_panel,
+                ft.Row([self.search, self.filter_bar.toggle], vertical_alignment=ft.CrossAxisAlignment.CENTER),
+                *self.filter_bar.rows,
                 self.count_row,
                 self.list_area,
             ],
@@ -166,10 +110,6 @@ class OrdersScreen:
     def refresh(self) -> None:
         """Repaint count, filters and the list from the model (no page update)."""
         m = self.model
-        has_dates = m.date_from is not None or m.date_to is not None
-        self.clear_button.visible = has_dates
-        self.range_text.value = fmt.date_range(m.date_from, m.date_to) if has_dates else ""
-        self.range_text.visible = has_dates
         self.count_text.value = fmt.count_orders(m.total)
         self.count_text.visible = m.list_error is None and (m.total > 0 or self._filtered())
         moved = m.history_matches if self._on_history is not None and m.list_error is None else 0
@@ -178,7 +118,8 @@ class OrdersScreen:
         self.history_link.visible = moved > 0 and m.total > 0
         if self.search.value != m.query:
             self.search.value = m.query
-        self._paint_filters()
+        self.filter_bar.paint()
+        self.sort_select.select(m.sort.value)
 
         if m.list_error is not None:
             self.list_area.content = widgets.error_state("Couldn't read your orders", m.list_error, self._on_retry)
@@ -193,41 +134,12 @@ class OrdersScreen:
 
     def set_compact(self, compact: bool) -> None:
         """Fold the filter panel behind the "Filters" button on narrow windows (open on wide ones)."""
-        if compact != self.compact:
-            self.compact = compact
-            self.filters_open = not compact or self.model.filters.active
-            # wide: dates and filters share one row; narrow: dates stay visible, filters fold away
-            if compact:
-                self.filters.controls = list(self._date_controls)
-                self.filter_panel.controls = list(self._filter_controls)
-            else:
-                self.filters.controls = []
-                self.filter_panel.controls = [*self._date_controls, *self._filter_controls]
-            self.filters.visible = compact
-        self._paint_filters()
+        self.filter_bar.set_compact(compact)
+        self.sort_select.select(self.model.sort.value)
 
-    def _paint_filters(self) -> None:
+    def _filter_state(self) -> FilterState:
         m = self.model
-        f = m.filters
-        carriers = list(m.carrier_choices)
-        if f.carrier and f.carrier not in carriers:
-            carriers.append(f.carrier)
-        self.carrier_filter.set_options([(ANY, "Any"), *((c, fmt.carrier_name(c)) for c in carriers)])
-        sources = list(m.source_choices)
-        if f.source and f.source not in sources:
-            sources.append(f.source)
-        self.source_filter.set_options([(ANY, "Any"), *((name, name) for name in sources)])
-        self.status_filter.select(f.status.value if f.status else ANY)
-        self.channel_filter.select(f.channel.value if f.channel else ANY)
-        self.carrier_filter.select(f.carrier or ANY)
-        self.source_filter.select(f.source or ANY)
-        self.sort_select.select(m.sort.value)
-        self.attention_chip.selected = f.needs_attention
-        self.clear_filters_button.visible = f.active
-        active = sum(1 for v in (f.status, f.channel, f.carrier, f.source, f.needs_attention) if v)
-        self.filter_toggle.content = f"Filters ({active})" if active else "Filters"
-        self.filter_toggle.visible = self.compact
-        self.filter_panel.visible = self.filters_open or not self.compact
+        return FilterState(m.filters, m.carrier_choices, m.source_choices, m.date_from, m.date_to, m.filters.active)
 
     def repaint(self) -> None:
         """Rebuild every row (after a theme change) and repaint."""
@@ -362,40 +274,11 @@ class OrdersScreen:
         if self.model.total == 1 and self.model.summaries:
             self._on_open(self.model.summaries[0].order_number)
 
-    def _open_picker(self, e: ft.Event[ft.OutlinedButton]) -> None:
-        m = self.model
-        self.picker.start_value = datetime.combine(m.date_from, time()) if m.date_from else None
-        self.picker.end_value = datetime.combine(m.date_to, time()) if m.date_to else None
-        e.page.show_dialog(self.picker)
-
-    async def _on_dates_picked(self, e: ft.Event[ft.DateRangePicker]) -> None:
-        start, end = fmt.as_date(self.picker.start_value), fmt.as_date(self.picker.end_value)
-        if start is None and end is None:
-            return
-        await self.model.set_dates(start, end or start)
-
-    async def _on_clear_dates(self, e: ft.Event[ft.TextButton]) -> None:
-        await self.model.set_dates(None, None)
-
     async def _on_clear_all(self, e: Any) -> None:
         self.search.value = ""
         await self.model.set_filters(ListFilters())
         await self.model.set_dates(None, None)
         await self.model.search("")
-
-    async def _on_filter(self, _: Any = None) -> None:
-        def pick(menu: FilterMenu) -> str | None:
-            return menu.value if menu.value != ANY else None
-
-        status, channel = pick(self.status_filter), pick(self.channel_filter)
-        flt = ListFilters(
-            status=OrderStatus(status) if status else None,
-            channel=Channel(channel) if channel else None,
-            carrier=pick(self.carrier_filter),
-            source=pick(self.source_filter),
-            needs_attention=bool(self.attention_chip.selected),
-        )
-        await self.model.set_filters(flt)
 
     async def _on_show_history(self, _: Any = None) -> None:
         await self.model.show_in_history()
@@ -404,13 +287,6 @@ class OrdersScreen:
 
     async def _on_sort(self, _: Any = None) -> None:
         await self.model.set_sort(SortOrder(self.sort_select.value))
-
-    async def _on_clear_filters(self, e: Any) -> None:
-        await self.model.set_filters(ListFilters())
-
-    def _on_toggle_filters(self, e: Any) -> None:
-        self.filters_open = not self.filters_open
-        self._paint_filters()
 
     async def _on_retry(self, e: Any) -> None:
         await self.model.reload()
@@ -433,56 +309,3 @@ class OrdersScreen:
             await self.model.load_more()
         finally:
             self._loading_more = False
-
-
-class FilterMenu:
-    """A labelled menu button ("Status: Delivered") that picks one option; the label is its accessible name."""
-
-    def __init__(self, label: str, options: list[tuple[str, str]], on_pick: Callable[[], Awaitable[None]]) -> None:
-        """Create the button with ``options`` as ``(key, text)``; the first option is selected."""
-        self.label = label
-        self.options = options
-        self.value = options[0][0]
-        self._on_pick = on_pick
-        self.text = ft.Text(no_wrap=True)
-        self.button = ft.PopupMenuButton(
-            content=ft.Container(
-                content=ft.Row([self.text, ft.Icon(ft.Icons.ARROW_DROP_DOWN, size=20)], spacing=2, tight=True),
-                border=ft.Border.all(1, ft.Colors.OUTLINE),
-                border_radius=8,
-                padding=ft.Padding.only(left=12, right=6, top=6, bottom=6),
-            ),
-            padding=0,
-            menu_position=ft.PopupMenuPosition.UNDER,
-        )
-        self._paint()
-
-    def set_options(self, options: list[tuple[str, str]]) -> None:
-        """Replace the options (keeping the selection when it is still offered)."""
-        if options == self.options:
-            return
-        self.options = options
-        if self.value not in {k for k, _ in options}:
-            self.value = options[0][0]
-        self._paint()
-
-    def select(self, key: str) -> None:
-        """Show ``key`` as the selected option."""
-        if key != self.value:
-            self.value = key
-            self._paint()
-
-    def _paint(self) -> None:
-        names = dict(self.options)
-        self.text.value = f"{self.label}: {names.get(self.value, self.value)}"
-        self.button.items = [
-            ft.PopupMenuItem(content=text, checked=key == self.value, on_click=self._handler(key))
-            for key, text in self.options
-        ]
-
-    def _handler(self, key: str) -> Callable[[Any], Awaitable[None]]:
-        async def pick(_: Any) -> None:
-            self.select(key)
-            await self._on_pick()
-
-        return pick

@@ -9,8 +9,8 @@ import flet as ft
 
 from views import formatting as fmt
 from views import widgets
+from views.filter_bar import FilterMenu
 from views.model import OrdersUiModel, SourceInfo, ThemeChoice
-from views.orders_view import FilterMenu
 
 _THEME_LABELS = {ThemeChoice.SYSTEM: "System", ThemeChoice.LIGHT: "Light", ThemeChoice.DARK: "Dark"}
 _THEME_ICONS = {
