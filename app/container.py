@@ -49,12 +49,17 @@ class AppContainer:
         self.change_listeners: list[ChangeListener] = []
 
     @classmethod
-    def create(cls, home: Path | None = None, *, credentials: CredentialStore | None = None) -> AppContainer:
-        """Open the cache in ``home`` (default: ORDERTRACK_HOME or the user data dir)."""
+    def create(
+        cls, home: Path | None = None, *, credentials: CredentialStore | None = None, passphrase: str | None = None
+    ) -> AppContainer:
+        """Open the cache in ``home`` (default: ORDERTRACK_HOME or the user data dir).
+
+        ``passphrase`` is used only where no keyring can keep the cache key (app.database).
+        """
         home = home or data_dir()
         home.mkdir(parents=True, exist_ok=True, mode=0o700)
         settings = Settings.load(home)
-        store = open_store(home, credentials or KeyringCredentialStore())
+        store = open_store(home, credentials or KeyringCredentialStore(), passphrase)
         return install_notifications(cls(home, store, settings, credentials or KeyringCredentialStore()))
 
     @property

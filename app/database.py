@@ -84,6 +84,16 @@ def uses_passphrase(home: Path) -> bool:
     return kdf_path(db_path(home)).exists()
 
 
+def passphrase_mode(home: Path) -> str | None:
+    """After the keyring failed: "enter" (the cache has a passphrase), "choose" (a new or plaintext
+    cache a new passphrase will protect) or None (the key is in the unavailable keyring: no passphrase
+    can open it)."""
+    db = db_path(home)
+    if kdf_path(db).exists():
+        return "enter"
+    return None if file_kind(db) == "encrypted" else "choose"
+
+
 def derive_key(passphrase: str, params: dict[str, int | str]) -> bytes:
     """Derive the 32-byte cache key from a passphrase with scrypt and the stored salt."""
     n, r, p = int(params["n"]), int(params["r"]), int(params["p"])

@@ -1,6 +1,8 @@
 """The GUI entry: one container, one sync loop and one hub per process; one AppState per session.
 
 run_gui ─▶ AppContainer.create()          (opens the cache; starts the demo server if no source)
+       └▶ no keyring for the cache key ─▶ UnlockGate: every session shows views.unlock_view until one
+                                          right passphrase opens the cache, then all get the app
        ─▶ SyncHub + SyncLoop thread        (SyncCoordinator: push streams + polling on schedule;
                                              without one, sync_once every ORDERTRACK_SYNC_INTERVAL s)
        ─▶ ft.run(session_main)             (each window / browser tab:)
@@ -10,6 +12,7 @@ run_gui ─▶ AppContainer.create()          (opens the cache; starts the demo 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
@@ -25,15 +28,18 @@ from urllib.parse import urlsplit
 
 import flet as ft
 
-from app.database import uses_passphrase
+from app.database import MIN_PASSPHRASE, passphrase_mode, set_passphrase_prompt, uses_passphrase
+from app.paths import data_dir
 from app.state import AppState, StoreArchive, StoreGateway, SyncEvent, SyncHub, initial_sync_info, read_feed
-from services.credentials import source_token_key
-from services.domain import AppError, ChangeSet, OrderFilter, SourceConfig, utc_now
+from services.credentials import CredentialsUnavailableError, source_token_key
+from services.domain import AppError, ChangeSet, OrderFilter, SourceConfig, StorageError, utc_now
 from services.storage import UsageRepository
+from services.storage.store import WRONG_KEY
 from services.sync import SyncReport
 from services.sync.coordinator import SyncCoordinator
 from views.model import ThemeChoice
 from views.shell import AppShell
+from views.unlock_view import UnlockScreen
 
 if TYPE_CHECKING:
     from app.container import AppContainer
@@ -388,6 +394,39 @@ def make_session_main(
     return session_main
 
 
+class Runtime:
+    """What one process runs around an open cache: the sync hub, the sync loop and the session ``main``."""
+
+    def __init__(self, container: AppContainer, interval: float | None = None) -> None:
+        """Create the hub and the loop (not started: :meth:`start`)."""
+        every = interval or sync_interval()
+        self.hub = SyncHub(
+            initial_sync_info(StoreGateway(container.store), is_demo=container.is_demo),
+            stale_after=timedelta(seconds=max(600.0, 3 * every)),
+        )
+        self.first_paint = threading.Event()
+        self.loop = SyncLoop(
+            container.sync_once,
+            self.hub,
+            every,
+            first_paint=self.first_paint,
+            coordinator=lambda: SyncCoordinator(container.engine(), interval=every),
+            housekeeping=container.move_to_history,
+        )
+        self.main = make_session_main(container, self.hub, self.first_paint)
+        self._container = container
+
+    def start(self) -> Runtime:
+        """Warm the page cache and start syncing; return self."""
+        threading.Thread(target=warm_cache, args=(self._container,), name="ordertrack-warm", daemon=True).start()
+        self.loop.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop syncing."""
+        self.loop.stop()
+
+
 def serve(
     container: AppContainer,
     *,
@@ -397,33 +436,98 @@ def serve(
     interval: float | None = None,
 ) -> None:
     """Run the app on an open container until the window closes or SIGTERM/SIGINT arrives."""
-    hub = SyncHub(
-        initial_sync_info(StoreGateway(container.store), is_demo=container.is_demo),
-        stale_after=timedelta(seconds=max(600.0, 3 * (interval or sync_interval()))),
-    )
-    first_paint = threading.Event()
-    threading.Thread(target=warm_cache, args=(container,), name="ordertrack-warm", daemon=True).start()
-    every = interval or sync_interval()
-    loop = SyncLoop(
-        container.sync_once,
-        hub,
-        every,
-        first_paint=first_paint,
-        coordinator=lambda: SyncCoordinator(container.engine(), interval=every),
-        housekeeping=container.move_to_history,
-    )
-    main = make_session_main(container, hub, first_paint)
-    web = web or not _has_display()
-    loop.start()
+    runtime = Runtime(container, interval).start()
     try:
-        if web:
-            port = port or free_port(host)
-            print(f"Serving {APP_TITLE} on http://{host}:{port}", flush=True)
-            ft.run(main, view=ft.AppView.WEB_BROWSER, host=host, port=port, no_cdn=True)
-        else:
-            ft.run(main, view=ft.AppView.FLET_APP, host=host, port=port)
+        _run_flet(runtime.main, web=web, host=host, port=port)
     finally:
-        loop.stop()
+        runtime.stop()
+
+
+def _run_flet(main: Callable[[ft.Page], Awaitable[None]], *, web: bool, host: str, port: int) -> None:
+    """Serve ``main`` in the browser (offline client, no CDN) or in a desktop window."""
+    if web or not _has_display():
+        port = port or free_port(host)
+        print(f"Serving {APP_TITLE} on http://{host}:{port}", flush=True)
+        ft.run(main, view=ft.AppView.WEB_BROWSER, host=host, port=port, no_cdn=True)
+    else:
+        ft.run(main, view=ft.AppView.FLET_APP, host=host, port=port)
+
+
+class UnlockGate:
+    """The start when no keyring can keep the cache key: every session asks for the passphrase until one
+    right passphrase opens the cache; then every session (waiting or new) gets the app.
+
+    One cache, one sync engine per process, as when the keyring holds the key.
+    """
+
+    def __init__(self, home: Path, *, choosing: bool, interval: float | None = None) -> None:
+        """Nothing is open yet; ``choosing``: a new passphrase will protect a new or plaintext cache."""
+        self.home = home
+        self.choosing = choosing
+        self.interval = interval
+        self.container: AppContainer | None = None
+        self.runtime: Runtime | None = None
+        self._lock = threading.Lock()
+        self._waiting: dict[int, Callable[[], None]] = {}
+
+    async def session_main(self, page: ft.Page) -> None:
+        """Show the app when the cache is open, else the unlock screen (which switches by itself)."""
+        if self.runtime is not None:
+            await self.runtime.main(page)
+            return
+        key = id(page)
+
+        async def enter() -> None:
+            self._waiting.pop(key, None)
+            if self.runtime is not None:
+                await self.runtime.main(page)
+
+        def wake() -> None:
+            try:
+                page.run_task(enter)
+            except (AttributeError, RuntimeError):  # the tab was closed meanwhile
+                self._waiting.pop(key, None)
+
+        async def submit(passphrase: str) -> str | None:
+            problem = await asyncio.to_thread(self.open, passphrase)
+            if problem is None:
+                self._wake_all()
+            return problem
+
+        self._waiting[key] = wake
+        page.on_close = lambda _: self._waiting.pop(key, None)
+        UnlockScreen(choosing=self.choosing, min_length=MIN_PASSPHRASE, on_submit=submit, title=APP_TITLE).show(page)
+
+    def open(self, passphrase: str) -> str | None:
+        """Open the cache with ``passphrase`` and start syncing; None, or what went wrong in plain words."""
+        from app.container import AppContainer
+
+        with self._lock:
+            if self.runtime is not None:
+                return None
+            try:
+                container = AppContainer.create(self.home, passphrase=passphrase)
+            except StorageError as err:
+                if WRONG_KEY in err.message:
+                    return "That passphrase does not open the cache. Try again."
+                return f"{err.title}: {err.message}"
+            except AppError as err:
+                return f"{err.title}: {err.message}"
+            self.container = container
+            self.runtime = Runtime(container, self.interval).start()
+            log.info("the cache was unlocked with its passphrase")
+            return None
+
+    def _wake_all(self) -> None:
+        for wake in list(self._waiting.values()):
+            wake()
+
+    def close(self) -> None:
+        """Stop syncing and close the cache (when it was opened)."""
+        if self.runtime is not None:
+            self.runtime.stop()
+        if self.container is not None:
+            self.container.close()
 
 
 def warm_cache(container: AppContainer) -> None:
@@ -442,7 +546,20 @@ def run_gui(*, web: bool, host: str = "127.0.0.1", port: int = 0, home: Path | N
 
     if host in ("0.0.0.0", "::", "") and not os.environ.get("ORDERTRACK_ALLOW_PUBLIC"):
         raise ValueError("the app serves on loopback only; pass host='127.0.0.1' (or set ORDERTRACK_ALLOW_PUBLIC=1)")
-    container = AppContainer.create(home)
+    set_passphrase_prompt(None)  # a passphrase is asked in the app's own window (UnlockGate)
+    try:
+        container = AppContainer.create(home)
+    except CredentialsUnavailableError:
+        mode = passphrase_mode(home or data_dir())
+        if mode is None:  # the key is in a keyring that is not there: no passphrase can help
+            raise
+        log.warning("no keyring for the cache key: the app asks for the cache passphrase")
+        gate = UnlockGate(home or data_dir(), choosing=mode == "choose")
+        try:
+            _run_flet(gate.session_main, web=web, host=host, port=port)
+        finally:
+            gate.close()
+        return
     try:
         serve(container, web=web, host=host, port=port)
     finally:
