@@ -249,3 +249,32 @@ def test_cli_uses_the_keyring_and_verify_reports_damage(home: Path) -> None:
     bad = run_cli(home, "archive", "verify")
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
     assert "problem" in bad.stdout and "authenticity" in bad.stdout, bad.stdout + bad.stderr
+
+
+def test_the_app_window_unlocks_a_passphrase_cache(tmp_path: Path, orders: tuple[Order, ...]) -> None:
+    """What the unlock screen asks for, and its answers: a wrong passphrase in plain words, the right one opens."""
+    from app.database import passphrase_mode
+    from app.gui import UnlockGate
+
+    home = tmp_path / "home"
+    home.mkdir()
+    with open_store(home, NoKeyring(), passphrase="a-long-passphrase") as store:
+        _fill(store, orders)
+    assert passphrase_mode(home) == "enter"
+    gate = UnlockGate(home, choosing=False, interval=3600)
+    try:
+        assert gate.open("not the passphrase") == "That passphrase does not open the cache. Try again."
+        assert gate.runtime is None and gate.container is None
+        assert gate.open("a-long-passphrase") is None
+        assert gate.container is not None and gate.runtime is not None
+        assert gate.container.store.orders.count(OrderFilter()) == len(orders)
+        assert gate.open("anything") is None  # already open: a second tab does not open it again
+    finally:
+        gate.close()
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    assert passphrase_mode(fresh) == "choose"  # a new cache: a new passphrase will protect it
+    keyed = tmp_path / "keyed"
+    keyed.mkdir()
+    open_store(keyed, MemoryCredentialStore()).close()
+    assert passphrase_mode(keyed) is None  # its key is in a keyring: no passphrase can open it
