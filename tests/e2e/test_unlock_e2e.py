@@ -8,7 +8,10 @@ in plain words, the right one opens the app. The cache file holds no plaintext a
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +19,12 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from app.database import db_path, kdf_path
-from tests.e2e.support import DESKTOP, PHONE, replace_text, shoot, start_server, stop_server
+from tests.e2e.support import DESKTOP, PHONE, ROOT, app_env, replace_text, shoot, start_server, stop_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
-NO_KEYRING = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", "ORDERTRACK_PASSPHRASE": ""}
+NO_KEYRING = {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+SERVER_ENV = {**NO_KEYRING, "ORDERTRACK_PASSPHRASE": "", "ORDERTRACK_SYNC_INTERVAL": "3600"}
 PASSPHRASE = "correct horse battery"
 
 
@@ -53,7 +57,7 @@ def test_without_a_keyring_a_passphrase_typed_in_the_app_protects_the_cache(brow
     """Choose (twice, checked) on the first start; enter it on the next; a wrong one is refused."""
     home = tmp_path / "home"
     home.mkdir()
-    server = start_server(home, tmp_path / "first.log", ORDERTRACK_SYNC_INTERVAL="3600", **NO_KEYRING)
+    server = start_server(home, tmp_path / "first.log", **SERVER_ENV)
     try:
         context, page = _open(browser, server.url + "/", PHONE)
         expect(_says(page, "Protect your order history")).to_be_visible(timeout=20_000)
@@ -79,12 +83,23 @@ def test_without_a_keyring_a_passphrase_typed_in_the_app_protects_the_cache(brow
         assert stop_server(server.proc)
     db = db_path(home)
     assert kdf_path(db).exists()
+    listed = subprocess.run(
+        [sys.executable, "-m", "app", "orders", "--format", "json", "--limit", "50"],
+        cwd=ROOT,
+        env=app_env(home, **NO_KEYRING, ORDERTRACK_PASSPHRASE=PASSPHRASE),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert listed.returncode == 0, listed.stderr
+    numbers = [o["order_number"].encode() for o in json.loads(listed.stdout)["orders"]]
     raw = db.read_bytes()
-    assert not raw.startswith(b"SQLite format 3") and b"W-1" not in raw and PASSPHRASE.encode() not in raw
+    assert numbers and not raw.startswith(b"SQLite format 3") and PASSPHRASE.encode() not in raw
+    assert not [n for n in numbers if n in raw]  # the cache holds no order number in the clear
     assert PASSPHRASE not in kdf_path(db).read_text()
     assert PASSPHRASE not in server.log()
 
-    again = start_server(home, tmp_path / "second.log", ORDERTRACK_SYNC_INTERVAL="3600", **NO_KEYRING)
+    again = start_server(home, tmp_path / "second.log", **SERVER_ENV)
     try:
         context, page = _open(browser, again.url + "/", DESKTOP)
         expect(_says(page, "Unlock your order history")).to_be_visible(timeout=20_000)
