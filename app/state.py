@@ -689,6 +689,9 @@ class AppState:
         self.history: list[OrderSummary] = []
         self.history_total = 0
         self.history_query = ""
+        self.history_query_set = 0
+        """Counts the History searches set from outside its field ("Show in History", clear), which the
+        field must show; typed ones are the field's own and are never written back (keys typed meanwhile)."""
         self.history_filters = ListFilters()
         self.history_date_from: date | None = None
         self.history_date_to: date | None = None
@@ -1108,6 +1111,7 @@ class AppState:
         f = self.filters
         status = f.status if f.status in HISTORY_STATUSES else None
         self.history_query = self.query.strip()
+        self.history_query_set += 1
         self.history_filters = ListFilters(status=status, channel=f.channel, carrier=f.carrier, source=f.source)
         self.history_date_from, self.history_date_to = self.date_from, self.date_to
         await self.load_history()
@@ -1115,6 +1119,7 @@ class AppState:
     async def clear_history_filters(self) -> None:
         """Drop every History search, date and filter."""
         self.history_query, self.history_filters = "", ListFilters()
+        self.history_query_set += 1
         self.history_date_from = self.history_date_to = None
         await self.load_history()
 

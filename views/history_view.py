@@ -46,6 +46,7 @@ class HistoryScreen:
         self._on_open = on_open
         self._is_dark = is_dark or (lambda: False)
         self.picker: ft.FilePicker | None = None
+        self._query_shown = model.history_query_set
         self.search = ft.TextField(
             label="Search history",
             hint_text="Order number, merchant, item or customer",
@@ -101,7 +102,8 @@ class HistoryScreen:
         self._paint_export()
         self.filter_bar.paint()
         m = self.model
-        if (self.search.value or "") != m.history_query:
+        if self._query_shown != m.history_query_set:  # set from outside the field: show it
+            self._query_shown = m.history_query_set
             self.search.value = m.history_query
         if m.history_error and not m.history:
             self.count.value = ""

@@ -308,6 +308,11 @@ class HistoryUiModel(Protocol):
         ...
 
     @property
+    def history_query_set(self) -> int:
+        """Return a counter that moves when the History search was set from outside its field."""
+        ...
+
+    @property
     def history_loaded(self) -> bool:
         """Tell whether History was read at least once."""
         ...

@@ -116,8 +116,8 @@ class OrdersScreen:
         self.history_link.content = f"{moved:,} more in History"
         self.history_link.tooltip = f"Show the {moved:,} matching finished order{'s' if moved != 1 else ''} in History"
         self.history_link.visible = moved > 0 and m.total > 0
-        if self.search.value != m.query:
-            self.search.value = m.query
+        # The field is never written from the model here: the client owns what is typed, and a late result
+        # for an earlier query would write older text back over keys typed since (they would vanish).
         self.filter_bar.paint()
         self.sort_select.select(m.sort.value)
 

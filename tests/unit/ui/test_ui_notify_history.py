@@ -15,7 +15,7 @@ import pytest
 from flet.messaging.session import Session
 
 from app.gui import make_session_main
-from app.state import StoreGateway, SyncHub, initial_sync_info
+from app.state import StoreArchive, StoreGateway, SyncHub, initial_sync_info
 from services.domain import OrderStatus
 from services.storage import NotifyRepository, Store
 from services.storage.archive import move_to_history
@@ -455,6 +455,39 @@ async def test_no_screen_expands_a_child_inside_a_wrapping_row(
         t.label for t in by_type(app.page, ft.TextField)
     ], "the Settings form was not rendered"
     assert rows > 5
+
+
+async def test_a_late_history_search_never_overwrites_what_was_typed_since(
+    session: Session, history_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """History's search keeps a key typed while the previous search is still being read."""
+    app = await App(session, history_store, tmp_path).start("/history")
+    reading, release = threading.Event(), threading.Event()
+    real = StoreArchive.history
+    calls = 0
+
+    def slow_first_read(self: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            reading.set()
+            assert release.wait(10), "the test never released the read"
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(StoreArchive, "history", slow_first_read)
+    search = by_type(app.page, ft.TextField, lambda t: t.label == "Search history")[0]
+    search.value = "W-1001"
+    first = asyncio.create_task(app.session.dispatch_event(search._i, "change", "W-1001"))
+    assert await asyncio.to_thread(reading.wait, 10), "the History search never read the cache"
+    search.value = "W-10012"  # the next key lands in the client while W-1001 is being read
+    release.set()
+    await first
+    await settle()
+    assert search.value == "W-10012"
+    await app.session.dispatch_event(search._i, "change", "W-10012")
+    await settle()
+    assert search.value == "W-10012"
+    assert [t.key for t in app.tiles()] == ["history:W-10012"]
 
 
 async def test_orders_point_to_matching_orders_in_history(session: Session, history_store: Store, tmp_path: Path):

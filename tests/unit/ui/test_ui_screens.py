@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -155,6 +156,44 @@ async def test_search_filters_by_order_number_prefix(session: Session, orders120
     assert "No matching orders" in app.texts()
     await app.type_search("")
     assert "120 orders" in app.texts()
+    assert not app.crashed()
+
+
+async def test_a_late_search_result_never_overwrites_what_was_typed_since(
+    session: Session, orders120: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A key typed while the previous search is still being read stays in the field (no eaten keys).
+
+    The client patches the field's value before the server finishes the earlier search; painting that
+    earlier result must update the list, not write the older text back into the field.
+    """
+    app = await App(session, orders120, tmp_path).start()
+    reading, release = threading.Event(), threading.Event()
+    real = AppState._read_list
+    calls = 0
+
+    def slow_first_read(self: AppState, *args: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            reading.set()
+            assert release.wait(10), "the test never released the read"
+        return real(self, *args)
+
+    monkeypatch.setattr(AppState, "_read_list", slow_first_read)
+    field_ = app.search_field()
+    field_.value = "W-100"
+    first = asyncio.create_task(app.session.dispatch_event(field_._i, "change", "W-100"))
+    assert await asyncio.to_thread(reading.wait, 10), "the search for W-100 never read the cache"
+    field_.value = "W-1001"  # the next key lands in the client while W-100 is being read
+    release.set()
+    await first
+    await settle()
+    assert field_.value == "W-1001"
+    await app.session.dispatch_event(field_._i, "change", "W-1001")
+    await settle()
+    assert field_.value == "W-1001"
+    assert "10 orders" in app.texts()
     assert not app.crashed()
 
 
