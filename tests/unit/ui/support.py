@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -99,6 +100,40 @@ def by_type(page: ft.Page, kind: type, pred: Callable[[Any], bool] = lambda c: T
 def timeline_rows(page: ft.Page) -> list[list[str]]:
     """Return the texts of each timeline row (a Stack: dot + text column) of the top-most view."""
     return [texts(row) for row in by_type(page, ft.Stack)]
+
+
+async def type_during_a_late_read(
+    session: Any, field_: ft.TextField, first: str, then: str, monkeypatch: Any, owner: type, read: str
+) -> None:
+    """Type ``first``, then ``then`` while the read ``owner.read`` of ``first`` is held on its worker thread.
+
+    The client patches the field before the server paints ``first``'s late result: that painting must not
+    write the older text back over the newer key. Ends with ``then`` typed and its result painted.
+    """
+    reading, release = threading.Event(), threading.Event()
+    real = getattr(owner, read)
+    calls = 0
+
+    def held_first_read(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            reading.set()
+            assert release.wait(10), "the test never released the read"
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, read, held_first_read)
+    field_.value = first
+    typed = asyncio.create_task(session.dispatch_event(field_._i, "change", first))
+    assert await asyncio.to_thread(reading.wait, 10), f"the search for {first} never read the cache"
+    field_.value = then  # the next key lands in the client while ``first`` is being read
+    release.set()
+    await typed
+    await settle()
+    assert field_.value == then, f"the late result for {first!r} overwrote {then!r}"
+    await session.dispatch_event(field_._i, "change", then)
+    await settle()
+    assert field_.value == then
 
 
 async def settle(rounds: int = 6) -> None:

@@ -20,7 +20,16 @@ from services.domain import OrderStatus
 from services.storage import NotifyRepository, Store
 from services.storage.archive import move_to_history
 from services.storage.notify_repo import AlertDraft
-from tests.unit.ui.support import FakeContainer, by_type, fill, find, make_order, settle, top_texts
+from tests.unit.ui.support import (
+    FakeContainer,
+    by_type,
+    fill,
+    find,
+    make_order,
+    settle,
+    top_texts,
+    type_during_a_late_read,
+)
 from views import formatting as fmt
 
 ARCHIVED_AT = datetime(2027, 1, 15, 8, 0, tzinfo=UTC)
@@ -462,31 +471,8 @@ async def test_a_late_history_search_never_overwrites_what_was_typed_since(
 ):
     """History's search keeps a key typed while the previous search is still being read."""
     app = await App(session, history_store, tmp_path).start("/history")
-    reading, release = threading.Event(), threading.Event()
-    real = StoreArchive.history
-    calls = 0
-
-    def slow_first_read(self: Any, *args: Any, **kwargs: Any) -> Any:
-        nonlocal calls
-        calls += 1
-        if calls == 1:
-            reading.set()
-            assert release.wait(10), "the test never released the read"
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(StoreArchive, "history", slow_first_read)
     search = by_type(app.page, ft.TextField, lambda t: t.label == "Search history")[0]
-    search.value = "W-1001"
-    first = asyncio.create_task(app.session.dispatch_event(search._i, "change", "W-1001"))
-    assert await asyncio.to_thread(reading.wait, 10), "the History search never read the cache"
-    search.value = "W-10012"  # the next key lands in the client while W-1001 is being read
-    release.set()
-    await first
-    await settle()
-    assert search.value == "W-10012"
-    await app.session.dispatch_event(search._i, "change", "W-10012")
-    await settle()
-    assert search.value == "W-10012"
+    await type_during_a_late_read(app.session, search, "W-1001", "W-10012", monkeypatch, StoreArchive, "history")
     assert [t.key for t in app.tiles()] == ["history:W-10012"]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -37,6 +36,7 @@ from tests.unit.ui.support import (
     timeline_rows,
     top_texts,
     tracking_event,
+    type_during_a_late_read,
 )
 from views.model import SyncInfo
 from views.orders_view import TILE_EXTENT
@@ -168,31 +168,9 @@ async def test_a_late_search_result_never_overwrites_what_was_typed_since(
     earlier result must update the list, not write the older text back into the field.
     """
     app = await App(session, orders120, tmp_path).start()
-    reading, release = threading.Event(), threading.Event()
-    real = AppState._read_list
-    calls = 0
-
-    def slow_first_read(self: AppState, *args: Any) -> Any:
-        nonlocal calls
-        calls += 1
-        if calls == 1:
-            reading.set()
-            assert release.wait(10), "the test never released the read"
-        return real(self, *args)
-
-    monkeypatch.setattr(AppState, "_read_list", slow_first_read)
-    field_ = app.search_field()
-    field_.value = "W-100"
-    first = asyncio.create_task(app.session.dispatch_event(field_._i, "change", "W-100"))
-    assert await asyncio.to_thread(reading.wait, 10), "the search for W-100 never read the cache"
-    field_.value = "W-1001"  # the next key lands in the client while W-100 is being read
-    release.set()
-    await first
-    await settle()
-    assert field_.value == "W-1001"
-    await app.session.dispatch_event(field_._i, "change", "W-1001")
-    await settle()
-    assert field_.value == "W-1001"
+    await type_during_a_late_read(
+        app.session, app.search_field(), "W-100", "W-1001", monkeypatch, AppState, "_read_list"
+    )
     assert "10 orders" in app.texts()
     assert not app.crashed()
 
