@@ -31,6 +31,8 @@ import flet as ft
 from app.database import MIN_PASSPHRASE, passphrase_mode, set_passphrase_prompt, uses_passphrase
 from app.paths import data_dir
 from app.state import AppState, StoreArchive, StoreGateway, SyncEvent, SyncHub, initial_sync_info, read_feed
+from app.web_guard import check_listen_host
+from app.web_server import allow_public, serve_web
 from services.credentials import CredentialsUnavailableError, source_token_key
 from services.domain import AppError, ChangeSet, OrderFilter, SourceConfig, StorageError, utc_now
 from services.storage import UsageRepository
@@ -444,13 +446,12 @@ def serve(
 
 
 def _run_flet(main: Callable[[ft.Page], Awaitable[None]], *, web: bool, host: str, port: int) -> None:
-    """Serve ``main`` in the browser (offline client, no CDN) or in a desktop window."""
+    """Serve ``main`` in the browser (offline client, launch token, loopback) or in a desktop window."""
     if web or not _has_display():
-        port = port or free_port(host)
-        print(f"Serving {APP_TITLE} on http://{host}:{port}", flush=True)
-        ft.run(main, view=ft.AppView.WEB_BROWSER, host=host, port=port, no_cdn=True)
+        serve_web(main, host=host, port=port or free_port(host), title=APP_TITLE, open_browser=_has_display())
     else:
-        ft.run(main, view=ft.AppView.FLET_APP, host=host, port=port)
+        # the desktop client talks to this process over a Unix socket (a local TCP port on Windows)
+        ft.run(main, view=ft.AppView.FLET_APP)
 
 
 class UnlockGate:
@@ -544,8 +545,7 @@ def run_gui(*, web: bool, host: str = "127.0.0.1", port: int = 0, home: Path | N
     """Open the cache (and the demo server when no source is configured) and run the app."""
     from app.container import AppContainer
 
-    if host in ("0.0.0.0", "::", "") and not os.environ.get("ORDERTRACK_ALLOW_PUBLIC"):
-        raise ValueError("the app serves on loopback only; pass host='127.0.0.1' (or set ORDERTRACK_ALLOW_PUBLIC=1)")
+    check_listen_host(host, allow_public=allow_public())  # before anything opens: a refused host opens nothing
     set_passphrase_prompt(None)  # a passphrase is asked in the app's own window (UnlockGate)
     try:
         container = AppContainer.create(home)
@@ -573,9 +573,10 @@ def main_entry() -> None:
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    """Return a TCP port that is free on ``host`` right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
+    """Return a TCP port that is free on ``host`` right now (IPv4 or IPv6)."""
+    family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.bind((host.strip("[]") or "127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
 from typing import Any
+
+from app.web_guard import ALLOW_PUBLIC_ENV
 
 from .common import EXIT_OK, EXIT_USAGE, CliError
 
@@ -15,7 +16,11 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     """Add the `run` and `demo-server` commands."""
     run = sub.add_parser("run", help="start the app (desktop window, or --web for a browser)")
     run.add_argument("--web", action="store_true", help="serve the app to a browser instead of a window")
-    run.add_argument("--host", default="127.0.0.1", help="address to serve on in web mode (default 127.0.0.1)")
+    run.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help=f"loopback address for web mode (default 127.0.0.1; another address needs {ALLOW_PUBLIC_ENV}=1)",
+    )
     run.add_argument("--port", type=int, default=0, help="port to serve on in web mode (default: a free port)")
     run.set_defaults(func=cmd_run)
 
@@ -30,8 +35,15 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Start the GUI: a desktop window when possible, else the web app on loopback."""
-    if args.host in ("0.0.0.0", "::", "") and not os.environ.get("ORDERTRACK_ALLOW_PUBLIC"):
-        raise CliError("refusing to serve on all interfaces; use --host 127.0.0.1 (or set ORDERTRACK_ALLOW_PUBLIC=1)")
+    from app.web_guard import ListenAddressError, check_listen_host
+    from app.web_server import allow_public
+
+    try:
+        check_listen_host(args.host, allow_public=allow_public())
+    except ListenAddressError as err:
+        raise CliError(str(err), EXIT_USAGE) from err
+    if not 0 <= args.port <= 65535:
+        raise CliError("--port must be between 0 and 65535", EXIT_USAGE)
     from app.gui import desktop_available, run_gui
 
     web = args.web

@@ -119,7 +119,7 @@ def test_first_timeline_with_10k_cached_orders(cache_10k: Cache, browser: Any) -
         page = context.new_page()
         server = start_server(cache_10k.home, cache_10k.home / f"bench-{run}.log", ORDERTRACK_SYNC_INTERVAL="3600")
         try:
-            page.goto(server.url + "/")
+            page.goto(server.at("/"))
             _enable_semantics(page)
             day = page.get_by_text(re.compile(r"^(Today|Yesterday|\w{3} \d+ \w{3} \d{4})$")).first
             expect(day).to_be_visible(timeout=60_000)
@@ -151,7 +151,7 @@ def running(cache_10k: Cache) -> Iterator[Server]:
 def _orders_page(browser: Any, server: Server) -> tuple[Any, Any]:
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
-    page.goto(server.url + "/orders")
+    page.goto(server.at("/orders"))
     _enable_semantics(page)
     expect(page.get_by_text(re.compile(r"^[\d,]+ orders$"))).to_be_visible(timeout=60_000)
     return context, page

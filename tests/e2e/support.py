@@ -6,6 +6,7 @@ which controls are found by role, label and text (``ft.Semantics`` is broken on 
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -15,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,15 +68,26 @@ def cli(home: Path, *args: str, timeout: float = 60) -> Any:
     return json.loads(result.stdout)
 
 
+LINK = re.compile(r"Serving .+ on (http://\S+)")
+
+
 @dataclass
 class Server:
-    """A running ``python -m app run --web`` process."""
+    """A running ``python -m app run --web`` process and the link it printed (with its launch token)."""
 
     proc: subprocess.Popen[bytes]
     url: str
+    """The origin (``http://127.0.0.1:PORT``), without the token: refused until a tab opened :meth:`at`."""
+    link: str
+    """The link the app printed: ``http://127.0.0.1:PORT/?token=...``."""
     log_path: Path
     started: float
     ready: float
+
+    def at(self, path: str = "/") -> str:
+        """Return the printed link pointing at ``path`` (a tab opened on it gets in, then keeps a cookie)."""
+        parts = urllib.parse.urlsplit(self.link)
+        return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
     def log(self) -> str:
         """Return what the server printed so far."""
@@ -82,7 +95,7 @@ class Server:
 
 
 def start_server(home: Path, log_path: Path, *, timeout: float = 30, **env: str) -> Server:
-    """Start the app's web server on a free loopback port; return once it answers HTTP."""
+    """Start the app's web server on a free loopback port; return once its printed link answers HTTP."""
     port = free_port()
     log: IO[bytes] = log_path.open("wb")
     started = time.monotonic()
@@ -99,16 +112,24 @@ def start_server(home: Path, log_path: Path, *, timeout: float = 30, **env: str)
     while True:
         if proc.poll() is not None:
             raise AssertionError(f"the app exited with {proc.returncode}:\n{log_path.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(url + "/", timeout=1):
-                break
-        except OSError as err:
-            if time.monotonic() > deadline:
-                stop_server(proc)
-                log_text = log_path.read_text(errors="replace")
-                raise AssertionError(f"the app did not answer on {url}:\n{log_text}") from err
-            time.sleep(0.02)
-    return Server(proc=proc, url=url, log_path=log_path, started=started, ready=time.monotonic())
+        found = LINK.search(log_path.read_text(errors="replace"))
+        if found is not None:
+            link = found.group(1)
+            assert link.startswith(url + "/?token="), link
+            target = urllib.parse.urlsplit(link)
+            conn = http.client.HTTPConnection(target.hostname or "127.0.0.1", target.port, timeout=5)
+            try:  # printed once listening: the link answers at once, with the cookie and a redirect
+                conn.request("GET", f"{target.path}?{target.query}")
+                status = conn.getresponse().status
+            finally:
+                conn.close()
+            assert status == 303, f"the printed link answered {status}"
+            break
+        if time.monotonic() > deadline:
+            stop_server(proc)
+            raise AssertionError(f"the app printed no link for {url}:\n{log_path.read_text(errors='replace')}")
+        time.sleep(0.02)
+    return Server(proc=proc, url=url, link=link, log_path=log_path, started=started, ready=time.monotonic())
 
 
 def stop_server(proc: subprocess.Popen[bytes], timeout: float = 10) -> bool:

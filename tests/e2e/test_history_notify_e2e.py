@@ -65,7 +65,7 @@ def test_history_export_downloads_and_notifications_screen(
 ) -> None:
     ctx = browser.new_context(viewport=viewport, accept_downloads=True)  # type: ignore[arg-type]
     try:
-        page = open_app(ctx, server.url + "/orders")
+        page = open_app(ctx, server.at("/orders"))
         expect(page.get_by_text(COUNT)).to_be_visible(timeout=45_000)  # the first sync filled the cache
         _archive(home)
         nav(page, "History").click()

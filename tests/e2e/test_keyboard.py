@@ -170,7 +170,7 @@ def save(name: str, png: bytes) -> Path:
 
 def open_orders(context: BrowserContext, server: Server) -> Page:
     """Open /orders and wait until the first sync filled the list."""
-    page: Page = open_app(context, server.url + "/orders")
+    page: Page = open_app(context, server.at("/orders"))
     expect(page.get_by_text(COUNT)).to_be_visible(timeout=45_000)
     # a sync that ends mid-test repaints the status line (and disables / enables "Sync now"): wait it out
     expect(page.get_by_text(re.compile(r"^Last synced \d")).first).to_be_visible(timeout=45_000)
@@ -240,7 +240,7 @@ def test_enter_and_space_navigate_and_dialogs_open_focused_and_close_with_escape
     context: BrowserContext, server: Server
 ):
     """Enter / Space on a rail destination switch screens; "Add source" opens on its first field; Escape closes."""
-    page = open_app(context, server.url + "/timeline")
+    page = open_app(context, server.at("/timeline"))
     expect(page.get_by_role("heading", name="Timeline")).to_be_visible(timeout=WAIT)
 
     tab_until(page, starts("Orders Tab"))

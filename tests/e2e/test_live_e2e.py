@@ -97,10 +97,10 @@ def test_a_posted_event_reaches_the_open_order_and_notifications_without_reload(
 ) -> None:
     ctx = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
     try:
-        page = open_app(ctx, live_server.url + "/orders")
+        page = open_app(ctx, live_server.at("/orders"))
         expect(page.get_by_text(COUNT)).to_be_visible(timeout=45_000)  # the first sync filled the cache
         number, tracking = _moving_parcel(live_home)
-        page.goto(f"{live_server.url}/orders/{number}")
+        page.goto(live_server.at(f"/orders/{number}"))
         page.locator("flt-semantics-placeholder").dispatch_event("click")
         # a card's texts merge into one group label (notes/flet.md §7, gotcha 4)
         card = page.get_by_role("group", name=re.compile(re.escape(f"Tracking number {tracking}")))
@@ -147,7 +147,7 @@ def _wait_until(condition: Any, message: str, timeout: float = 15.0) -> None:
 
 def _open_settings(browser: Browser, server: Server) -> tuple[Any, Any]:
     ctx = browser.new_context(viewport=DESKTOP)  # type: ignore[arg-type]
-    page = open_app(ctx, server.url + "/settings")
+    page = open_app(ctx, server.at("/settings"))
     expect(page.get_by_role("switch", name="Order confirmed")).to_be_visible(timeout=WAIT)
     return ctx, page
 

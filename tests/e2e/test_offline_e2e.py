@@ -74,7 +74,7 @@ def test_offline_banner_while_cached_data_stays_browsable(browser: Browser, serv
     """After the source stops answering, every screen says "Offline"; lists and orders still open."""
     context = browser.new_context(viewport=DESKTOP)
     try:
-        page = open_app(context, server.url + "/orders")
+        page = open_app(context, server.at("/orders"))
         expect(page.get_by_text(COUNT)).to_be_visible(timeout=45_000)  # the first sync filled the cache
         expect(page.get_by_text(re.compile(r"^Last synced \d")).first).to_be_visible(timeout=20_000)
         expect(page.get_by_text("Demo data", exact=True)).to_have_count(0)  # a real source, not the demo
@@ -111,7 +111,7 @@ def test_offline_banner_while_cached_data_stays_browsable(browser: Browser, serv
 
     context = browser.new_context(viewport=PHONE)
     try:
-        page = open_app(context, server.url + "/")
+        page = open_app(context, server.at("/"))
         expect(page.get_by_text(OFFLINE).first).to_be_visible(timeout=20_000)
         expect(page.get_by_role("tab", name=re.compile(r"^Timeline"))).to_be_visible()
         expect(page.get_by_text(re.compile(r"^Needs attention \(\d+\)$|^Today$|^Yesterday$")).first).to_be_visible(

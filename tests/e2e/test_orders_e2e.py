@@ -114,7 +114,7 @@ def sample(server: Server, browser: Browser, home: Path) -> Sample:
     """Wait for the first sync (seen in the UI), then read a real order from the cache."""
     context = browser.new_context(viewport=DESKTOP)
     try:
-        page = open_app(context, server.url + "/orders")
+        page = open_app(context, server.at("/orders"))
         _wait_for_orders(page)
     finally:
         context.close()
@@ -134,7 +134,7 @@ def test_timeline_filters_order_and_settings(browser: Browser, server: Server, s
     viewport = DESKTOP if size == "desktop" else PHONE
     context = browser.new_context(viewport=viewport)
     try:
-        page = open_app(context, server.url + "/")
+        page = open_app(context, server.at("/"))
         expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
         expect(page.get_by_text(re.compile(r"^Needs attention \(\d+\)$"))).to_be_visible(timeout=20_000)
         expect(page.get_by_text(re.compile(r"^(Today|Yesterday)$")).first).to_be_attached()
@@ -240,7 +240,7 @@ def test_deep_link_in_dark_mode(browser: Browser, server: Server, sample: Sample
     context = browser.new_context(viewport=DESKTOP, color_scheme="dark")
     try:
         page = context.new_page()
-        page.goto(f"{server.url}/orders/{sample.number}")
+        page.goto(server.at(f"/orders/{sample.number}"))
         page.wait_for_selector("#loading", state="detached", timeout=60_000)
         page.locator("flt-semantics-placeholder").dispatch_event("click")
         expect(page.get_by_role("heading", name=f"Order {sample.number}")).to_be_visible(timeout=20_000)

@@ -59,7 +59,7 @@ def test_without_a_keyring_a_passphrase_typed_in_the_app_protects_the_cache(brow
     home.mkdir()
     server = start_server(home, tmp_path / "first.log", **SERVER_ENV)
     try:
-        context, page = _open(browser, server.url + "/", PHONE)
+        context, page = _open(browser, server.at("/"), PHONE)
         expect(_says(page, "Protect your order history")).to_be_visible(timeout=20_000)
         expect(_says(page, "No secure keyring is available")).to_be_visible()
         shoot(page, "phone-20-choose-passphrase")
@@ -101,7 +101,7 @@ def test_without_a_keyring_a_passphrase_typed_in_the_app_protects_the_cache(brow
 
     again = start_server(home, tmp_path / "second.log", **SERVER_ENV)
     try:
-        context, page = _open(browser, again.url + "/", DESKTOP)
+        context, page = _open(browser, again.at("/"), DESKTOP)
         expect(_says(page, "Unlock your order history")).to_be_visible(timeout=20_000)
         field = page.get_by_role("textbox", name="Passphrase")
         expect(page.get_by_role("textbox", name="Repeat the passphrase")).to_have_count(0)
@@ -117,10 +117,16 @@ def test_without_a_keyring_a_passphrase_typed_in_the_app_protects_the_cache(brow
         expect(page.get_by_text(re.compile(r"^Needs attention \(\d+\)$"))).to_be_visible(timeout=20_000)
         # a second tab opened after the unlock goes straight to the app
         second = context.new_page()
-        second.goto(again.url + "/orders")
+        second.goto(again.at("/orders"))
         second.wait_for_selector("#loading", state="detached", timeout=60_000)
         second.locator("flt-semantics-placeholder").dispatch_event("click")
         expect(second.get_by_role("heading", name="Orders")).to_be_visible(timeout=20_000)
+        # ...but the unlocked cache is shared only with browsers that opened the printed link
+        stranger = browser.new_context(viewport=DESKTOP)
+        refused = stranger.new_page().goto(again.url + "/orders")
+        assert refused is not None and refused.status == 403
+        assert "link Order Tracking printed" in refused.text()
+        stranger.close()
         context.close()
     finally:
         assert stop_server(again.proc)
