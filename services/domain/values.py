@@ -34,7 +34,7 @@ _ANSI_RE = re.compile(
 _BREAKS_RE = re.compile("[\t\n\v\f\r\x1c-\x1f\x85\u2028\u2029]+")
 _DROP_RE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
 
-MONEY_RE = re.compile(r"^-?\d{1,15}(\.\d{1,10})?$")
+MONEY_RE = re.compile(r"^-?[0-9]{1,15}(\.[0-9]{1,10})?$")
 """A money amount: optional minus, 1-15 integer digits, up to 10 decimals. No exponent, NaN or Infinity."""
 
 MAX_QUANTITY = 1_000_000
@@ -59,7 +59,7 @@ def parse_money(value: str | int) -> Decimal | None:
             return None
         return Decimal(value)
     text = value.strip()
-    if len(text) > 27 or not MONEY_RE.match(text):
+    if len(text) > 27 or not MONEY_RE.fullmatch(text):
         return None
     try:
         return Decimal(text)

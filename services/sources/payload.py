@@ -156,7 +156,7 @@ def opt_int(data: JsonObject, key: str, where: str) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return int(value)
-    if isinstance(value, str) and re.fullmatch(r"-?\d{1,15}", value.strip()):
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,15}", value.strip()):
         return int(value.strip())
     raise ValidationError(f"{where}: field {key!r} must be an integer, got {describe(value)}")
 
