@@ -95,7 +95,7 @@ class HostileBackend:
         backend = self
 
         class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:  # quiet test output
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet test output
                 return
 
             def do_GET(self) -> None:

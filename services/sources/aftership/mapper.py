@@ -92,7 +92,7 @@ def _edd_pair(data: JsonObject, key: str, where: str) -> tuple[str | None, str |
     if value is None:
         return None
     if isinstance(value, str):
-        return (value, None)
+        return (opt_str(data, key, where), None)
     edd = opt_object(data, key, where)
     if edd is None:
         return None

@@ -56,6 +56,7 @@ def _normalize_order(raw: Mapping[str, Any]) -> dict[str, Any]:
     data = dict(raw)
     status = data.get("status")
     if isinstance(status, str):
+        status = clean_text(status).strip()
         mapped = ORDER_STATUS.get(status.lower())
         if mapped is None:
             _warn_once("order", status)
@@ -65,7 +66,8 @@ def _normalize_order(raw: Mapping[str, Any]) -> dict[str, Any]:
     for ev in data.get("events") or []:
         if isinstance(ev, Mapping) and isinstance(ev.get("status"), str):
             ev = dict(ev)
-            mapped_ev = ORDER_STATUS.get(str(ev["status"]).lower())
+            ev["status"] = clean_text(ev["status"]).strip()
+            mapped_ev = ORDER_STATUS.get(ev["status"].lower())
             if mapped_ev is None:
                 _warn_once("order event", str(ev["status"]))
                 mapped_ev = ORDER_STATUS["placed"]
@@ -86,8 +88,9 @@ def _normalize_order(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _shipment_status(value: object) -> str:
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str) or not clean_text(value).strip():
         return "pending"
+    value = clean_text(value).strip()
     mapped = SHIPMENT_STATUS.get(value.lower())
     if mapped is None:
         _warn_once("shipment", value)

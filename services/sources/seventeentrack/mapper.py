@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import cast
 
-from services.domain import RateLimitedError, Shipment, ShipmentStatus, SkippedRecord, ValidationError
+from services.domain import RateLimitedError, Shipment, ShipmentStatus, SkippedRecord, ValidationError, clean_text
 
 from ..assemble import (
     Batch,
@@ -220,7 +220,7 @@ def _raise_for_code(body: JsonObject, where: str) -> None:
     if isinstance(data, Mapping):
         for error in data.get("errors") or []:
             if isinstance(error, Mapping) and isinstance(error.get("message"), str):
-                message = f"{error['message']} (code {code})"
+                message = f"{clean_text(error['message'])[:200]} (code {code})"
                 break
     if code in AUTH_ERRORS:
         raise error_for_code(KIND, 401, code, message)
