@@ -244,7 +244,7 @@ class SyncEngine:
             found.extend(src.tracking.take_skipped())
         for record in found:
             log.warning(
-                "%s: skipped %s %s: %s", src.config.name, record.kind, record.key or "(no number)", record.reason
+                "%s: skipped %s %s: %s", src.config.name, record.kind, record.key or "(no number)", record.reason[:300]
             )
         into.extend(found)
 

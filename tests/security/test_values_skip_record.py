@@ -14,6 +14,7 @@ import logging
 from collections.abc import Iterator
 from pathlib import Path
 
+import keyring
 import pytest
 
 from services.domain import OrderFilter, unified_timeline
@@ -23,7 +24,9 @@ from services.sources.payload import map_each
 from services.storage import Store
 from services.sync.adapters.aftership import AfterShipTrackingSource
 
-from .values_support import order, page, raw_page, serving, sync_once
+from .values_support import FORBIDDEN, order, page, raw_page, run_cli, serving, sync_once
+
+HAS_SECRET_SERVICE = type(keyring.get_keyring()).__module__ == "keyring.backends.SecretService"
 
 GOOD = ["W-1", "W-2", "W-3"]
 BAD = {
@@ -189,3 +192,37 @@ def test_map_each_without_a_skip_list_stays_strict() -> None:
     assert map_each(["a", "b"], parse, where="x", kind="order", keys=(), skipped=None) == [1, 1]
     with pytest.raises(ValidationError, match=r"^x\[1\]: bad$"):
         map_each(["a", "bad"], parse, where="x", kind="order", keys=(), skipped=None)
+
+
+@pytest.mark.skipif(not HAS_SECRET_SERVICE, reason="needs a real Secret Service (run via make test)")
+def test_cli_sync_names_the_skipped_orders_in_one_line_each(tmp_path: Path) -> None:
+    """`ordertrack sync`: exit 0, the good orders listed, one stderr line per skipped order, no traceback."""
+    home = tmp_path / "home"
+    home.mkdir()
+    hostile_number = order("W-\x1b[31mRED\u202e", total="1e999999999")
+    with serving({"": page([order("W-1"), *BAD.values(), hostile_number, order("W-2")], "c1")}) as backend:
+        added = run_cli(
+            home,
+            "sources",
+            "add",
+            "ordertrack",
+            "--url",
+            backend.url,
+            "--name",
+            "shop",
+            "--token-stdin",
+            stdin="t0ken\n",
+        )
+        assert added.returncode == 0, added.stderr
+        synced = run_cli(home, "sync", "--format", "json")
+    assert synced.returncode == 0, synced.stderr
+    [source] = json.loads(synced.stdout)["sources"]
+    assert source["ok"] and source["new_orders"] == 2 and source["skipped"] == len(BAD) + 1
+    assert "Traceback" not in synced.stderr and not FORBIDDEN.search(synced.stderr.replace("\n", ""))
+    skipped_lines = [line for line in synced.stderr.splitlines() if "skipped order" in line]
+    assert len(skipped_lines) == len(BAD) + 1
+    for number in BAD:
+        assert any(f"skipped order {number}:" in line for line in skipped_lines), number
+    assert any("skipped order W-RED:" in line for line in skipped_lines)
+    listed = json.loads(run_cli(home, "orders", "--format", "json").stdout)["orders"]
+    assert sorted(o["order_number"] for o in listed) == ["W-1", "W-2"]

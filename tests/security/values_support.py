@@ -11,11 +11,15 @@ hostile_chars / assert_clean  what must never survive the boundary, and a walker
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -180,3 +184,20 @@ def assert_clean(value: object) -> None:
     """Fail when any string inside ``value`` holds a control, escape or bidi character."""
     bad = [s for s in strings_in(value) if FORBIDDEN.search(s)]
     assert not bad, f"unclean strings: {bad[:5]!r}"
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(home: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m app ARGS`` with ``ORDERTRACK_HOME=home`` and return the finished process."""
+    env = dict(os.environ, ORDERTRACK_HOME=str(home), PYTHONPATH=str(ROOT))
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        cwd=ROOT,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
