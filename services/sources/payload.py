@@ -196,8 +196,8 @@ def record_key(raw: object, fields: tuple[str, ...]) -> str | None:
     return None
 
 
-ORDER_KEYS = ("order_number", "name", "number", "id")
-"""Fields that name an order in the supported payloads, most specific first."""
+ORDER_KEYS = ("order_number",)
+"""The field that names an order in the domain shape (the backend API); vendors pass their own."""
 TRACKING_KEYS = ("tracking_number", "tracking_code", "number")
 """Fields that name a tracking in the supported payloads."""
 

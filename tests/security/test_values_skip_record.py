@@ -21,8 +21,12 @@ from services.domain import OrderFilter, unified_timeline
 from services.sources.aftership.client import AfterShipClient
 from services.sources.ordertrack.mapper import parse_orders_page
 from services.sources.payload import map_each
+from services.sources.shopify.client import API_VERSION, ShopifyClient
+from services.sources.woocommerce.client import WooCommerceClient
 from services.storage import Store
 from services.sync.adapters.aftership import AfterShipTrackingSource
+from services.sync.adapters.shopify import ShopifyOrderSource
+from services.sync.adapters.woocommerce import WooCommerceOrderSource
 
 from .values_support import FORBIDDEN, order, page, raw_page, run_cli, serving, sync_once
 
@@ -226,3 +230,81 @@ def test_cli_sync_names_the_skipped_orders_in_one_line_each(tmp_path: Path) -> N
     assert any("skipped order W-RED:" in line for line in skipped_lines)
     listed = json.loads(run_cli(home, "orders", "--format", "json").stdout)["orders"]
     assert sorted(o["order_number"] for o in listed) == ["W-1", "W-2"]
+
+
+def _shopify(name: str, **overrides: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "id": 1000 + len(name),
+        "name": name,
+        "order_number": 99,
+        "created_at": "2026-11-20T09:15:00+01:00",
+        "updated_at": "2026-11-20T09:15:00+01:00",
+        "currency": "EUR",
+        "total_price": "10.00",
+        "line_items": [{"title": "Mug", "quantity": 1, "price": "10.00"}],
+    }
+    base.update(overrides)
+    return base
+
+
+def _woo(number: str, **overrides: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "id": 500 + int(number),
+        "number": number,
+        "status": "processing",
+        "date_created_gmt": "2026-11-20T09:15:00",
+        "date_modified_gmt": "2026-11-20T09:15:00",
+        "currency": "EUR",
+        "total": "10.00",
+        "line_items": [{"name": "Mug", "quantity": 1, "subtotal": "10.00"}],
+    }
+    base.update(overrides)
+    return base
+
+
+def test_shopify_page_keeps_its_good_orders() -> None:
+    """Shopify orders page: the 1e999999999 and year-9999 orders are skipped by name, the rest map cleanly."""
+    orders = [
+        _shopify("#1001"),
+        _shopify("#1002", total_price="1e999999999"),
+        _shopify("#1003", processed_at="9999-12-31T23:59:59+01:00"),
+        _shopify("#1004\r\n\u202e", line_items=[{"title": "\x1b[31mMug", "quantity": 2, "price": "5.00"}]),
+        _shopify("#1005", line_items=[{"title": "Mug", "quantity": 10**30, "price": "5.00"}]),
+    ]
+    path = f"/admin/api/{API_VERSION}/orders.json"
+    with serving({}, routes={path: json.dumps({"orders": orders})}) as backend:
+        source = ShopifyOrderSource(ShopifyClient(backend.url, "shpat_x"), with_events=False, source="shop")
+        try:
+            fetched = source.fetch_page(None, limit=50, etag=None)
+        finally:
+            source.close()
+    assert fetched.page is not None
+    assert [o.order_number for o in fetched.page.orders] == ["#1001", "#1004 "]
+    assert fetched.page.orders[1].items[0].name == "Mug"
+    assert [s.key for s in fetched.page.skipped] == ["#1002", "#1003", "#1005"]
+    assert fetched.page.next_cursor == "2026-11-20T08:15:00Z"
+
+
+def test_woocommerce_page_keeps_its_good_orders() -> None:
+    """WooCommerce orders page: NaN total, zero quantity and a year-9999 ship date are skipped by number."""
+    orders = [
+        _woo("727"),
+        _woo("728", total="NaN"),
+        _woo("729", line_items=[{"name": "Mug", "quantity": 0, "subtotal": "10.00"}]),
+        _woo(
+            "730",
+            shipment_trackings=[{"tracking_number": "1Z1", "tracking_provider": "UPS", "date_shipped": "253402300799"}],
+        ),
+        _woo("731", line_items=[{"name": "&#x202E;Mug&#x1b;[31m", "quantity": 1, "subtotal": "10.00"}]),
+    ]
+    with serving({}, routes={"/wp-json/wc/v3/orders": json.dumps(orders)}) as backend:
+        source = WooCommerceOrderSource(WooCommerceClient(backend.url, "ck_x", "cs_x"), with_tracking=False)
+        try:
+            fetched = source.fetch_page(None, limit=50, etag=None)
+        finally:
+            source.close()
+    assert fetched.page is not None
+    assert [o.order_number for o in fetched.page.orders] == ["727", "731"]
+    # Entities are decoded, then cleaned: the RTL override goes; HTML itself drops the ESC, "[31m" is plain text.
+    assert fetched.page.orders[1].items[0].name == "Mug[31m"
+    assert [s.key for s in fetched.page.skipped] == ["728", "729", "730"]

@@ -2,10 +2,12 @@
 
 HostileBackend  a real HTTP server (stdlib, 127.0.0.1, free port) that serves scripted raw JSON text:
     GET /v1/orders?updated_since=C       pages[C] ("" for the first page); an unknown cursor: empty page
+    GET <path in routes>                 routes[path] (a vendor's list endpoint)
     GET /aftership/v4/trackings?page=1   trackings (an AfterShip v4 page); other pages empty
     anything else                        404 with AfterShip's "not found" envelope
 sync_once(store, backend)  one sync of an ``ordertrack`` source over that server (the app's real path)
-hostile_chars / assert_clean  what must never survive the boundary, and a walker that checks for it
+run_cli(home, *args)       ``python -m app ARGS`` with ORDERTRACK_HOME=home (the user's real path)
+FORBIDDEN / HOSTILE / assert_clean  what must never survive the boundary, and a walker that checks for it
 """
 
 from __future__ import annotations
@@ -92,9 +94,12 @@ def raw_page(orders_json: list[str], next_cursor: str) -> str:
 class HostileBackend:
     """A real loopback HTTP server answering with scripted raw JSON text."""
 
-    def __init__(self, pages: dict[str, str], trackings: str | None = None) -> None:
+    def __init__(
+        self, pages: dict[str, str], trackings: str | None = None, routes: dict[str, str] | None = None
+    ) -> None:
         self.pages = pages
         self.trackings = trackings
+        self.routes = routes or {}
         self.requests: list[str] = []
         backend = self
 
@@ -110,6 +115,8 @@ class HostileBackend:
                     cursor = query.get("updated_since", "")
                     body = backend.pages.get(cursor, page([], cursor))
                     self._send(200, body)
+                elif url.path in backend.routes:
+                    self._send(200, backend.routes[url.path])
                 elif url.path == "/aftership/v4/trackings" and backend.trackings is not None:
                     empty = '{"meta": {"code": 200}, "data": {"page": 2, "limit": 200, "count": 0, "trackings": []}}'
                     self._send(200, backend.trackings if query.get("page") == "1" else empty)
@@ -141,9 +148,11 @@ class HostileBackend:
 
 
 @contextmanager
-def serving(pages: dict[str, str], trackings: str | None = None) -> Iterator[HostileBackend]:
+def serving(
+    pages: dict[str, str], trackings: str | None = None, routes: dict[str, str] | None = None
+) -> Iterator[HostileBackend]:
     """Run a :class:`HostileBackend` for the duration of a ``with`` block."""
-    with HostileBackend(pages, trackings) as backend:
+    with HostileBackend(pages, trackings, routes) as backend:
         yield backend
 
 

@@ -17,13 +17,15 @@ import httpx
 
 from services.domain import Order, OrderPage, PayloadError, SkippedRecord, format_utc
 from services.sources.http import expect_object, next_link
-from services.sources.payload import ORDER_KEYS, map_each
+from services.sources.payload import map_each
 from services.sources.shopify.client import MAX_PAGE, ShopifyClient
 from services.sources.shopify.mapper import parse_order
 
 from ..ports import FetchedPage, named
 
 SEPARATOR = "|"
+NUMBER_KEYS = ("name", "order_number", "id")
+"""The fields the mapper takes an order number from, in its order (to name a skipped order)."""
 
 
 def split_cursor(cursor: str | None) -> tuple[str | None, str | None]:
@@ -86,7 +88,7 @@ class ShopifyOrderSource:
                     self._embed_events(raw)
         skipped: list[SkippedRecord] = []
         mapped = map_each(
-            raw_orders, parse_order, where="shopify orders", kind="order", keys=ORDER_KEYS, skipped=skipped
+            raw_orders, parse_order, where="shopify orders", kind="order", keys=NUMBER_KEYS, skipped=skipped
         )
         orders = named(mapped, self.source)
         new_mark = _watermark(orders, watermark)

@@ -13,13 +13,15 @@ from typing import Any
 
 from services.domain import Order, OrderPage, SkippedRecord, format_utc
 from services.sources.http import expect_list
-from services.sources.payload import ORDER_KEYS, map_each
+from services.sources.payload import map_each
 from services.sources.woocommerce.client import MAX_PAGE, WooCommerceClient
 from services.sources.woocommerce.mapper import parse_order
 
 from ..ports import FetchedPage, named
 
 SEPARATOR = "|"
+NUMBER_KEYS = ("number", "id")
+"""The fields the mapper takes an order number from, in its order (to name a skipped order)."""
 
 
 def split_cursor(cursor: str | None) -> tuple[str | None, int, str | None]:
@@ -73,7 +75,7 @@ class WooCommerceOrderSource:
                     raw["shipment_trackings"] = self.client.shipment_trackings(raw["id"])
         skipped: list[SkippedRecord] = []
         mapped = map_each(
-            raw_orders, parse_order, where="woocommerce orders", kind="order", keys=ORDER_KEYS, skipped=skipped
+            raw_orders, parse_order, where="woocommerce orders", kind="order", keys=NUMBER_KEYS, skipped=skipped
         )
         orders = named(mapped, self.source)
         highest = _highest(orders, seen, after)
