@@ -142,6 +142,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
                             "changed_orders": len(r.changes.changed_orders),
                             "new_events": len(r.changes.new_events),
                             "requests": r.requests,
+                            "skipped": r.skipped,
                             "finished_at": format_utc(r.finished_at) if r.finished_at else None,
                         }
                         for r in reports
@@ -157,9 +158,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 elif r.not_modified:
                     print(f"{r.source}: up to date (not modified)")
                 else:
+                    skipped = f", {r.skipped} skipped (not valid, see the log)" if r.skipped else ""
                     print(
                         f"{r.source}: {len(r.changes.new_orders)} new orders, "
-                        f"{len(r.changes.changed_orders)} changed, {len(r.changes.new_events)} new events"
+                        f"{len(r.changes.changed_orders)} changed, {len(r.changes.new_events)} new events{skipped}"
                     )
         for r in failed:
             print(f"ordertrack: sync of {r.source} failed: {r.error}", file=sys.stderr)

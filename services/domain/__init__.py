@@ -48,6 +48,7 @@ from .models import (
     OrderPage,
     OrderSummary,
     Shipment,
+    SkippedRecord,
     SourceConfig,
     SyncState,
     TimelineEntry,
@@ -55,9 +56,19 @@ from .models import (
     combine_changes,
 )
 from .timeline import merge_events, unified_timeline, with_events
-from .times import format_utc, has_offset, parse_utc, to_utc, utc_now
+from .times import EARLIEST, LATEST, format_utc, has_offset, in_range, parse_utc, to_utc, utc_now
+from .values import MAX_QUANTITY, MONEY_RE, check_quantity, clean_text, parse_money
 
 __all__ = [
+    "EARLIEST",
+    "LATEST",
+    "MAX_QUANTITY",
+    "MONEY_RE",
+    "SkippedRecord",
+    "check_quantity",
+    "clean_text",
+    "in_range",
+    "parse_money",
     "ATTENTION_SHIPMENT_STATUSES",
     "FINAL_ORDER_STATUSES",
     "FINAL_SHIPMENT_STATUSES",

@@ -2,13 +2,15 @@
 
 ``*_to_json`` return plain dicts ready for ``json.dumps``; ``*_from_json`` validate and raise
 :class:`ValidationError` naming the missing or bad field, never ``KeyError``/``TypeError``.
+``*_from_json`` is a boundary (the backend API speaks this shape): text passes ``clean_text``,
+money ``parse_money``, quantities ``check_quantity`` and times the calendar range of ``times``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -26,6 +28,7 @@ from .models import (
     TrackingEvent,
 )
 from .times import format_utc, parse_utc
+from .values import check_quantity, clean_text, parse_money
 
 JSON = dict[str, Any]
 E = TypeVar("E", bound=StrEnum)
@@ -159,7 +162,7 @@ def _str(data: Mapping[str, Any], key: str, where: str) -> str:
     value = _req(data, key, where)
     if not isinstance(value, str):
         raise ValidationError(f"{where}: field {key!r} must be a string")
-    return value
+    return clean_text(value)
 
 
 def _opt_str(data: Mapping[str, Any], key: str, where: str) -> str | None:
@@ -168,7 +171,16 @@ def _opt_str(data: Mapping[str, Any], key: str, where: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise ValidationError(f"{where}: field {key!r} must be a string")
-    return value
+    return clean_text(value)
+
+
+def _loose_str(value: object) -> str:
+    """Return a lenient text field (customer, address parts) as clean text; anything else is empty."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return ""
 
 
 def _time(data: Mapping[str, Any], key: str, where: str) -> datetime:
@@ -187,12 +199,10 @@ def _opt_time_in(data: Mapping[str, Any], key: str, where: str) -> datetime | No
 def _decimal(value: Any, key: str, where: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ValidationError(f"{where}: field {key!r} must be a decimal string")
-    try:
-        result = Decimal(str(value))
-    except InvalidOperation as err:
-        raise ValidationError(f"{where}: field {key!r} is not a decimal: {value!r}") from err
-    if not result.is_finite():
-        raise ValidationError(f"{where}: field {key!r} is not a finite decimal")
+    result = parse_money(value)
+    if result is None:
+        shown = value[:40] if isinstance(value, str) else "a huge integer"
+        raise ValidationError(f"{where}: field {key!r} is not a decimal amount: {shown!r}")
     return result
 
 
@@ -260,9 +270,7 @@ def order_from_json(data: Mapping[str, Any], where: str = "order") -> Order:
     items = []
     for i, raw in enumerate(_list(data, "items", where)):
         w = f"{where}.items[{i}]"
-        qty = _req(raw, "quantity", w)
-        if isinstance(qty, bool) or not isinstance(qty, int):
-            raise ValidationError(f"{w}: field 'quantity' must be an integer")
+        qty = check_quantity(_req(raw, "quantity", w), w)
         items.append(
             LineItem(
                 sku=_opt_str(raw, "sku", w) or "",
@@ -286,11 +294,11 @@ def order_from_json(data: Mapping[str, Any], where: str = "order") -> Order:
     customer = None
     if isinstance(data.get("customer"), Mapping):
         c = data["customer"]
-        customer = Customer(name=str(c.get("name") or ""), email=str(c.get("email") or ""))
+        customer = Customer(name=_loose_str(c.get("name")), email=_loose_str(c.get("email")))
     address = None
     if isinstance(data.get("shipping_address"), Mapping):
         a = data["shipping_address"]
-        address = Address(**{k: str(a.get(k) or "") for k in Address.__dataclass_fields__})
+        address = Address(**{k: _loose_str(a.get(k)) for k in Address.__dataclass_fields__})
     currency = _str(data, "currency", where)
     if len(currency) != 3 or not currency.isalpha():
         raise ValidationError(f"{where}: field 'currency' must be an ISO 4217 code, got {currency!r}")

@@ -183,12 +183,26 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class SkippedRecord:
+    """A record of a source answer that did not fit the domain: skipped and logged, the rest kept."""
+
+    kind: str
+    """``order`` or ``shipment``."""
+    key: str | None
+    """The order or tracking number when the record names one (clean text, cut to 64 characters)."""
+    reason: str
+    """The one-line validation error."""
+
+
+@dataclass(frozen=True, slots=True)
 class OrderPage:
     """A page of orders from a source, with the cursor for the next page."""
 
     orders: tuple[Order, ...]
     next_cursor: str | None
     has_more: bool
+    skipped: tuple[SkippedRecord, ...] = ()
+    """Records of this page that could not be mapped (the page is stored without them)."""
 
 
 @dataclass(frozen=True, slots=True)

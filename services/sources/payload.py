@@ -3,21 +3,37 @@
     json.loads(body) ──as_object / req_str / opt_str / opt_list ...──> checked Python values
     vendor timestamp ──stamp / wall_clock_stamp──> Stamp(occurred_at UTC, offset_known, local_time)
     vendor money ──money──> Decimal (never float)
+    a page of records ──map_each──> the records that mapped + SkippedRecord for each one that did not
 
 Mappers never index a payload directly, so a missing or mistyped field can only ever surface as
 ``ValidationError("<where>: missing field 'x'")`` — never ``KeyError``/``TypeError``.
+Every value is bounded here (``services.domain.values`` and ``times``): text is cleaned of controls,
+ANSI escapes and bidi overrides, money fits ``MONEY_RE`` (no exponent, NaN or Infinity), and a time
+outside ``EARLIEST..LATEST`` is not a timestamp.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from decimal import Decimal, InvalidOperation
-from typing import Literal, cast
+from decimal import Decimal
+from typing import Literal, TypeVar, cast
 
-from services.domain import Order, Shipment, ValidationError
+from services.domain import (
+    EARLIEST,
+    LATEST,
+    Order,
+    Shipment,
+    SkippedRecord,
+    ValidationError,
+    clean_text,
+    in_range,
+    parse_money,
+)
+
+T = TypeVar("T")
 
 JsonObject = Mapping[str, object]
 """A decoded JSON object (keys are always strings in JSON)."""
@@ -31,7 +47,6 @@ def not_a(kind: str, why: str) -> ValidationError:
     return ValidationError(f"not a {kind} payload: {why}")
 
 
-_MONEY_RE = re.compile(r"^-?\d{1,15}(\.\d{1,10})?$")
 _DATE_ONLY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -100,9 +115,10 @@ def opt_str(data: JsonObject, key: str, where: str) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
-        return value if value.strip() else None
+        cleaned = clean_text(value)
+        return cleaned if cleaned.strip() else None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
+        return str(value) if abs(value) < 10**15 else None
     raise ValidationError(f"{where}: field {key!r} must be a string, got {describe(value)}")
 
 
@@ -140,7 +156,7 @@ def opt_int(data: JsonObject, key: str, where: str) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return int(value)
-    if isinstance(value, str) and re.fullmatch(r"-?\d{1,15}", value.strip()):
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,15}", value.strip()):
         return int(value.strip())
     raise ValidationError(f"{where}: field {key!r} must be an integer, got {describe(value)}")
 
@@ -149,13 +165,11 @@ def money(value: object, key: str, where: str) -> Decimal:
     """Parse a money amount (decimal string or JSON number) into a Decimal, never via float arithmetic."""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise ValidationError(f"{where}: field {key!r} must be a decimal amount, got {describe(value)}")
-    text = repr(value) if isinstance(value, float) else str(value).strip()
-    if not _MONEY_RE.match(text):
-        raise ValidationError(f"{where}: field {key!r} is not a decimal amount: {str(value)[:40]!r}")
-    try:
-        return Decimal(text)
-    except InvalidOperation as err:  # pragma: no cover - the regex already guarantees a decimal
-        raise ValidationError(f"{where}: field {key!r} is not a decimal amount") from err
+    result = parse_money(repr(value) if isinstance(value, float) else value)
+    if result is None:
+        shown = value[:40] if isinstance(value, str) else repr(value) if isinstance(value, float) else "a huge number"
+        raise ValidationError(f"{where}: field {key!r} is not a decimal amount: {shown!r}")
+    return result
 
 
 def opt_money(data: JsonObject, key: str, where: str) -> Decimal | None:
@@ -164,6 +178,59 @@ def opt_money(data: JsonObject, key: str, where: str) -> Decimal | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     return money(value, key, where)
+
+
+# ---------------------------------------------------------------- records
+
+
+def record_key(raw: object, fields: tuple[str, ...]) -> str | None:
+    """Return the first of ``fields`` that names a record (order / tracking number), clean and short."""
+    if not isinstance(raw, Mapping):
+        return None
+    for name in fields:
+        value = raw.get(name)
+        if isinstance(value, str) and clean_text(value).strip():
+            return clean_text(value).strip()[:64]
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**15:
+            return str(value)
+    return None
+
+
+ORDER_KEYS = ("order_number",)
+"""The field that names an order in the domain shape (the backend API); vendors pass their own."""
+TRACKING_KEYS = ("tracking_number", "tracking_code", "number")
+"""Fields that name a tracking in the supported payloads."""
+
+
+def map_each(
+    items: Iterable[object],
+    parse: Callable[[object, str], T],
+    *,
+    where: str,
+    kind: str,
+    keys: tuple[str, ...],
+    skipped: list[SkippedRecord] | None,
+) -> list[T]:
+    """Map each record of a page; with a ``skipped`` list a bad record lands there instead of failing the page.
+
+    ``parse(raw, where)`` maps one record. Without ``skipped`` (``normalize`` of one file) the first
+    bad record raises; with it, a record that does not fit the domain becomes a
+    :class:`SkippedRecord` (its order or tracking number when it names one) and the rest is kept.
+    """
+    out: list[T] = []
+    for i, raw in enumerate(items):
+        at = f"{where}[{i}]"
+        if skipped is None:
+            out.append(parse(raw, at))
+            continue
+        try:
+            out.append(parse(raw, at))
+        except ValidationError as err:
+            skipped.append(SkippedRecord(kind=kind, key=record_key(raw, keys), reason=err.message))
+        except (ArithmeticError, ValueError) as err:  # a value no check foresaw: still only this record
+            reason = f"{at}: {type(err).__name__}: {clean_text(str(err))[:200]}"
+            skipped.append(SkippedRecord(kind=kind, key=record_key(raw, keys), reason=reason))
+    return out
 
 
 # ---------------------------------------------------------------- time
@@ -186,19 +253,19 @@ def parse_datetime(text: str) -> datetime | None:
     if raw[-1] in "Zz":
         raw = raw[:-1] + "+00:00"
     try:
-        return datetime.fromisoformat(raw)
+        parsed = datetime.fromisoformat(raw)
     except ValueError:
         return None
+    return parsed if EARLIEST.year <= parsed.year < LATEST.year else None
 
 
 def as_utc(value: datetime) -> datetime | None:
-    """Return an aware UTC datetime (naive read as UTC); None when it falls outside the calendar."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
+    """Return an aware UTC datetime (naive read as UTC); None outside ``EARLIEST..LATEST``."""
     try:
-        return value.astimezone(UTC)
+        utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     except (OverflowError, ValueError):
         return None
+    return utc if in_range(utc) else None
 
 
 def _bad_time(where: str, text: str) -> ValidationError:

@@ -7,6 +7,9 @@
 
 The cursor of a source advances only inside the transaction that stored its page, so a crash at
 any point leaves the cache consistent and the next sync resumes where the last commit ended.
+A record that does not fit the domain (``SkippedRecord``: a year-9999 scan, a NaN total...) is
+logged as one line with its order or tracking number and left out; the rest of its page is stored
+and the cursor moves on, so one bad record never keeps a source stuck.
 Until a source's first complete sync, what it sends is history: its events are stored with
 ``live=False`` so alerts and latency statistics ignore them.
 """
@@ -26,6 +29,7 @@ from services.domain import (
     Order,
     RateLimitedError,
     Shipment,
+    SkippedRecord,
     SourceConfig,
     SyncState,
     TrackingEvent,
@@ -34,7 +38,7 @@ from services.domain import (
 )
 from services.storage import Store, tracking_candidates
 
-from .ports import ChangeListener, OrderSource, TrackingSource
+from .ports import ChangeListener, OrderSource, ReportsSkipped, TrackingSource
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +89,8 @@ class SyncReport:
     requests: int = 0
     retry_after: float | None = None
     """Seconds the source asked us to wait (429 Retry-After) when it rate-limited this sync."""
+    skipped: int = 0
+    """Records left out because they did not fit the domain (each one logged with its number)."""
 
 
 class SyncCancelled(Exception):
@@ -229,6 +235,19 @@ class SyncEngine:
         self._emit(name, changes)
         return changes
 
+    def _note_skipped(
+        self, src: SourceRuntime, into: list[SkippedRecord], records: Iterable[SkippedRecord] = ()
+    ) -> None:
+        """Log (one line each, no traceback) and collect the records left out of what was just fetched."""
+        found = list(records)
+        if isinstance(src.tracking, ReportsSkipped):
+            found.extend(src.tracking.take_skipped())
+        for record in found:
+            log.warning(
+                "%s: skipped %s %s: %s", src.config.name, record.kind, record.key or "(no number)", record.reason[:300]
+            )
+        into.extend(found)
+
     def _healthy(self, name: str, now: datetime, **fields: object) -> SyncState:
         return replace(
             self.store.sync_state.get(name),
@@ -248,16 +267,19 @@ class SyncEngine:
         backfill_started = history_done or (history is not None and history.isdigit() and int(history) > 1)
         live = history_done
         parts: list[ChangeSet] = []
+        skipped: list[SkippedRecord] = []
         seen = 0
         not_modified = False
         if src.orders is not None:
             seen, not_modified = self._pull_orders(
-                src, src.orders, live=live, history_done=backfill_started, parts=parts
+                src, src.orders, live=live, history_done=backfill_started, parts=parts, skipped=skipped
             )
         if src.tracking is not None and history_done:
-            parts.append(self._poll_tracking(src, src.tracking, live=live, skip_orders=src.orders is not None))
+            parts.append(
+                self._poll_tracking(src, src.tracking, live=live, skip_orders=src.orders is not None, skipped=skipped)
+            )
         if not history_done:
-            parts.append(self._backfill_tracking(src))
+            parts.append(self._backfill_tracking(src, skipped))
         if src.orders is None:
             with self.store.transaction() as uow:
                 uow.set_sync_state(self._healthy(name, self.clock()))
@@ -267,10 +289,18 @@ class SyncEngine:
             not_modified=not_modified,
             finished_at=self.clock(),
             orders_seen=seen,
+            skipped=len(skipped),
         )
 
     def _pull_orders(
-        self, src: SourceRuntime, feed: OrderSource, *, live: bool, history_done: bool, parts: list[ChangeSet]
+        self,
+        src: SourceRuntime,
+        feed: OrderSource,
+        *,
+        live: bool,
+        history_done: bool,
+        parts: list[ChangeSet],
+        skipped: list[SkippedRecord],
     ) -> tuple[int, bool]:
         name = src.config.name
         state = self.store.sync_state.get(name)
@@ -289,6 +319,7 @@ class SyncEngine:
             tracked: list[Shipment] = []
             if src.tracking is not None and history_done:
                 tracked = self._open_shipments_tracking(src.tracking, page.orders)
+            self._note_skipped(src, skipped, page.skipped)
             next_cursor = page.next_cursor or cursor
             parts.append(
                 self._commit(
@@ -300,8 +331,9 @@ class SyncEngine:
                 )
             )
             # Keep paging until an empty page: its ETag is what the next sync revalidates, so an
-            # unchanged source then costs one conditional request answered by 304.
-            if not page.orders or next_cursor == cursor:
+            # unchanged source then costs one conditional request answered by 304. A page whose
+            # every record was skipped is not empty: its cursor still moves the sync on.
+            if not (page.orders or page.skipped) or next_cursor == cursor:
                 return seen, False
             cursor, etag = next_cursor, None
 
@@ -322,7 +354,13 @@ class SyncEngine:
         return latest < self.clock() - self.final_grace
 
     def _poll_tracking(
-        self, src: SourceRuntime, tracking: TrackingSource, *, live: bool, skip_orders: bool
+        self,
+        src: SourceRuntime,
+        tracking: TrackingSource,
+        *,
+        live: bool,
+        skip_orders: bool,
+        skipped: list[SkippedRecord],
     ) -> ChangeSet:
         """Tracking-only sources: refresh every cached shipment that is not final yet."""
         if skip_orders:
@@ -332,10 +370,11 @@ class SyncEngine:
         if not wanted:
             return ChangeSet()
         shipments = tracking.get_many(wanted)
+        self._note_skipped(src, skipped)
         now = self.clock()
         return self._commit(src.config.name, tracked=shipments, live=live, state=self._healthy(src.config.name, now))
 
-    def _backfill_tracking(self, src: SourceRuntime) -> ChangeSet:
+    def _backfill_tracking(self, src: SourceRuntime, skipped: list[SkippedRecord]) -> ChangeSet:
         """Page through the whole tracking API once (a source's first sync), resumable by page."""
         name = src.config.name
         key = name + HISTORY_SUFFIX
@@ -354,6 +393,7 @@ class SyncEngine:
                 shipments = tracking.get_many(
                     [(carrier, number) for number, carrier in self.store.orders.shipments_to_track()]
                 )
+            self._note_skipped(src, skipped)
             now = self.clock()
             parts.append(
                 self._commit(

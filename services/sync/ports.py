@@ -6,9 +6,9 @@ Adapters over each vendor client implement these; the engine never sees vendor f
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from services.domain import ChangeSet, Order, OrderPage, Shipment
+from services.domain import ChangeSet, Order, OrderPage, Shipment, SkippedRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +66,15 @@ class TrackingSource(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+        ...
+
+
+@runtime_checkable
+class ReportsSkipped(Protocol):
+    """A tracking source that keeps the records it could not map (the engine logs and counts them)."""
+
+    def take_skipped(self) -> list[SkippedRecord]:
+        """Return and forget the records skipped since the last call."""
         ...
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from services.domain import Shipment, SourceError
+from services.domain import Shipment, SkippedRecord, SourceError, ValidationError
 from services.sources.aftership.client import AfterShipClient
 from services.sources.aftership.mapper import normalize as normalize_aftership
 from services.sources.errors import VendorError
@@ -19,6 +19,13 @@ class AfterShipTracking:
     def __init__(self, client: AfterShipClient) -> None:
         self.client = client
         self.available = True
+        self.skipped: list[SkippedRecord] = []
+        """Trackings mapped since the last ``take_skipped`` that did not fit the domain."""
+
+    def take_skipped(self) -> list[SkippedRecord]:
+        """Return and forget the trackings skipped since the last call."""
+        taken, self.skipped = self.skipped, []
+        return taken
 
     def close(self) -> None:
         """Close the client."""
@@ -30,7 +37,7 @@ class AfterShipTracking:
         return self.client.requests_sent
 
     def _shipments(self, body: Any) -> list[Shipment]:
-        kind, items = normalize_aftership(body)
+        kind, items = normalize_aftership(body, self.skipped)
         return [s for s in items if isinstance(s, Shipment)] if kind == "shipments" else []
 
     def list_page(self, page: int, limit: int) -> tuple[list[Shipment], bool]:
@@ -45,10 +52,12 @@ class AfterShipTracking:
                 self.available = False
                 return [], False
             raise
+        before = len(self.skipped)
         shipments = self._shipments(body)
         data = body.get("data") if isinstance(body, dict) else None
         count = data.get("count") if isinstance(data, dict) else None
-        has_more = bool(shipments) and isinstance(count, int) and page * limit < count
+        got_any = bool(shipments) or len(self.skipped) > before  # a page of only bad trackings still counts
+        has_more = got_any and isinstance(count, int) and page * limit < count
         return shipments, has_more
 
     def get_many(self, wanted: list[tuple[str, str]]) -> list[Shipment]:
@@ -72,5 +81,9 @@ class AfterShipTracking:
             raise
         except SourceError:
             raise
-        found = self._shipments(body)
+        try:
+            found = self._shipments(body)
+        except ValidationError as err:
+            self.skipped.append(SkippedRecord(kind="shipment", key=tracking_number, reason=err.message))
+            return None
         return found[0] if found else None

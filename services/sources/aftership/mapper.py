@@ -18,17 +18,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import cast
 
-from services.domain import Shipment, ShipmentStatus
+from services.domain import Shipment, ShipmentStatus, SkippedRecord
 
 from ..assemble import Draft, Summary, build_shipment, eta_window, join_location, lookup, note_unknown, reference_time
 from ..carriers import carrier_name, carrier_slug, checked_url
 from ..errors import error_for_code
 from ..payload import (
+    TRACKING_KEYS,
     JsonObject,
     Normalized,
     as_list,
     as_object,
     describe,
+    map_each,
     not_a,
     opt_instant,
     opt_int,
@@ -90,7 +92,7 @@ def _edd_pair(data: JsonObject, key: str, where: str) -> tuple[str | None, str |
     if value is None:
         return None
     if isinstance(value, str):
-        return (value, None)
+        return (opt_str(data, key, where), None)
     edd = opt_object(data, key, where)
     if edd is None:
         return None
@@ -154,12 +156,12 @@ def _raise_for_meta(envelope: JsonObject) -> None:
     raise error_for_code(KIND, status, code, f"{message} (code {code})".strip())
 
 
-def _from_data(data: JsonObject) -> list[Shipment]:
+def _from_data(data: JsonObject, skipped: list[SkippedRecord] | None) -> list[Shipment]:
     if "trackings" in data:
-        return [
-            parse_tracking(item, f"aftership trackings[{i}]")
-            for i, item in enumerate(as_list(data.get("trackings") or [], "aftership data.trackings"))
-        ]
+        items = as_list(data.get("trackings") or [], "aftership data.trackings")
+        return map_each(
+            items, parse_tracking, where="aftership trackings", kind="shipment", keys=TRACKING_KEYS, skipped=skipped
+        )
     if "tracking" in data:
         return [parse_tracking(data.get("tracking"), "aftership tracking")]
     if "checkpoint" in data:
@@ -170,8 +172,8 @@ def _from_data(data: JsonObject) -> list[Shipment]:
     raise not_a(KIND, "'data' holds no 'tracking', 'trackings' or 'checkpoint'")
 
 
-def normalize(payload: object) -> Normalized:
-    """Detect the AfterShip payload shape and map it to Shipments."""
+def normalize(payload: object, skipped: list[SkippedRecord] | None = None) -> Normalized:
+    """Detect the AfterShip payload shape and map it to Shipments (``skipped``: see ``map_each``)."""
     if not isinstance(payload, Mapping):
         raise not_a(KIND, f"expected a JSON object, got {describe(payload)}")
     body = as_object(payload, KIND)
@@ -186,7 +188,7 @@ def normalize(payload: object) -> Normalized:
         data = body.get("data")
         if data is None:
             raise not_a(KIND, "missing field 'data'")
-        return "shipments", _from_data(as_object(data, "aftership data"))
+        return "shipments", _from_data(as_object(data, "aftership data"), skipped)
     if "tracking_number" in body or "trackings" in body or "tracking" in body:
-        return "shipments", _from_data(body)
+        return "shipments", _from_data(body, skipped)
     raise not_a(KIND, "expected an API envelope ('meta' + 'data'), a webhook ('event' + 'msg') or a tracking")

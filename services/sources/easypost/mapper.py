@@ -17,17 +17,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import cast
 
-from services.domain import Shipment
+from services.domain import Shipment, SkippedRecord
 
 from ..assemble import Draft, Summary, build_shipment, eta_window, join_location, lookup, note_unknown, reference_time
 from ..carriers import carrier_name, carrier_slug, tracking_url
 from ..errors import error_for_code
 from ..payload import (
+    TRACKING_KEYS,
     JsonObject,
     Normalized,
     as_list,
     as_object,
     describe,
+    map_each,
     not_a,
     opt_instant,
     opt_list,
@@ -130,8 +132,11 @@ def _event(body: JsonObject) -> list[Shipment]:
     raise not_a(KIND, f"event {description!r} carries a {obj.get('object') or 'non-Tracker'} object, not a Tracker")
 
 
-def normalize(payload: object) -> Normalized:
-    """Detect the EasyPost payload shape (Event, tracker list, Tracker) and map it to Shipments."""
+def normalize(payload: object, skipped: list[SkippedRecord] | None = None) -> Normalized:
+    """Detect the EasyPost payload shape (Event, tracker list, Tracker) and map it to Shipments.
+
+    ``skipped``: a tracker of a list that does not fit lands there (see ``map_each``).
+    """
     if not isinstance(payload, Mapping):
         raise not_a(KIND, f"expected a JSON object, got {describe(payload)}")
     body = as_object(payload, KIND)
@@ -141,7 +146,9 @@ def normalize(payload: object) -> Normalized:
         return "shipments", _event(body)
     if "trackers" in body:
         trackers = as_list(body.get("trackers") or [], "easypost trackers")
-        return "shipments", [parse_tracker(t, f"easypost trackers[{i}]") for i, t in enumerate(trackers)]
+        return "shipments", map_each(
+            trackers, parse_tracker, where="easypost trackers", kind="shipment", keys=TRACKING_KEYS, skipped=skipped
+        )
     if body.get("object") == "Tracker" or "tracking_code" in body:
         return "shipments", [parse_tracker(body)]
     raise not_a(KIND, "expected an Event, a Tracker or a tracker list ('trackers')")

@@ -20,18 +20,20 @@ import re
 from collections.abc import Mapping
 from typing import cast
 
-from services.domain import Shipment, ShipmentStatus, ValidationError
+from services.domain import Shipment, ShipmentStatus, SkippedRecord, ValidationError
 
 from ..assemble import Batch, Draft, Message, Summary, build_shipment, eta_window, lookup, note_unknown, reference_time
 from ..carriers import carrier_name, carrier_slug, checked_url
 from ..errors import VendorError
 from ..payload import (
+    TRACKING_KEYS,
     JsonObject,
     Normalized,
     Stamp,
     as_list,
     as_object,
     describe,
+    map_each,
     not_a,
     opt_bool,
     opt_instant,
@@ -158,20 +160,24 @@ def _messages(raw: list[object], where: str) -> list[Message]:
     return out
 
 
-def parse_batch(payload: object) -> Batch:
+def parse_batch(payload: object, skipped: list[SkippedRecord] | None = None) -> Batch:
     """Map a batch (SDK ``[details, messages]`` tuple or proxy answer): shipments plus per-number messages."""
     if isinstance(payload, list):
         parts = as_list(payload, "karrio result")
         if len(parts) != 2 or not all(isinstance(p, list) for p in parts):
             raise not_a(KIND, "a parsed result is a [details, messages] pair of lists")
         details, messages = as_list(parts[0], "karrio details"), as_list(parts[1], "karrio messages")
-        shipments = [parse_tracker(d, f"karrio details[{i}]") for i, d in enumerate(details)]
+        shipments = _trackers(details, "karrio details", skipped)
         return Batch(shipments, _messages(messages, "karrio messages"))
     body = as_object(payload, KIND)
     tracking = body.get("tracking")
     items = as_list(tracking, "karrio tracking") if isinstance(tracking, list) else ([tracking] if tracking else [])
-    shipments = [parse_tracker(d, f"karrio tracking[{i}]") for i, d in enumerate(items)]
+    shipments = _trackers(items, "karrio tracking", skipped)
     return Batch(shipments, _messages(opt_list(body, "messages", KIND), "karrio messages"))
+
+
+def _trackers(items: list[object], where: str, skipped: list[SkippedRecord] | None) -> list[Shipment]:
+    return map_each(items, parse_tracker, where=where, kind="shipment", keys=TRACKING_KEYS, skipped=skipped)
 
 
 def _batch_result(batch: Batch) -> Normalized:
@@ -182,18 +188,21 @@ def _batch_result(batch: Batch) -> Normalized:
     return "shipments", batch.shipments
 
 
-def normalize(payload: object) -> Normalized:
-    """Detect the Karrio payload shape (REST tracker/list, webhook, proxy, SDK tuple) and map it to Shipments."""
+def normalize(payload: object, skipped: list[SkippedRecord] | None = None) -> Normalized:
+    """Detect the Karrio payload shape (REST tracker/list, webhook, proxy, SDK tuple) and map it to Shipments.
+
+    ``skipped``: a tracker of a list or batch that does not fit lands there (see ``map_each``).
+    """
     if isinstance(payload, list):
         if len(payload) == 2 and all(isinstance(p, list) for p in payload):
-            return _batch_result(parse_batch(payload))
-        return "shipments", [parse_tracker(t, f"karrio trackers[{i}]") for i, t in enumerate(payload)]
+            return _batch_result(parse_batch(payload, skipped))
+        return "shipments", _trackers(payload, "karrio trackers", skipped)
     if not isinstance(payload, Mapping):
         raise not_a(KIND, f"expected a JSON object or a [details, messages] pair, got {describe(payload)}")
     body = as_object(payload, KIND)
     if "results" in body:
         results = as_list(body.get("results") or [], "karrio results")
-        return "shipments", [parse_tracker(t, f"karrio results[{i}]") for i, t in enumerate(results)]
+        return "shipments", _trackers(results, "karrio results", skipped)
     if "event" in body and "data" in body:
         event = opt_str(body, "event", "karrio webhook") or "?"
         data = body.get("data")
@@ -203,7 +212,7 @@ def normalize(payload: object) -> Normalized:
     if "tracking_number" in body:
         return "shipments", [parse_tracker(body)]
     if "tracking" in body or "messages" in body:
-        return _batch_result(parse_batch(body))
+        return _batch_result(parse_batch(body, skipped))
     if "errors" in body:
         errors = opt_list(body, "errors", KIND)
         first = as_object(errors[0], "karrio errors[0]") if errors else {}

@@ -1,10 +1,12 @@
 """Backend API payload -> domain (pure).
 
-    /v1/orders page ──parse_orders_page──> OrderPage(orders, next_cursor, has_more)
+    /v1/orders page ──parse_orders_page──> OrderPage(orders, next_cursor, has_more, skipped)
     /v1/stream data ──parse_stream_event──> StreamUpdate(order_number, tracking_number, event)
 
 The backend speaks the domain JSON of DESIGN.md; this mapper validates it, normalizes status
 aliases and names the offending field on error (``ValidationError``), never crashing otherwise.
+Our own backend is a boundary like any vendor: the codec bounds its text, money, quantities and
+times, and one order that does not fit is skipped (``OrderPage.skipped``), not the whole page.
 """
 
 from __future__ import annotations
@@ -17,13 +19,16 @@ from typing import Any
 from services.domain import (
     Order,
     OrderPage,
+    SkippedRecord,
     TrackingEvent,
     ValidationError,
+    clean_text,
     order_from_json,
     parse_utc,
     tracking_event_from_json,
 )
 
+from ..payload import ORDER_KEYS, map_each
 from .status_map import ORDER_STATUS, SHIPMENT_STATUS
 
 log = logging.getLogger(__name__)
@@ -51,6 +56,7 @@ def _normalize_order(raw: Mapping[str, Any]) -> dict[str, Any]:
     data = dict(raw)
     status = data.get("status")
     if isinstance(status, str):
+        status = clean_text(status).strip()
         mapped = ORDER_STATUS.get(status.lower())
         if mapped is None:
             _warn_once("order", status)
@@ -60,7 +66,8 @@ def _normalize_order(raw: Mapping[str, Any]) -> dict[str, Any]:
     for ev in data.get("events") or []:
         if isinstance(ev, Mapping) and isinstance(ev.get("status"), str):
             ev = dict(ev)
-            mapped_ev = ORDER_STATUS.get(str(ev["status"]).lower())
+            ev["status"] = clean_text(ev["status"]).strip()
+            mapped_ev = ORDER_STATUS.get(ev["status"].lower())
             if mapped_ev is None:
                 _warn_once("order event", str(ev["status"]))
                 mapped_ev = ORDER_STATUS["placed"]
@@ -81,8 +88,9 @@ def _normalize_order(raw: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _shipment_status(value: object) -> str:
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str) or not clean_text(value).strip():
         return "pending"
+    value = clean_text(value).strip()
     mapped = SHIPMENT_STATUS.get(value.lower())
     if mapped is None:
         _warn_once("shipment", value)
@@ -107,8 +115,12 @@ def parse_order(raw: object) -> Order:
     return order_from_json(_normalize_order(raw))
 
 
-def parse_orders_payload(payload: object) -> list[Order]:
-    """Map a ``{"orders": [...]}`` body (a page or an export) to domain Orders."""
+def parse_orders_payload(payload: object, skipped: list[SkippedRecord] | None = None) -> list[Order]:
+    """Map a ``{"orders": [...]}`` body (a page or an export) to domain Orders.
+
+    With a ``skipped`` list an order that does not fit lands there and the others are kept;
+    without one the first bad order raises ``ValidationError``.
+    """
     if not isinstance(payload, Mapping):
         raise ValidationError("not an ordertrack payload: expected a JSON object")
     if "orders" not in payload:
@@ -118,12 +130,15 @@ def parse_orders_payload(payload: object) -> list[Order]:
     orders = payload["orders"]
     if not isinstance(orders, list):
         raise ValidationError("not an ordertrack payload: field 'orders' must be a list")
-    return [parse_order(o) for o in orders]
+    return map_each(
+        orders, lambda raw, _where: parse_order(raw), where="orders", kind="order", keys=ORDER_KEYS, skipped=skipped
+    )
 
 
 def parse_orders_page(payload: object) -> OrderPage:
-    """Map a ``GET /v1/orders`` body to an OrderPage."""
-    orders = parse_orders_payload(payload)
+    """Map a ``GET /v1/orders`` body to an OrderPage; orders that do not fit go to ``skipped``."""
+    skipped: list[SkippedRecord] = []
+    orders = parse_orders_payload(payload, skipped)
     assert isinstance(payload, Mapping)
     cursor = payload.get("next_cursor")
     if cursor is not None and not isinstance(cursor, str):
@@ -131,7 +146,7 @@ def parse_orders_page(payload: object) -> OrderPage:
     has_more = payload.get("has_more", False)
     if not isinstance(has_more, bool):
         raise ValidationError("ordertrack page: field 'has_more' must be a boolean")
-    return OrderPage(orders=tuple(orders), next_cursor=cursor, has_more=has_more)
+    return OrderPage(orders=tuple(orders), next_cursor=cursor, has_more=has_more, skipped=tuple(skipped))
 
 
 def parse_stream_event(data: object) -> StreamUpdate:
@@ -139,11 +154,13 @@ def parse_stream_event(data: object) -> StreamUpdate:
     if not isinstance(data, Mapping):
         raise ValidationError("stream event: expected a JSON object")
     number = data.get("order_number")
-    if not isinstance(number, str) or not number:
+    if not isinstance(number, str) or not clean_text(number).strip():
         raise ValidationError("stream event: missing field 'order_number'")
+    number = clean_text(number)
     tracking = data.get("tracking_number")
     if tracking is not None and not isinstance(tracking, str):
         raise ValidationError("stream event: field 'tracking_number' must be a string")
+    tracking = clean_text(tracking) if tracking is not None else None
     event = None
     raw_event = data.get("event")
     if isinstance(raw_event, Mapping):
@@ -155,5 +172,5 @@ def parse_stream_event(data: object) -> StreamUpdate:
         order_number=number,
         tracking_number=tracking,
         event=event,
-        carrier=carrier if isinstance(carrier, str) else "",
+        carrier=clean_text(carrier) if isinstance(carrier, str) else "",
     )

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import cast
 
-from services.domain import RateLimitedError, Shipment, ShipmentStatus, ValidationError
+from services.domain import RateLimitedError, Shipment, ShipmentStatus, SkippedRecord, ValidationError, clean_text
 
 from ..assemble import (
     Batch,
@@ -35,6 +35,7 @@ from ..assemble import (
 from ..carriers import UNIVERSAL_TRACKING_URL, carrier_name, carrier_slug, tracking_url
 from ..errors import VendorError, error_for_code
 from ..payload import (
+    TRACKING_KEYS,
     JsonObject,
     Normalized,
     Stamp,
@@ -42,6 +43,7 @@ from ..payload import (
     as_object,
     as_utc,
     describe,
+    map_each,
     not_a,
     opt_int,
     opt_list,
@@ -218,7 +220,7 @@ def _raise_for_code(body: JsonObject, where: str) -> None:
     if isinstance(data, Mapping):
         for error in data.get("errors") or []:
             if isinstance(error, Mapping) and isinstance(error.get("message"), str):
-                message = f"{error['message']} (code {code})"
+                message = f"{clean_text(error['message'])[:200]} (code {code})"
                 break
     if code in AUTH_ERRORS:
         raise error_for_code(KIND, 401, code, message)
@@ -227,12 +229,18 @@ def _raise_for_code(body: JsonObject, where: str) -> None:
     raise VendorError(f"{KIND}: {message}", vendor=KIND, code=code)
 
 
-def parse_batch(payload: object) -> Batch:
-    """Map a ``gettrackinfo`` answer: accepted numbers as Shipments, rejected ones as messages."""
+def parse_batch(payload: object, skipped: list[SkippedRecord] | None = None) -> Batch:
+    """Map a ``gettrackinfo`` answer: accepted numbers as Shipments, rejected ones as messages.
+
+    ``skipped``: an accepted item that does not fit lands there (see ``map_each``).
+    """
     body = as_object(payload, "17track response")
     _raise_for_code(body, "17track response")
     data = req_object(body, "data", "17track response")
-    shipments = [parse_item(item, f"17track accepted[{i}]") for i, item in enumerate(opt_list(data, "accepted", KIND))]
+    accepted = opt_list(data, "accepted", KIND)
+    shipments = map_each(
+        accepted, parse_item, where="17track accepted", kind="shipment", keys=TRACKING_KEYS, skipped=skipped
+    )
     messages = []
     for i, raw in enumerate(opt_list(data, "rejected", KIND)):
         rejected = as_object(raw, f"17track rejected[{i}]")

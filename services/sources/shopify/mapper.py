@@ -32,6 +32,8 @@ from services.domain import (
     Shipment,
     ShipmentStatus,
     ValidationError,
+    check_quantity,
+    clean_text,
 )
 
 from ..assemble import Draft, Summary, build_shipment, eta_window, join_location, lookup, reference_time
@@ -174,6 +176,7 @@ def _item(raw: object, where: str) -> LineItem:
     quantity = opt_int(li, "quantity", where)
     if quantity is None:
         raise ValidationError(f"{where}: missing field 'quantity'")
+    check_quantity(quantity, where)
     price = li.get("price")
     if price is None:
         raise ValidationError(f"{where}: missing field 'price'")
@@ -306,7 +309,7 @@ def parse_order(raw: object, where: str = "shopify order") -> Order:
 
 def _raise_errors(body: JsonObject) -> None:
     errors = body.get("errors")
-    text = errors if isinstance(errors, str) else str(errors)[:200]
+    text = clean_text(errors if isinstance(errors, str) else str(errors))[:200]
     if any(word in text.lower() for word in ("access token", "api key", "unauthorized", "invalid api")):
         raise AuthError(f"{KIND}: {text}")
     raise VendorError(f"{KIND}: {text}", vendor=KIND)

@@ -31,6 +31,9 @@ from services.domain import (
     Shipment,
     ShipmentStatus,
     ValidationError,
+    check_quantity,
+    clean_text,
+    in_range,
 )
 
 from ..assemble import Summary, build_shipment, note_unknown
@@ -89,9 +92,12 @@ def _shipped_at(item: JsonObject, where: str) -> datetime | None:
         raise ValidationError(f"{where}: field 'date_shipped' must be a date or a unix timestamp")
     if text.isdigit():
         try:
-            return datetime.fromtimestamp(int(text), UTC)
+            shipped = datetime.fromtimestamp(int(text), UTC)
         except (OverflowError, OSError, ValueError) as err:
             raise ValidationError(f"{where}: field 'date_shipped' is out of range") from err
+        if not in_range(shipped):
+            raise ValidationError(f"{where}: field 'date_shipped' is out of range")
+        return shipped
     parsed = parse_datetime(text)
     return as_utc(parsed) if parsed is not None else None
 
@@ -131,8 +137,9 @@ def _item(raw: object, where: str) -> LineItem:
     quantity = opt_int(li, "quantity", where)
     if quantity is None:
         raise ValidationError(f"{where}: missing field 'quantity'")
+    check_quantity(quantity, where)
     subtotal = opt_money(li, "subtotal", where)
-    if subtotal is not None and quantity > 0:
+    if subtotal is not None:
         exponent = subtotal.as_tuple().exponent
         places = min(exponent, -2) if isinstance(exponent, int) else -2
         unit = (subtotal / quantity).quantize(Decimal(1).scaleb(places))
@@ -143,7 +150,8 @@ def _item(raw: object, where: str) -> LineItem:
         unit = money(price, "price", where)
     return LineItem(
         sku=opt_str(li, "sku", where) or "",
-        name=html.unescape(req_str(li, "name", where)),  # the REST API serves HTML-escaped names
+        # The REST API serves HTML-escaped names; an entity may spell a control or a bidi override.
+        name=clean_text(html.unescape(req_str(li, "name", where))),
         quantity=quantity,
         unit_price=unit,
         tax=opt_money(li, "total_tax", where),

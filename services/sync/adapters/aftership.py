@@ -36,9 +36,11 @@ class AfterShipTrackingSource(ClientBacked[AfterShipClient]):
         limit = max(1, min(limit, MAX_PAGE))
         if not self.client.cursor_paging:
             body = self._list({"page": page, "limit": limit})
-            shipments = shipments_of(normalize(body))
+            before = len(self.skipped)
+            shipments = shipments_of(normalize(body, self.skipped))
+            got_any = bool(shipments) or len(self.skipped) > before  # a page of only bad trackings still counts
             count = sub_object(body, "data").get("count")
-            return shipments, bool(shipments) and isinstance(count, int) and page * limit < count
+            return shipments, got_any and isinstance(count, int) and page * limit < count
         current = self._cursors.highest_known(page)
         while True:
             params: dict[str, str | int] = {"limit": limit}
@@ -52,12 +54,14 @@ class AfterShipTrackingSource(ClientBacked[AfterShipClient]):
             if has_more and isinstance(following, str):
                 self._cursors.remember(current + 1, following)
             if current >= page or not has_more:
-                return (shipments_of(normalize(body)) if current == page else []), has_more and current == page
+                return (
+                    shipments_of(normalize(body, self.skipped)) if current == page else []
+                ), has_more and current == page
             current += 1
 
     def _one(self, carrier: str, number: str) -> list[Shipment]:
         try:
-            return shipments_of(normalize(self.client.get_tracking(carrier, number)))
+            return shipments_of(normalize(self.client.get_tracking(carrier, number), self.skipped))
         except VendorError as err:
             if err.code in NOT_FOUND:
                 return []
@@ -69,7 +73,7 @@ class AfterShipTrackingSource(ClientBacked[AfterShipClient]):
             chunk = numbers[start : start + NUMBERS_PER_QUERY]
             body = self._list({"tracking_numbers": ",".join(chunk), "limit": MAX_PAGE})
             if sub_list(sub_object(body, "data"), "trackings"):
-                out.extend(shipments_of(normalize(body)))
+                out.extend(shipments_of(normalize(body, self.skipped)))
         return out
 
     def get_many(self, wanted: list[tuple[str, str]]) -> list[Shipment]:
@@ -78,4 +82,4 @@ class AfterShipTrackingSource(ClientBacked[AfterShipClient]):
             wanted_numbers = {number for _, number in wanted}
             found = self._by_numbers(sorted(wanted_numbers))
             return [s for s in found if s.tracking_number in wanted_numbers]
-        return each_known("aftership", wanted, self._one)
+        return each_known("aftership", wanted, self._one, self.skipped)

@@ -1,4 +1,8 @@
-"""Shared pieces of the tracking adapters: per-number error isolation and page-number cursors."""
+"""Shared pieces of the tracking adapters: per-record error isolation and page-number cursors.
+
+A tracking that does not fit the domain (a year-9999 scan, a NaN amount...) is a ``SkippedRecord``
+collected on the adapter; the engine takes them after each call (``take_skipped``) and logs them.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Generic, TypeVar
 
-from services.domain import Shipment
+from services.domain import Shipment, SkippedRecord, ValidationError
 from services.sources.errors import VendorError
 from services.sources.http import HttpSource
 from services.sources.payload import Normalized
@@ -21,6 +25,13 @@ class ClientBacked(Generic[C]):
 
     def __init__(self, client: C) -> None:
         self.client = client
+        self.skipped: list[SkippedRecord] = []
+        """Records mapped since the last ``take_skipped`` that did not fit (filled by the mappers)."""
+
+    def take_skipped(self) -> list[SkippedRecord]:
+        """Return and forget the records skipped since the last call."""
+        taken, self.skipped = self.skipped, []
+        return taken
 
     @property
     def requests_sent(self) -> int:
@@ -39,11 +50,15 @@ def shipments_of(result: Normalized) -> list[Shipment]:
 
 
 def each_known(
-    vendor: str, wanted: Iterable[tuple[str, str]], fetch: Callable[[str, str], list[Shipment]]
+    vendor: str,
+    wanted: Iterable[tuple[str, str]],
+    fetch: Callable[[str, str], list[Shipment]],
+    skipped: list[SkippedRecord] | None = None,
 ) -> list[Shipment]:
     """Fetch ``(carrier, number)`` pairs one by one; a number the vendor rejects is skipped, not fatal.
 
-    Auth, rate-limit and outage errors still propagate: they concern the whole source.
+    A tracking that does not fit the domain goes to ``skipped`` (when given) and the next number is
+    fetched. Auth, rate-limit and outage errors still propagate: they concern the whole source.
     """
     out: list[Shipment] = []
     for carrier, number in wanted:
@@ -51,6 +66,10 @@ def each_known(
             out.extend(fetch(carrier, number))
         except VendorError as err:
             log.info("%s: no tracking for %s (%s)", vendor, number, err.code)
+        except ValidationError as err:
+            if skipped is None:
+                raise
+            skipped.append(SkippedRecord(kind="shipment", key=number, reason=err.message))
     return out
 
 

@@ -53,7 +53,9 @@ class EasyPostTrackingSource(ClientBacked[EasyPostClient]):
             if has_more and isinstance(last_id, str):
                 self._cursors.remember(current + 1, last_id)
             if current >= page or not has_more:
-                return (shipments_of(normalize(body)) if current == page else []), has_more and current == page
+                return (
+                    shipments_of(normalize(body, self.skipped)) if current == page else []
+                ), has_more and current == page
             current += 1
 
     def _one(self, carrier: str, number: str) -> list[Shipment]:
@@ -61,4 +63,4 @@ class EasyPostTrackingSource(ClientBacked[EasyPostClient]):
 
     def get_many(self, wanted: list[tuple[str, str]]) -> list[Shipment]:
         """Return the trackers of ``(carrier, number)`` pairs (one request each; EasyPost has no batch read)."""
-        return each_known("easypost", wanted, self._one)
+        return each_known("easypost", wanted, self._one, self.skipped)

@@ -24,7 +24,7 @@ class KarrioTrackingSource(ClientBacked[KarrioClient]):
         params = {"limit": limit, "offset": (max(1, page) - 1) * limit}
         body = expect_object(self.client.get_json("/v1/trackers", params=params), "karrio", "GET /v1/trackers")
         following = body.get("next")
-        return shipments_of(normalize(body)), isinstance(following, str) and bool(following)
+        return shipments_of(normalize(body, self.skipped)), isinstance(following, str) and bool(following)
 
     def _one(self, carrier: str, number: str) -> list[Shipment]:
         try:
@@ -36,4 +36,4 @@ class KarrioTrackingSource(ClientBacked[KarrioClient]):
 
     def get_many(self, wanted: list[tuple[str, str]]) -> list[Shipment]:
         """Return the trackers of ``(carrier, number)`` pairs (one request each)."""
-        return each_known("karrio", wanted, self._one)
+        return each_known("karrio", wanted, self._one, self.skipped)

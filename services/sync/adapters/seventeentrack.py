@@ -33,7 +33,7 @@ class SeventeenTrackSource(ClientBacked[SeventeenTrackClient]):
         numbers = list(dict.fromkeys(number for _, number in wanted))
         if not numbers:
             return []
-        batch = parse_batch(self.client.get_track_info(numbers))
+        batch = parse_batch(self.client.get_track_info(numbers), self.skipped)
         missing = [m.tracking_number for m in batch.messages if m.code == NOT_REGISTERED and m.tracking_number]
         for message in batch.messages:
             if message.code != NOT_REGISTERED:

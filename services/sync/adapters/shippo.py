@@ -43,7 +43,7 @@ class ShippoTrackingSource(ClientBacked[ShippoClient]):
 
     def get_many(self, wanted: list[tuple[str, str]]) -> list[Shipment]:
         """Return the tracks of ``(carrier, number)`` pairs (one request each)."""
-        return each_known("shippo", wanted, self._one)
+        return each_known("shippo", wanted, self._one, self.skipped)
 
 
 def _with_carrier(shipment: Shipment, carrier: str) -> Shipment:

@@ -15,14 +15,17 @@ from typing import Any
 
 import httpx
 
-from services.domain import Order, OrderPage, PayloadError, format_utc
+from services.domain import Order, OrderPage, PayloadError, SkippedRecord, format_utc
 from services.sources.http import expect_object, next_link
+from services.sources.payload import map_each
 from services.sources.shopify.client import MAX_PAGE, ShopifyClient
 from services.sources.shopify.mapper import parse_order
 
 from ..ports import FetchedPage, named
 
 SEPARATOR = "|"
+NUMBER_KEYS = ("name", "order_number", "id")
+"""The fields the mapper takes an order number from, in its order (to name a skipped order)."""
 
 
 def split_cursor(cursor: str | None) -> tuple[str | None, str | None]:
@@ -83,13 +86,19 @@ class ShopifyOrderSource:
             for raw in raw_orders:
                 if isinstance(raw, dict):
                     self._embed_events(raw)
-        orders = named([parse_order(o, f"shopify orders[{i}]") for i, o in enumerate(raw_orders)], self.source)
+        skipped: list[SkippedRecord] = []
+        mapped = map_each(
+            raw_orders, parse_order, where="shopify orders", kind="order", keys=NUMBER_KEYS, skipped=skipped
+        )
+        orders = named(mapped, self.source)
         new_mark = _watermark(orders, watermark)
         following = next_link(response)
         next_cursor = new_mark or ""
         if following:
             next_cursor = f"{next_cursor}{SEPARATOR}{self._same_origin(following)}"
-        page = OrderPage(orders=tuple(orders), next_cursor=next_cursor or None, has_more=bool(following))
+        page = OrderPage(
+            orders=tuple(orders), next_cursor=next_cursor or None, has_more=bool(following), skipped=tuple(skipped)
+        )
         return FetchedPage(page=page)
 
     def close(self) -> None:

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.domain import Order, OrderPage, format_utc
+from services.domain import Order, OrderPage, SkippedRecord, format_utc
 from services.sources.http import expect_list
+from services.sources.payload import map_each
 from services.sources.woocommerce.client import MAX_PAGE, WooCommerceClient
 from services.sources.woocommerce.mapper import parse_order
 
 from ..ports import FetchedPage, named
 
 SEPARATOR = "|"
+NUMBER_KEYS = ("number", "id")
+"""The fields the mapper takes an order number from, in its order (to name a skipped order)."""
 
 
 def split_cursor(cursor: str | None) -> tuple[str | None, int, str | None]:
@@ -70,7 +73,11 @@ class WooCommerceOrderSource:
             for raw in raw_orders:
                 if isinstance(raw, dict) and "shipment_trackings" not in raw and raw.get("id") is not None:
                     raw["shipment_trackings"] = self.client.shipment_trackings(raw["id"])
-        orders = named([parse_order(o, f"woocommerce orders[{i}]") for i, o in enumerate(raw_orders)], self.source)
+        skipped: list[SkippedRecord] = []
+        mapped = map_each(
+            raw_orders, parse_order, where="woocommerce orders", kind="order", keys=NUMBER_KEYS, skipped=skipped
+        )
+        orders = named(mapped, self.source)
         highest = _highest(orders, seen, after)
         try:
             total_pages = int(response.headers.get("X-WP-TotalPages", "1"))
@@ -81,7 +88,10 @@ class WooCommerceOrderSource:
             next_cursor = SEPARATOR.join((after or "", str(page + 1), highest or ""))
         else:
             next_cursor = highest or cursor or ""
-        return FetchedPage(page=OrderPage(orders=tuple(orders), next_cursor=next_cursor or None, has_more=has_more))
+        result = OrderPage(
+            orders=tuple(orders), next_cursor=next_cursor or None, has_more=has_more, skipped=tuple(skipped)
+        )
+        return FetchedPage(page=result)
 
     def close(self) -> None:
         """Close the client."""
