@@ -24,6 +24,7 @@ from services.domain import (
     tracking_event_from_json,
 )
 
+from ..assemble import checked_links
 from .status_map import ORDER_STATUS, SHIPMENT_STATUS
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,7 @@ def parse_order(raw: object) -> Order:
     """Map one backend order object to a domain Order."""
     if not isinstance(raw, Mapping):
         raise ValidationError(f"order: expected an object, got {type(raw).__name__}")
-    return order_from_json(_normalize_order(raw))
+    return checked_links(order_from_json(_normalize_order(raw)))
 
 
 def parse_orders_payload(payload: object) -> list[Order]:
