@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from services.tracking_numbers import clean, detect
 
@@ -247,3 +249,21 @@ def test_non_text_input_gives_nothing() -> None:
 def test_letter_check_digit_does_not_crash() -> None:
     """A letter where UPS has its check digit does not fit the UPS pattern: no candidate, no exception."""
     assert detect("1ZXX3150YW4407002A") == []
+
+
+PASTED = st.text(alphabet=st.characters(codec="utf-8"), max_size=80) | st.from_regex(
+    r"[0-9A-Z \-]{8,40}", fullmatch=True
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(PASTED)
+def test_any_text_gives_ranked_candidates_never_an_error(text: str) -> None:
+    """Whatever is pasted: no exception, valid first, confidences of the valid ones add up to one."""
+    candidates = detect(text)
+    flags = [c.valid for c in candidates]
+    assert flags == sorted(flags, reverse=True)
+    shares = [c.confidence for c in candidates if c.valid]
+    assert not shares or sum(shares) == pytest.approx(1, abs=0.01)
+    assert all(c.confidence == 0 for c in candidates if not c.valid)
+    assert len({c.carrier for c in candidates}) == len(candidates)
