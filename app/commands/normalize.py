@@ -83,13 +83,27 @@ def cmd_normalize(args: argparse.Namespace) -> int:
 
 
 def cmd_detect(args: argparse.Namespace) -> int:
-    """Print the carrier candidates of a tracking number, best first (none for garbage)."""
+    """Print the carrier candidates of a tracking number, best first (none for garbage).
+
+    Each candidate: ``carrier``, ``name``, ``valid``, ``tracking_url`` and, to explain the ranking,
+    ``format`` (the data set's format name), ``checksum`` (a check digit was verified),
+    ``confidence`` (share among the valid candidates) and ``details`` (service type, post, ...).
+    """
     candidates = detect(args.number)
     if args.format == "json":
         print_json(
             {
                 "candidates": [
-                    {"carrier": c.carrier, "name": c.name, "valid": c.valid, "tracking_url": c.tracking_url}
+                    {
+                        "carrier": c.carrier,
+                        "name": c.name,
+                        "valid": c.valid,
+                        "tracking_url": c.tracking_url,
+                        "format": c.format,
+                        "checksum": c.checksum,
+                        "confidence": c.confidence,
+                        "details": dict(c.details),
+                    }
                     for c in candidates
                 ]
             }
@@ -98,6 +112,9 @@ def cmd_detect(args: argparse.Namespace) -> int:
         print(f"No carrier matches {args.number.strip()!r}.")
     else:
         for c in candidates:
-            mark = "valid" if c.valid else "checksum fails"
-            print(f"{c.carrier:<18} {c.name:<28} {mark:<15} {c.tracking_url or ''}")
+            if not c.valid:
+                mark = "not valid"
+            else:
+                mark = f"{c.confidence:.0%} " + ("check digit ok" if c.checksum else "pattern only")
+            print(f"{c.carrier:<18} {c.name:<28} {c.format:<26} {mark:<22} {c.tracking_url or ''}")
     return EXIT_OK

@@ -19,11 +19,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from services.domain import DeliveryWindow, Shipment, ShipmentStatus, TrackingEvent
+from services.domain import DeliveryWindow, Order, Shipment, ShipmentStatus, TrackingEvent
 
+from .carriers import checked_url
 from .payload import Estimate, Stamp, estimate
 
 log = logging.getLogger("services.sources")
@@ -213,6 +214,19 @@ def build_shipment(
         delivered_at=delivered,
         events=tuple(events),
     )
+
+
+def checked_links(order: Order, service: str | None = None) -> Order:
+    """Return ``order`` with each shipment's ``tracking_url`` put through the link policy (``safe_link``).
+
+    For sources that hand over finished domain objects (the own backend): a link that is not https on
+    the carrier's or the tracking service's domain becomes the carrier page built from the table.
+    """
+    shipments = tuple(
+        replace(s, tracking_url=checked_url(s.tracking_url, s.carrier, s.tracking_number, service))
+        for s in order.shipments
+    )
+    return order if shipments == order.shipments else replace(order, shipments=shipments)
 
 
 def eta_window(

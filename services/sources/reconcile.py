@@ -4,19 +4,20 @@
 
 Shops let merchants pick the carrier by name and generate the tracking URL from that name, so a
 UPS ``1Z`` number filed under USPS gets a USPS link (notes/apis.md §6 "Trap"). Only distinctive,
-checksum-valid formats (UPS ``1Z``, Amazon ``TBA``) overrule the declared carrier: postal (S10)
-numbers are shared by the origin and destination posts and generic digit runs prove nothing.
+valid formats (UPS ``1Z``, Amazon ``TBA``) overrule the declared carrier: postal (S10) numbers are
+shared by the origin and destination posts and generic digit runs prove nothing.
 """
 
 from __future__ import annotations
 
+from services.carriers import CARRIERS
 from services.tracking_numbers import detect
 
-OVERRULING = frozenset({"ups", "amazon"})
-"""Carriers whose number format is distinctive enough to overrule a merchant's choice."""
+OVERRULING = frozenset({"ups", "amazon_logistics"})
+"""Data-set formats distinctive enough to overrule a merchant's choice (UPS ``1Z``, Amazon ``TBA``)."""
 
-CHECKABLE = frozenset({"ups", "fedex", "usps", "dhl", "ontrac", "amazon", "cdl", "unrecognized"})
-"""Declared carriers whose numbers the detector can judge."""
+CHECKABLE = frozenset({c.slug for c in CARRIERS.values() if c.dataset} | {"unrecognized"})
+"""Declared carriers whose numbers the detector can judge (every carrier of the data set)."""
 
 
 def reconcile_carrier(declared: str, number: str) -> str:
@@ -26,9 +27,7 @@ def reconcile_carrier(declared: str, number: str) -> str:
     candidates = detect(number)
     if any(c.carrier == declared for c in candidates):
         return declared
-    valid = {c.carrier for c in candidates if c.valid}
-    if len(valid) == 1:
-        (only,) = valid
-        if only in OVERRULING:
-            return only
+    valid = [c for c in candidates if c.valid]
+    if len(valid) == 1 and valid[0].format_id in OVERRULING:
+        return valid[0].carrier
     return declared

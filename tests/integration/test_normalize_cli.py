@@ -178,7 +178,7 @@ def test_detect_json_shape_on_fixture_numbers(home: Path) -> None:
     out = json.loads(r.stdout)
     assert list(out) == ["candidates"]
     first = out["candidates"][0]
-    assert set(first) == {"carrier", "name", "valid", "tracking_url"}
+    assert set(first) >= {"carrier", "name", "valid", "tracking_url"}
     assert first["carrier"] == "ups" and first["valid"] is True
     assert first["tracking_url"].startswith("https://")
     flags = [c["valid"] for c in out["candidates"]]

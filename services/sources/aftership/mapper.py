@@ -134,7 +134,7 @@ def parse_tracking(raw: object, where: str = "tracking") -> Shipment:
         carrier=slug,
         carrier_name=carrier_name(slug),
         tracking_url=checked_url(
-            [opt_str(t, "courier_tracking_link", where), opt_str(t, "courier_redirect_link", where)], slug, number
+            [opt_str(t, "courier_tracking_link", where), opt_str(t, "courier_redirect_link", where)], slug, number, KIND
         ),
         drafts=drafts,
         summary=summary,

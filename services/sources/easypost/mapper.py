@@ -20,7 +20,7 @@ from typing import cast
 from services.domain import Shipment, SkippedRecord
 
 from ..assemble import Draft, Summary, build_shipment, eta_window, join_location, lookup, note_unknown, reference_time
-from ..carriers import carrier_name, carrier_slug, tracking_url
+from ..carriers import carrier_name, carrier_slug, safe_link, tracking_url
 from ..errors import error_for_code
 from ..payload import (
     TRACKING_KEYS,
@@ -72,9 +72,9 @@ def _detail(raw: object, where: str) -> Draft:
 def _url(t: JsonObject, slug: str, number: str, where: str) -> str | None:
     """The carrier's page for live trackers; EasyPost's own page for test ones (EZ... codes) or unknown carriers."""
     public = opt_str(t, "public_url", where)
-    if opt_str(t, "mode", where) == "test" and public:
-        return public
-    return tracking_url(slug, number) or public
+    if opt_str(t, "mode", where) == "test" and safe_link(public, slug, number, KIND):
+        return safe_link(public, slug, number, KIND)
+    return tracking_url(slug, number) or safe_link(public, slug, number, KIND)
 
 
 def parse_tracker(raw: object, where: str = "easypost tracker") -> Shipment:

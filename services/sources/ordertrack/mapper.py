@@ -28,6 +28,7 @@ from services.domain import (
     tracking_event_from_json,
 )
 
+from ..assemble import checked_links
 from ..payload import ORDER_KEYS, map_each
 from .status_map import ORDER_STATUS, SHIPMENT_STATUS
 
@@ -112,7 +113,7 @@ def parse_order(raw: object) -> Order:
     """Map one backend order object to a domain Order."""
     if not isinstance(raw, Mapping):
         raise ValidationError(f"order: expected an object, got {type(raw).__name__}")
-    return order_from_json(_normalize_order(raw))
+    return checked_links(order_from_json(_normalize_order(raw)))
 
 
 def parse_orders_payload(payload: object, skipped: list[SkippedRecord] | None = None) -> list[Order]:

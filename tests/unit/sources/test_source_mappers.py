@@ -325,7 +325,8 @@ def test_carrier_slugs_names_and_urls() -> None:
         and carrier_name("tnt", "TNT Express (consignment)") == "TNT Express (consignment)"
     )
     assert tracking_url("ups", "1Z 5R") == "https://www.ups.com/track?tracknum=1Z%205R"
-    assert tracking_url("amazon", "TBA1") is None
+    assert tracking_url("amazon", "TBA1") == "https://track.amazon.com/tracking/TBA1"
+    assert tracking_url("testing-courier", "1") is None
     usps_link = "https://tools.usps.com/go/TrackConfirmAction?tLabels=9400111206206406260787"
     assert checked_url(usps_link, "usps", "9400111206206406260787") == usps_link
     assert checked_url(usps_link, "fedex", "9400111206206406260787") == (
@@ -334,9 +335,8 @@ def test_carrier_slugs_names_and_urls() -> None:
     assert checked_url("javascript:alert(1)//9400", "usps", "9400") == (
         "https://tools.usps.com/go/TrackConfirmAction?tLabels=9400"
     )
-    assert (
-        checked_url("http://www.tnt.com/x?\ncons=12345678", "tnt", "12345678") == "http://www.tnt.com/x?cons=12345678"
-    )
+    assert checked_url("https://www.tnt.com/x?\ncons=12345678", "tnt", "12345678") == "https://www.tnt.com/x?cons=12345678"
+    assert checked_url("http://www.tnt.com/x?cons=12345678", "tnt", "12345678") == tracking_url("tnt", "12345678")
 
 
 def test_shopify_merchant_carrier_overruled_by_valid_ups_number() -> None:
