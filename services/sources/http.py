@@ -34,11 +34,13 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 
 from services.domain import AuthError, PayloadError, RateLimitedError, SourceError, SourceUnavailableError
 
-from .errors import error_for_code
+from .errors import TooLargeError, error_for_code
 from .limits import ACCEPT_ENCODING, MAX_BODY_BYTES, MAX_ERROR_BODY_BYTES, buffered, clamp_wait, read_capped
 
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 USER_AGENT = "OrderTracking/0.1"
+MAX_PAGES = 1000
+"""The most pages one listing walks (a server that always says "more" must not loop forever)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,8 @@ class HttpSource:
     vendor = "source"
     max_body = MAX_BODY_BYTES
     """The largest decompressed answer body read (``TooLargeError`` past it)."""
+    max_pages = MAX_PAGES
+    """The most pages one ``iter_*_pages`` listing reads."""
 
     def __init__(
         self,
@@ -167,6 +171,13 @@ class HttpSource:
         """Translate a 401/403 answer into a typed error."""
         status = response.status_code
         return AuthError(f"{self.label}: credentials rejected ({status}): {self.error_message(response)}")
+
+    def page_budget(self, pages_read: int, what: str) -> None:
+        """Raise ``TooLargeError`` once a listing has read ``max_pages`` pages and the server still says "more"."""
+        if pages_read >= self.max_pages:
+            raise TooLargeError(
+                f"{self.label}: {what} still said more pages follow after {self.max_pages} pages; stopped there"
+            )
 
     # ------------------------------------------------------------ requests
 
