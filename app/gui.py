@@ -323,11 +323,17 @@ class ContainerAdmin:
 
 
 def check_source_url(raw: str) -> str:
-    """Return a usable backend URL or raise ValueError in plain words."""
+    """Return a usable backend URL (the one source-address policy) or raise ValueError in plain words."""
     try:
         return validate_source_url(raw)
     except UrlPolicyError as err:
-        raise ValueError(f"The address {err.reason}.") from err
+        said = {
+            "form": "Enter the full address, starting with https:// (or http:// on this computer).",
+            "characters": "The address must not contain spaces, “?” or “#”.",
+            "credentials": "Put the token in the token field, not in the address.",
+            "https": "Use https:// — plain http:// is only allowed on this computer.",
+        }
+        raise ValueError(said.get(err.rule, f"The address {err.reason}.")) from err
 
 
 def make_session_main(
