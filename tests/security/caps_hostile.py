@@ -2,7 +2,7 @@
 
     HostileBackend(orders=..., stream=..., trackings=...)   each mode switchable while it runs
       GET /v1/orders                 "empty"  an honest empty page
-                                     "one"    one valid order, then nothing more
+                                     "one"    one valid order (shipment HOSTILE00000001), then nothing more
                                      "bomb"   a ~300 KB gzip body that inflates to ~300 MB (Content-Length honest)
                                      "huge"   a plain (identity) body with no Content-Length, 64 MiB long
                                      "endless_pages"  a new order and a new cursor on every page, has_more always
@@ -59,7 +59,7 @@ def order_json(number: str) -> dict[str, Any]:
         "total": "10.00",
         "items": [],
         "events": [],
-        "shipments": [],
+        "shipments": [{"tracking_number": "HOSTILE00000001", "carrier": "dhl", "status": "pending", "events": []}],
     }
 
 
