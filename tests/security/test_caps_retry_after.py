@@ -74,7 +74,7 @@ def test_negative_or_past_retry_after_means_now(backend: HostileBackend, header:
 
 @pytest.mark.parametrize("header", ["nan", "NaN", "-nan", "soon", "Mon, 99 Foo 2026", "1" + "0" * 400])
 def test_unreadable_retry_after_falls_back_to_backoff(backend: HostileBackend, header: str) -> None:
-    """NaN, garbage or an overlong value is ignored: the usual bounded exponential backoff applies, no NaN reaches a sleep."""
+    """NaN, garbage or an overlong value is ignored: the usual bounded backoff applies, no NaN is slept."""
     backend.retry_after = header
     waits: list[float] = []
     client = client_for(backend, waits)
