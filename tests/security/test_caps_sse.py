@@ -103,7 +103,7 @@ def test_push_listener_drops_the_stream_says_why_and_reconnects(backend: Hostile
 
 def test_decoder_keeps_normal_events_whatever_the_chunking() -> None:
     """Honest streams still parse: CRLF split across chunks, comments, ids that persist, multi-line data."""
-    wire = b": hello\r\nid: 7\r\nevent: shipment.updated\r\ndata: {\"a\":\r\ndata: 1}\r\n\r\ndata: two\n\n"
+    wire = b': hello\r\nid: 7\r\nevent: shipment.updated\r\ndata: {"a":\r\ndata: 1}\r\n\r\ndata: two\n\n'
     for size in (1, 2, 3, 7, len(wire)):
         decoder = SSEDecoder()
         events = []
