@@ -24,7 +24,6 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import flet as ft
 
@@ -35,6 +34,7 @@ from app.web_guard import check_listen_host
 from app.web_server import allow_public, serve_web
 from services.credentials import CredentialsUnavailableError, source_token_key
 from services.domain import AppError, ChangeSet, OrderFilter, SourceConfig, StorageError, utc_now
+from services.sources.urls import UrlPolicyError, validate_source_url
 from services.storage import UsageRepository
 from services.storage.store import WRONG_KEY
 from services.sync import SyncReport
@@ -229,9 +229,6 @@ class SyncLoop:
             self._hub.wake.wait(self._interval)
 
 
-_LOOPBACK = ("localhost", "127.0.0.1", "::1")
-
-
 class ContainerAdmin:
     """Settings' source and data actions over the container (keyring, sync engine, cache); blocking."""
 
@@ -328,19 +325,17 @@ class ContainerAdmin:
 
 
 def check_source_url(raw: str) -> str:
-    """Return a usable backend URL or raise ValueError in plain words."""
-    url = raw.strip().rstrip("/")
-    parsed = urlsplit(url)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise ValueError("Enter the full address, starting with https:// (or http:// on this computer).")
-    if any(ch.isspace() for ch in url) or parsed.query or parsed.fragment:
-        raise ValueError("The address must not contain spaces, “?” or “#”.")
-    if parsed.username or parsed.password:
-        raise ValueError("Put the token in the token field, not in the address.")
-    local = parsed.hostname in _LOOPBACK or parsed.hostname.startswith("127.")
-    if parsed.scheme != "https" and not local:
-        raise ValueError("Use https:// — plain http:// is only allowed on this computer.")
-    return url
+    """Return a usable backend URL (the one source-address policy) or raise ValueError in plain words."""
+    try:
+        return validate_source_url(raw)
+    except UrlPolicyError as err:
+        said = {
+            "form": "Enter the full address, starting with https:// (or http:// on this computer).",
+            "characters": "The address must not contain spaces, “?” or “#”.",
+            "credentials": "Put the token in the token field, not in the address.",
+            "https": "Use https:// — plain http:// is only allowed on this computer.",
+        }
+        raise ValueError(said.get(err.rule, f"The address {err.reason}.")) from err
 
 
 def make_session_main(

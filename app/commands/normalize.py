@@ -14,14 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from services.domain import AppError, Order, Shipment, ValidationError, order_to_json, shipment_to_json
+from services.sources.limits import MAX_BODY_BYTES
 from services.sources.registry import KINDS, normalize
 from services.tracking_numbers import detect
 
 from .common import EXIT_OK, EXIT_USAGE, CliError, print_json
 
 ORDER = 60
-MAX_PAYLOAD_BYTES = 64 * 1024 * 1024
-"""Refuse files larger than this (a payload, not a database dump)."""
+MAX_PAYLOAD_BYTES = MAX_BODY_BYTES
+"""Refuse payloads larger than this (the same cap as an answer read from a source)."""
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -37,24 +38,41 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     det.set_defaults(func=cmd_detect)
 
 
+def _too_large(name: str) -> CliError:
+    return CliError(f"cannot read {name}: larger than {MAX_PAYLOAD_BYTES // (1024 * 1024)} MiB", EXIT_USAGE)
+
+
+def _decode(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise CliError(f"not JSON: {name} is not UTF-8 text (byte {err.start})", EXIT_USAGE) from err
+
+
 def _read(file: str) -> str:
+    """Read at most MAX_PAYLOAD_BYTES (+1 to tell) from a file or standard input, never the whole of a stream."""
     if file == "-":
-        return sys.stdin.read()
+        data = sys.stdin.buffer.read(MAX_PAYLOAD_BYTES + 1)
+        if len(data) > MAX_PAYLOAD_BYTES:
+            raise _too_large("standard input")
+        return _decode(data, "standard input")
     path = Path(file)
     try:
         if path.is_dir():
             raise CliError(f"cannot read {file}: it is a directory", EXIT_USAGE)
         if path.stat().st_size > MAX_PAYLOAD_BYTES:
-            raise CliError(f"cannot read {file}: larger than {MAX_PAYLOAD_BYTES // (1024 * 1024)} MiB", EXIT_USAGE)
-        return path.read_bytes().decode("utf-8-sig")
+            raise _too_large(file)
+        with path.open("rb") as handle:  # a FIFO or device reports size 0: the read itself is bounded
+            data = handle.read(MAX_PAYLOAD_BYTES + 1)
     except FileNotFoundError as err:
         raise CliError(f"cannot read {file}: no such file", EXIT_USAGE) from err
     except PermissionError as err:
         raise CliError(f"cannot read {file}: permission denied", EXIT_USAGE) from err
-    except UnicodeDecodeError as err:
-        raise CliError(f"not JSON: {file} is not UTF-8 text (byte {err.start})", EXIT_USAGE) from err
     except OSError as err:
         raise CliError(f"cannot read {file}: {err.strerror or type(err).__name__}", EXIT_USAGE) from err
+    if len(data) > MAX_PAYLOAD_BYTES:
+        raise _too_large(file)
+    return _decode(data, file)
 
 
 def cmd_normalize(args: argparse.Namespace) -> int:

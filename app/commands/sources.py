@@ -6,11 +6,10 @@ import argparse
 import sys
 from typing import Any
 
-import httpx
-
 from app.runtime import split_woocommerce_token
 from services.credentials import source_token_key
 from services.domain import ConfigError, SourceConfig, utc_now
+from services.sources.urls import UrlPolicyError, validate_source_url
 
 from .common import EXIT_OK, EXIT_USAGE, CliError, open_container, opt_time, print_json
 
@@ -95,28 +94,13 @@ CREDENTIAL_HELP = {
 }
 """What ``--token-stdin`` reads for each kind (every kind but ``ordertrack`` needs one)."""
 
-_LOOPBACK = ("localhost", "127.0.0.1", "::1")
-
 
 def check_url(kind: str, raw: str) -> str:
-    """Return a usable source URL or raise a one-line CliError (secrets only travel over HTTPS)."""
-    url = raw.strip()
-    if not url.startswith(("http://", "https://")):
-        raise CliError(f"--url must start with http:// or https://, got {url!r}", EXIT_USAGE)
+    """Return a usable source URL or raise a one-line CliError (the one source-address policy)."""
     try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, ValueError) as err:
-        raise CliError(f"--url is not a valid URL: {url!r}", EXIT_USAGE) from err
-    if not parsed.host or any(c.isspace() for c in url):
-        raise CliError(f"--url has no host or contains spaces: {url!r}", EXIT_USAGE)
-    if parsed.query or parsed.fragment:
-        raise CliError("--url must not carry a query or fragment (credentials go through --token-stdin)", EXIT_USAGE)
-    if parsed.userinfo:
-        raise CliError("--url must not contain credentials (use --token-stdin)", EXIT_USAGE)
-    local = parsed.host in _LOOPBACK or parsed.host.startswith("127.")
-    if kind != "ordertrack" and parsed.scheme != "https" and not local:
-        raise CliError(f"--url of a {kind} source must use https:// (plain http only on localhost)", EXIT_USAGE)
-    return url.rstrip("/")
+        return validate_source_url(raw)
+    except UrlPolicyError as err:
+        raise CliError(f"--url {err.reason}", EXIT_USAGE) from err
 
 
 def check_token(kind: str, token: str) -> str:

@@ -99,6 +99,12 @@ def follow(container: AppContainer, source: str | None, interval: float | None) 
                 say(f"{format_utc(utc_now())} {report.source}: recovered")
 
         coordinator.on_report = on_report
+
+        def on_push_status(name: str, live: bool, reason: str | None) -> None:
+            if not live and reason:  # once per change of reason (the listener reports changes only)
+                say(f"ordertrack: push stream of {name} down: {reason} (polling meanwhile)", err=True)
+
+        coordinator.on_push_status = on_push_status
         if container.is_demo:
             say("Demo data: no source configured, following the embedded demo backend.")
         names = ", ".join(s.config.name for s in engine.sources)

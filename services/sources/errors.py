@@ -2,7 +2,8 @@
 
     SourceError (services.domain)
     └── PayloadError
-        └── VendorError     the vendor answered with its own error envelope (code + message kept)
+        ├── VendorError     the vendor answered with its own error envelope (code + message kept)
+        └── TooLargeError   an answer (body, event-stream line or event) over its size cap, or too many pages
 
 Auth failures stay ``AuthError``, rate limits ``RateLimitedError`` and outages
 ``SourceUnavailableError``: :func:`error_for_code` picks the right class from a vendor's code.
@@ -22,6 +23,12 @@ class VendorError(PayloadError):
         super().__init__(message)
         self.vendor = vendor
         self.code = code
+
+
+class TooLargeError(PayloadError):
+    """An answer went past a size cap (decompressed body, stream line or event, page count); it was cut off."""
+
+    title = "Answer too large"
 
 
 def error_for_code(vendor: str, status: int | None, code: str | int | None, message: str) -> SourceError:

@@ -11,6 +11,10 @@ Conditional requests need nothing special: a 304 is returned like any 2xx/3xx an
 caller handles itself (``accept=(404,)``) are returned instead of raised. A 503 with Retry-After
 waits as asked, like a 429.
 
+Every body is read as a stream with a running count of its *decompressed* size (limits.py): past
+``max_body`` (16 MiB) the read stops with ``TooLargeError``; an error answer is read only far enough
+for its message. Waits a server asks for are clamped to [0, 1 h] (NaN ignored).
+
 A wait longer than ``RetryPolicy.max_wait`` is not slept: it becomes a ``RateLimitedError`` carrying
 ``retry_after`` so the coordinator defers the next poll instead. ``sleep`` and ``clock`` are
 injectable so tests assert the requested waits without sleeping.
@@ -30,10 +34,13 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 
 from services.domain import AuthError, PayloadError, RateLimitedError, SourceError, SourceUnavailableError
 
-from .errors import error_for_code
+from .errors import TooLargeError, error_for_code
+from .limits import ACCEPT_ENCODING, MAX_BODY_BYTES, MAX_ERROR_BODY_BYTES, buffered, clamp_wait, read_capped
 
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 USER_AGENT = "OrderTracking/0.1"
+MAX_PAGES = 1000
+"""The most pages one listing walks (a server that always says "more" must not loop forever)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,24 +63,38 @@ class _Retry(Exception):
 
 
 def _header_seconds(value: str | None, now: float) -> float | None:
-    """Parse a delay given as seconds or as an HTTP date."""
-    if value is None or not value.strip():
+    """Parse a delay given as seconds or as an HTTP date, clamped to [0, 1 h] (None when unusable)."""
+    if value is None or not value.strip() or len(value) > 100:
         return None
     try:
-        return max(0.0, float(value))
-    except ValueError:
+        return clamp_wait(float(value))
+    except (ValueError, OverflowError):
         pass
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        return clamp_wait(when.timestamp() - now)
+    except (TypeError, ValueError, IndexError, OverflowError, OSError):
         return None
-    return max(0.0, when.timestamp() - now)
+
+
+def reset_seconds(value: str | None, now: float) -> float | None:
+    """Parse a rate-limit reset given as a Unix time, clamped to [0, 1 h] from ``now`` (None when unusable)."""
+    if value is None or not value.strip() or len(value) > 100:
+        return None
+    try:
+        return clamp_wait(float(value) - now)
+    except (ValueError, OverflowError):
+        return None
 
 
 class HttpSource:
     """A vendor API over httpx with retries, honoured rate limits and typed errors."""
 
     vendor = "source"
+    max_body = MAX_BODY_BYTES
+    """The largest decompressed answer body read (``TooLargeError`` past it)."""
+    max_pages = MAX_PAGES
+    """The most pages one ``iter_*_pages`` listing reads."""
 
     def __init__(
         self,
@@ -86,15 +107,23 @@ class HttpSource:
         policy: RetryPolicy = RetryPolicy(),
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
+        max_body: int | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        if max_body is not None:
+            self.max_body = max_body
         self.policy = policy
         self._sleep = sleep
         self._clock = clock
         self._backoff = wait_exponential_jitter(multiplier=policy.backoff, max=policy.backoff_max)
         self._client = httpx.Client(
             base_url=self.base_url,
-            headers={"Accept": "application/json", "User-Agent": USER_AGENT, **dict(headers or {})},
+            headers={
+                "Accept": "application/json",
+                "Accept-Encoding": ACCEPT_ENCODING,
+                "User-Agent": USER_AGENT,
+                **dict(headers or {}),
+            },
             auth=auth,
             timeout=timeout,
             transport=transport or httpx.HTTPTransport(retries=0),
@@ -124,13 +153,7 @@ class HttpSource:
         wait = _header_seconds(response.headers.get("Retry-After"), now)
         if wait is not None:
             return wait
-        reset = response.headers.get("X-RateLimit-Reset")
-        if reset:
-            try:
-                return max(0.0, float(reset) - now)
-            except ValueError:
-                return None
-        return None
+        return reset_seconds(response.headers.get("X-RateLimit-Reset"), now)
 
     def error_message(self, response: httpx.Response) -> str:
         """Return the vendor's one-line error message from an error body (best effort)."""
@@ -149,6 +172,13 @@ class HttpSource:
         status = response.status_code
         return AuthError(f"{self.label}: credentials rejected ({status}): {self.error_message(response)}")
 
+    def page_budget(self, pages_read: int, what: str) -> None:
+        """Raise ``TooLargeError`` once a listing has read ``max_pages`` pages and the server still says "more"."""
+        if pages_read >= self.max_pages:
+            raise TooLargeError(
+                f"{self.label}: {what} still said more pages follow after {self.max_pages} pages; stopped there"
+            )
+
     # ------------------------------------------------------------ requests
 
     def _wait(self, state: RetryCallState) -> float:
@@ -161,7 +191,15 @@ class HttpSource:
     def _send_once(self, method: str, url: str, accept: Collection[int], kwargs: dict[str, Any]) -> httpx.Response:
         self.requests_sent += 1
         try:
-            response = self._client.request(method, url, **kwargs)
+            with self._client.stream(method, url, **kwargs) as streamed:
+                failed = streamed.status_code >= 400
+                body = read_capped(
+                    streamed,
+                    MAX_ERROR_BODY_BYTES if failed else self.max_body,
+                    what=f"{self.label}: the answer to {method} {streamed.request.url.path}",
+                    truncate=failed,
+                )
+                response = buffered(streamed, body)
         except httpx.TimeoutException as err:
             raise _Retry(SourceUnavailableError(f"{self.label}: timed out ({type(err).__name__})"), None) from err
         except httpx.TransportError as err:

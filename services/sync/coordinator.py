@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from services.domain import ChangeSet, utc_now
+from services.sources.limits import clamp_wait
 
 from .engine import SourceRuntime, SyncEngine, SyncReport
 from .push import PushListener, stream_client_for
@@ -100,9 +101,10 @@ class Schedule:
         self.next_due = now + self._jittered(self.base)
 
     def failed(self, now: float, retry_after: float | None = None) -> None:
-        """Back off exponentially; a Retry-After defers the next pull once (at least that long)."""
+        """Back off exponentially; a Retry-After defers the next pull once (at least that long, at most 1 h)."""
+        retry_after = clamp_wait(retry_after)  # a server's 1e308, NaN or far-future date must not stop polling
         self.failures += 1
-        delay = self._jittered(min(self.interval * 2 ** (self.failures - 1), self.max_backoff))
+        delay = self._jittered(min(self.interval * 2 ** min(self.failures - 1, 30), self.max_backoff))
         if retry_after is not None and retry_after > 0:
             delay = max(delay, retry_after)
             self.not_before = now + retry_after

@@ -36,6 +36,7 @@ from services.domain import (
     combine_changes,
     utc_now,
 )
+from services.sources.errors import TooLargeError
 from services.storage import Store, tracking_candidates
 
 from .ports import ChangeListener, OrderSource, ReportsSkipped, TrackingSource
@@ -48,6 +49,10 @@ HISTORY_SUFFIX = "#history"
 """Sync-state key suffix recording that a source's history back-fill is complete ("done")."""
 STREAM_SUFFIX = "#stream"
 """Sync-state key suffix holding a source's push stream position (cursor = last Last-Event-ID)."""
+MAX_PAGES_PER_PASS = 100
+"""The most pages one sync reads from one listing; the next sync goes on from the committed position."""
+MAX_BACKFILL_PAGES = 1000
+"""The most pages a tracking back-fill reads in all: a server that always says "more" cannot keep it open."""
 FINAL_GRACE = timedelta(days=2)
 """How long a shipment in a final status keeps being polled (carriers correct late scans)."""
 
@@ -114,6 +119,8 @@ class SyncEngine:
         page_size: int = PAGE_SIZE,
         listeners: Iterable[ChangeListener] = (),
         final_grace: timedelta = FINAL_GRACE,
+        max_pages_per_pass: int = MAX_PAGES_PER_PASS,
+        max_backfill_pages: int = MAX_BACKFILL_PAGES,
     ) -> None:
         self.store = store
         self.sources = list(sources)
@@ -121,6 +128,8 @@ class SyncEngine:
         self.page_size = page_size
         self.listeners = list(listeners)
         self.final_grace = final_grace
+        self.max_pages_per_pass = max_pages_per_pass
+        self.max_backfill_pages = max_backfill_pages
         self.cancelled = threading.Event()
         """Set to end a running sync between two transactions (a clean, quick shutdown)."""
 
@@ -306,8 +315,17 @@ class SyncEngine:
         state = self.store.sync_state.get(name)
         cursor, etag = state.cursor, state.etag
         seen = 0
+        pages = 0
         while True:
             self._check_cancelled()
+            if pages >= self.max_pages_per_pass:
+                log.warning(
+                    "sync of %s stopped after %d pages of orders in one pass; the next sync goes on from there",
+                    name,
+                    pages,
+                )
+                return seen, False
+            pages += 1
             fetched = feed.fetch_page(cursor, limit=self.page_size, etag=etag)
             now = self.clock()
             if fetched.not_modified or fetched.page is None:
@@ -384,10 +402,28 @@ class SyncEngine:
             with self.store.transaction() as uow:
                 uow.set_sync_state(SyncState(source=key, cursor="done", last_success_at=self.clock()))
             return ChangeSet()
-        page_no = int(state.cursor) if state.cursor and state.cursor.isdigit() else 1
+        page_no = int(state.cursor) if state.cursor and state.cursor.isdigit() and len(state.cursor) < 10 else 1
         parts: list[ChangeSet] = []
+        first = page_no
         while True:
             self._check_cancelled()
+            if page_no > self.max_backfill_pages:
+                # Not stuck for ever: the back-fill ends here, the source goes on with live syncs.
+                now = self.clock()
+                with self.store.transaction() as uow:
+                    uow.set_sync_state(SyncState(source=key, cursor="done", last_attempt_at=now, last_success_at=now))
+                raise TooLargeError(
+                    f"{name}: the tracking list still said more pages follow after {self.max_backfill_pages} pages; "
+                    "the history back-fill stopped there (what was read is kept)"
+                )
+            if page_no - first >= self.max_pages_per_pass:
+                log.warning(
+                    "history back-fill of %s paused after %d pages in one pass; the next sync goes on at page %d",
+                    name,
+                    page_no - first,
+                    page_no,
+                )
+                return combine_changes(parts)
             shipments, has_more = tracking.list_page(page_no, TRACKING_PAGE_SIZE)
             if not shipments and page_no == 1 and src.orders is None:
                 shipments = tracking.get_many(

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from services.domain import AppError, AuthError, ChangeSet, RateLimitedError, ValidationError
+from services.sources.limits import clamp_wait
 from services.sources.ordertrack.client import OrdertrackClient, StreamMessage
 from services.sources.ordertrack.mapper import parse_stream_event
 
@@ -168,7 +169,7 @@ class PushListener:
                 wait = max(delay, AUTH_RETRY)
             except RateLimitedError as err:
                 self._set_status(False, f"{err.title}: {err.message}")
-                wait = max(delay, err.retry_after or 0.0)
+                wait = max(delay, clamp_wait(err.retry_after) or 0.0)
             except AppError as err:
                 if self._stop.is_set():
                     break

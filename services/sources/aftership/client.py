@@ -60,7 +60,10 @@ class AfterShipClient(HttpSource):
         limit = max(1, min(limit, MAX_PAGE))
         page = 1
         cursor: str | None = None
+        pages_read = 0
         while True:
+            self.page_budget(pages_read, "GET /trackings")
+            pages_read += 1
             params: dict[str, str | int] = {**filters, "limit": limit}
             if self.cursor_paging:
                 if cursor:

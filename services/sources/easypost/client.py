@@ -48,7 +48,10 @@ class EasyPostClient(HttpSource):
     def iter_tracker_pages(self, *, page_size: int = MAX_PAGE, **filters: Any) -> Iterator[dict[str, Any]]:
         """Yield every page of ``GET /trackers`` (newest first), paging with ``before_id``."""
         params: dict[str, Any] = {**filters, "page_size": max(1, min(page_size, MAX_PAGE))}
+        pages_read = 0
         while True:
+            self.page_budget(pages_read, "GET /trackers")
+            pages_read += 1
             body = expect_object(self.get_json("/trackers", params=params), self.vendor, "GET /trackers")
             yield body
             trackers = sub_list(body, "trackers")

@@ -30,7 +30,10 @@ class KarrioClient(HttpSource):
         """Yield every page of ``GET /v1/trackers`` (limit/offset pagination via ``next``)."""
         url: str | None = "/v1/trackers"
         params: dict[str, Any] | None = {**filters, "limit": max(1, min(limit, MAX_PAGE)), "offset": 0}
+        pages_read = 0
         while url:
+            self.page_budget(pages_read, "GET /v1/trackers")
+            pages_read += 1
             body = expect_object(self.get_json(url, params=params), self.vendor, "GET /v1/trackers")
             yield body
             results = sub_list(body, "results")

@@ -21,11 +21,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
-import httpx_sse
 
 from services.domain import AuthError, ConfigError, PayloadError, RateLimitedError, SourceError, SourceUnavailableError
 
 from ..http import HttpSource, RetryPolicy
+from ..limits import decoded_chunks
+from ..sse import MAX_SSE_EVENT, MAX_SSE_LINE, SSEDecoder
 
 MAX_RETRY_AFTER = 30.0
 """The longest Retry-After slept; a longer one defers the next sync instead."""
@@ -55,6 +56,10 @@ class OrdertrackClient(HttpSource):
     """Talk to a server speaking the backend API (our own, or the embedded demo)."""
 
     vendor = "ordertrack"
+    max_sse_line = MAX_SSE_LINE
+    """The longest event-stream line read (``TooLargeError`` past it: the stream is dropped)."""
+    max_sse_event = MAX_SSE_EVENT
+    """The most data one pushed event may carry."""
 
     def __init__(
         self,
@@ -152,21 +157,28 @@ class OrdertrackClient(HttpSource):
             headers["Last-Event-ID"] = last_event_id
         timeout = httpx.Timeout(connect=5.0, read=read_timeout, write=5.0, pool=5.0)
         try:
-            with httpx_sse.connect_sse(self._client, "GET", "/v1/stream", headers=headers, timeout=timeout) as source:
-                status = source.response.status_code
+            with self._client.stream("GET", "/v1/stream", headers=headers, timeout=timeout) as response:
+                status = response.status_code
                 if status in (401, 403):
                     raise AuthError(f"{self.label}: the server rejected the token")
                 if status == 429:
-                    wait = self.rate_limit_wait(source.response)
+                    wait = self.rate_limit_wait(response)
                     raise RateLimitedError(f"{self.label}: stream rate limited (429)", retry_after=wait)
                 if status != 200:
                     raise SourceUnavailableError(f"{self.label}: stream answered {status}")
+                ctype = response.headers.get("content-type", "")
+                if "text/event-stream" not in ctype:
+                    raise PayloadError(f"{self.label}: not an event stream (content type {ctype or 'missing'!r})")
                 if on_open is not None:
-                    on_open(_aborter(source.response))
-                for sse in source.iter_sse():
-                    yield StreamMessage(id=sse.id or None, event=sse.event, data=sse.data)
-        except httpx_sse.SSEError as err:
-            raise PayloadError(f"{self.label}: not an event stream: {err}") from err
+                    on_open(_aborter(response))
+                decoder = SSEDecoder(max_line=self.max_sse_line, max_event=self.max_sse_event)
+                for chunk in decoded_chunks(response):
+                    try:
+                        events = decoder.feed(chunk)
+                    except PayloadError as err:
+                        raise type(err)(f"{self.label}: {err.message}") from err
+                    for sse in events:
+                        yield StreamMessage(id=sse.id or None, event=sse.event, data=sse.data)
         except httpx.TransportError as err:
             raise SourceUnavailableError(f"{self.label}: stream interrupted ({type(err).__name__})") from err
 

@@ -93,6 +93,7 @@ class SeventeenTrackClient(HttpSource):
         """Yield every page of ``gettracklist`` (1-based ``page_no``, fixed page size 40)."""
         page = 1
         while True:
+            self.page_budget(page - 1, "gettracklist")
             answer = self.call("gettracklist", {**filters, "page_no": page})
             yield answer
             data = sub_object(answer, "data")

@@ -60,7 +60,10 @@ class ShopifyClient(HttpSource):
         """Yield every page of ``GET /orders.json`` (``status=any`` unless filtered), cursor via Link."""
         params: dict[str, Any] | None = {"status": "any", **filters, "limit": max(1, min(limit, MAX_PAGE))}
         url: str | None = "/orders.json"
+        pages_read = 0
         while url:
+            self.page_budget(pages_read, "GET /orders.json")
+            pages_read += 1
             response = self.request("GET", url, params=params)
             body = expect_object(self.json(response), self.vendor, "GET /orders.json")
             if with_events:

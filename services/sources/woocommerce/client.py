@@ -53,6 +53,7 @@ class WooCommerceClient(HttpSource):
         """Yield every page of ``GET /wc/v3/orders`` (a JSON array each)."""
         page = 1
         while True:
+            self.page_budget(page - 1, "GET /wc/v3/orders")
             params = {**filters, "page": page, "per_page": max(1, min(per_page, MAX_PAGE))}
             response = self.request("GET", "/wc/v3/orders", params=params)
             orders = expect_list(self.json(response), self.vendor, "GET /wc/v3/orders")
