@@ -9,6 +9,7 @@ from typing import Any
 from .common import EXIT_OK, EXIT_USAGE, CliError
 
 ORDER = 10
+MAX_DEMO_ORDERS = 100_000
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -56,8 +57,10 @@ def cmd_demo_server(args: argparse.Namespace) -> int:
 
     from services.demo import DemoServer
 
-    if args.orders < 1:
-        raise CliError("--orders must be at least 1", EXIT_USAGE)
+    if not 1 <= args.orders <= MAX_DEMO_ORDERS:
+        raise CliError(f"--orders must be from 1 to {MAX_DEMO_ORDERS}", EXIT_USAGE)
+    if not 0 <= args.port <= 65535:
+        raise CliError("--port must be from 0 to 65535", EXIT_USAGE)
     try:
         server = DemoServer(
             orders=args.orders,

@@ -66,10 +66,12 @@ def test_public_bind_opt_in_needs_a_token() -> None:
         (["--host", "0.0.0.0"], "not a loopback address"),
         (["--host", "::"], "not a loopback address"),
         (["--host", "0.0.0.0", "--allow-public"], "needs a token"),
+        (["--port", "70000"], "--port must be from 0 to 65535"),
+        (["--orders", "1000000000"], "--orders must be from 1 to"),
     ],
 )
 def test_cli_refuses_public_host_in_one_line(tmp_path: Path, args: list[str], message: str) -> None:
-    """`ordertrack demo-server --host 0.0.0.0` exits with a one-line reason and no traceback."""
+    """`ordertrack demo-server --host 0.0.0.0` (or an impossible port or size) exits with one line, no traceback."""
     env = dict(os.environ, ORDERTRACK_HOME=str(tmp_path), PYTHONPATH=str(ROOT))
     proc = subprocess.run(
         [sys.executable, "-m", "app", "demo-server", "--port", "0", *args],
