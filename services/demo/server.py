@@ -60,6 +60,7 @@ MAX_LIMIT = 500
 AFTERSHIP_DEFAULT_LIMIT = 100
 AFTERSHIP_MAX_LIMIT = 200
 FAULT_STATUSES = (429, 500, 502, 503, 504)
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="ordertrack-demo"'}
 MAX_BODY_BYTES = 64 * 1024
 MAX_TEXT_CHARS = 1000
 MAX_RETRY_AFTER = 86_400
@@ -75,15 +76,16 @@ API_DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "backend-api.yaml"
 class BadInput(Exception):
     """A request the demo refuses: carries the HTTP status, error code and one-line message."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers
 
     def response(self) -> JSONResponse:
         """Return the JSON error answer."""
-        return _error(self.status, self.code, self.message)
+        return _error(self.status, self.code, self.message, self.headers)
 
 
 def _no_constants(name: str) -> Any:
@@ -395,12 +397,7 @@ class DemoServer:
             return None
         if aftership:
             return _aftership_error(401, 401, "Invalid API Key.", "Unauthorized")
-        return _error(
-            401,
-            "unauthorized",
-            "Missing or invalid bearer token",
-            {"WWW-Authenticate": 'Bearer realm="ordertrack-demo"'},
-        )
+        return _error(401, "unauthorized", "Missing or invalid bearer token", _CHALLENGE)
 
     async def _control(self, request: Request) -> JSON:
         """Admit a control request: the token when one is set; for POST a JSON body (an object, or none).
@@ -409,7 +406,7 @@ class DemoServer:
         site without asking; ``application/json`` makes it ask first, and this server never says yes.
         """
         if self.token is not None and not self._authorized(request, aftership=False):
-            raise BadInput(401, "unauthorized", "Missing or invalid bearer token")
+            raise BadInput(401, "unauthorized", "Missing or invalid bearer token", _CHALLENGE)
         if request.method != "POST":
             return {}
         media = request.headers.get("content-type", "").partition(";")[0].strip().lower()

@@ -27,6 +27,7 @@ def test_fake_customs_event_without_token_is_refused(server: DemoServer) -> None
     response = httpx.post(f"{server.url}/_demo/shipments/{tracking}/events", json=FAKE)
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "unauthorized"
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
     wrong = httpx.post(
         f"{server.url}/_demo/shipments/{tracking}/events", json=FAKE, headers={"Authorization": "Bearer nope"}
     )
