@@ -10,6 +10,7 @@ from app.web_guard import ALLOW_PUBLIC_ENV
 from .common import EXIT_OK, EXIT_USAGE, CliError
 
 ORDER = 10
+MAX_DEMO_ORDERS = 100_000
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -26,10 +27,15 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
 
     demo = sub.add_parser("demo-server", help="run the embedded demo backend alone")
     demo.add_argument("--port", type=int, required=True)
-    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default 127.0.0.1)")
     demo.add_argument("--orders", type=int, default=200)
     demo.add_argument("--seed", type=int, default=7)
-    demo.add_argument("--token", default=None)
+    demo.add_argument("--token", default=None, help="bearer token required on /v1, /aftership and /_demo")
+    demo.add_argument(
+        "--allow-public",
+        action="store_true",
+        help="allow a non-loopback --host (needs --token); anyone who can reach it sees the demo data",
+    )
     demo.set_defaults(func=cmd_demo_server)
 
 
@@ -63,9 +69,22 @@ def cmd_demo_server(args: argparse.Namespace) -> int:
 
     from services.demo import DemoServer
 
-    if args.orders < 1:
-        raise CliError("--orders must be at least 1", EXIT_USAGE)
-    server = DemoServer(orders=args.orders, seed=args.seed, token=args.token, host=args.host, port=args.port)
+    if not 1 <= args.orders <= MAX_DEMO_ORDERS:
+        raise CliError(f"--orders must be from 1 to {MAX_DEMO_ORDERS}", EXIT_USAGE)
+    if not 0 <= args.port <= 65535:
+        raise CliError("--port must be from 0 to 65535", EXIT_USAGE)
+    try:
+        server = DemoServer(
+            orders=args.orders,
+            seed=args.seed,
+            token=args.token,
+            host=args.host,
+            port=args.port,
+            allow_public=args.allow_public,
+        )
+    except ValueError as err:
+        hint = "" if args.allow_public else " (pass --allow-public with --token to serve other hosts)"
+        raise CliError(f"{err}{hint}", EXIT_USAGE) from err
     try:
         server.start()
     except OSError as err:

@@ -1,12 +1,17 @@
 """The embedded demo backend: a real HTTP server on loopback, in a daemon thread.
 
 Serves the backend API of DESIGN.md (``/v1``), an AfterShip-v4-compatible tracking API
-(``/aftership/v4``) and control endpoints for tests and demos (``/_demo``)::
+(``/aftership/v4``), control endpoints for tests and demos (``/_demo``) and its own API document
+(``/openapi.yaml``)::
 
     with DemoServer(orders=200, seed=7) as server:
         httpx.get(f"{server.url}/v1/orders")
 
-Binds 127.0.0.1 by default, never all interfaces unless told so.
+It is a server for this machine (see :mod:`.access`): it binds loopback unless ``allow_public`` is
+given (and then only with a token), answers only to a loopback ``Host`` and refuses browser requests
+from pages on other hosts. With a token, ``/v1``, ``/aftership`` and ``/_demo`` all require it; the
+control endpoints also require a JSON body type on POST, so a web page cannot post to them with a
+plain form. Everything a client sends is checked and answered with a 4xx JSON error when it is bad.
 """
 
 from __future__ import annotations
@@ -19,12 +24,14 @@ import json
 import logging
 import math
 import os
+import re
 import socket
 import threading
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -33,12 +40,14 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from services.domain import Order, ValidationError, format_utc, order_to_json, parse_utc, utc_now
 
+from .access import HostGuard, check_bind_host, is_loopback
 from .aftership import envelope, error_envelope
 from .data import DemoData, generate
 from .state import DemoState, StreamEntry
@@ -51,6 +60,50 @@ MAX_LIMIT = 500
 AFTERSHIP_DEFAULT_LIMIT = 100
 AFTERSHIP_MAX_LIMIT = 200
 FAULT_STATUSES = (429, 500, 502, 503, 504)
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="ordertrack-demo"'}
+MAX_BODY_BYTES = 64 * 1024
+MAX_TEXT_CHARS = 1000
+MAX_RETRY_AFTER = 86_400
+MAX_FAULT_COUNT = 1_000_000
+MAX_ADVANCE_MINUTES = 10 * 365 * 24 * 60
+_EVENT_ID = re.compile(r"[0-9]{1,18}")
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ud800-\udfff]")
+"""Control characters, zero-width and bidi formatting characters, lone surrogates (``ControlText`` in the doc)."""
+API_DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "backend-api.yaml"
+"""The OpenAPI document served at ``/openapi.yaml`` (absent from packaged builds: then a 404)."""
+
+
+class BadInput(Exception):
+    """A request the demo refuses: carries the HTTP status, error code and one-line message."""
+
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+
+    def response(self) -> JSONResponse:
+        """Return the JSON error answer."""
+        return _error(self.status, self.code, self.message, self.headers)
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _text_field(body: JSON, key: str) -> str | None:
+    """Return an optional text field; refuse non-strings, overlong text and control or format characters."""
+    value = body.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise BadInput(400, "bad_request", f"{key} must be a string")
+    if len(value) > MAX_TEXT_CHARS:
+        raise BadInput(400, "bad_request", f"{key} is longer than {MAX_TEXT_CHARS} characters")
+    if _UNPRINTABLE.search(value):
+        raise BadInput(400, "bad_request", f"{key} contains control or formatting characters")
+    return value
 
 
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -110,7 +163,12 @@ class DemoServer:
         *,
         tick_seconds: float = 2.0,
         ping_seconds: float = 15.0,
+        allow_public: bool = False,
     ) -> None:
+        check_bind_host(host, allow_public)
+        if not is_loopback(host) and not token:
+            raise ValueError("a demo server on a non-loopback address needs a token")
+        self.allow_public = allow_public
         self.orders = orders
         self.seed = seed
         self.token = token or None
@@ -282,9 +340,11 @@ class DemoServer:
             Route("/_demo/shipments/{tracking_number}/events", self._post_event, methods=["POST"]),
             Route("/_demo/faults", self._set_fault, methods=["POST"]),
             Route("/_demo/faults", self._clear_faults, methods=["DELETE"]),
+            Route("/openapi.yaml", self._api_document, methods=["GET"]),
         ]
         return Starlette(
             routes=routes,
+            middleware=[Middleware(HostGuard, allow_public=self.allow_public)],
             lifespan=lifespan,
             exception_handlers={HTTPException: self._http_error},  # type: ignore[dict-item]
         )
@@ -337,12 +397,38 @@ class DemoServer:
             return None
         if aftership:
             return _aftership_error(401, 401, "Invalid API Key.", "Unauthorized")
-        return _error(
-            401,
-            "unauthorized",
-            "Missing or invalid bearer token",
-            {"WWW-Authenticate": 'Bearer realm="ordertrack-demo"'},
-        )
+        return _error(401, "unauthorized", "Missing or invalid bearer token", _CHALLENGE)
+
+    async def _control(self, request: Request) -> JSON:
+        """Admit a control request: the token when one is set; for POST a JSON body (an object, or none).
+
+        Raises BadInput (401, 415, 413, 400) otherwise. A browser can post ``text/plain`` or a form to any
+        site without asking; ``application/json`` makes it ask first, and this server never says yes.
+        """
+        if self.token is not None and not self._authorized(request, aftership=False):
+            raise BadInput(401, "unauthorized", "Missing or invalid bearer token", _CHALLENGE)
+        if request.method != "POST":
+            return {}
+        media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if media != "application/json":
+            raise BadInput(415, "unsupported_media_type", "control requests must be sent as application/json")
+        declared = request.headers.get("content-length", "")
+        if declared.isdecimal() and (len(declared) > 9 or int(declared) > MAX_BODY_BYTES):
+            raise BadInput(413, "too_large", f"the body is larger than {MAX_BODY_BYTES} bytes")
+        raw = bytearray()
+        async for chunk in request.stream():
+            raw += chunk
+            if len(raw) > MAX_BODY_BYTES:
+                raise BadInput(413, "too_large", f"the body is larger than {MAX_BODY_BYTES} bytes")
+        if not raw.strip():
+            return {}
+        try:
+            body = json.loads(bytes(raw), parse_constant=_no_constants)
+        except (ValueError, RecursionError) as err:
+            raise BadInput(400, "bad_request", f"the body must be JSON: {str(err)[:120]}") from None
+        if not isinstance(body, dict):
+            raise BadInput(400, "bad_request", "the body must be a JSON object")
+        return body
 
     def _authorized(self, request: Request, aftership: bool) -> bool:
         assert self.token is not None
@@ -425,7 +511,10 @@ class DemoServer:
         if denied is not None:
             return denied
         raw_last = (request.headers.get("last-event-id") or "").strip()
-        last_id = int(raw_last) if raw_last.isdigit() else None
+        if raw_last and not _EVENT_ID.fullmatch(raw_last):
+            shown = raw_last if len(raw_last) <= 40 else raw_last[:40] + "..."
+            return _error(400, "bad_last_event_id", f"Last-Event-ID must be an event id (digits), got {shown!r}")
+        last_id = int(raw_last) if raw_last else None
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[StreamEntry | None] = asyncio.Queue()
 
@@ -508,9 +597,20 @@ class DemoServer:
         }
         return JSONResponse(envelope(data))
 
-    # ------------------------------------------------------------ /_demo
+    # ------------------------------------------------------------ /_demo and the API document
+
+    async def _api_document(self, request: Request) -> Response:
+        try:
+            text = API_DOCUMENT.read_bytes()
+        except OSError:
+            return _error(404, "not_found", "the API document is not part of this installation")
+        return Response(text, media_type="application/yaml")
 
     async def _health(self, request: Request) -> Response:
+        try:
+            await self._control(request)
+        except BadInput as bad:
+            return bad.response()
         state = self.state
         return JSONResponse(
             {
@@ -524,14 +624,24 @@ class DemoServer:
         )
 
     async def _advance(self, request: Request) -> Response:
+        try:
+            await self._control(request)
+        except BadInput as bad:
+            return bad.response()
         raw = request.query_params.get("minutes")
         try:
             minutes = float(raw) if raw is not None else float("nan")
         except ValueError:
             minutes = float("nan")
-        if not minutes >= 0 or minutes > 10 * 365 * 24 * 60:
-            return _error(400, "bad_request", f"minutes must be a number >= 0, got {raw!r}")
-        now, published = await run_in_threadpool(self.state.advance, minutes)
+        if not 0 <= minutes <= MAX_ADVANCE_MINUTES:
+            shown = raw if raw is None or len(raw) <= 40 else raw[:40] + "..."
+            return _error(
+                400, "bad_request", f"minutes must be a number from 0 to {MAX_ADVANCE_MINUTES}, got {shown!r}"
+            )
+        try:
+            now, published = await run_in_threadpool(self.state.advance, minutes)
+        except ValueError as err:
+            return _error(422, "too_far", str(err))
         return JSONResponse(
             {
                 "now": format_utc(now.replace(microsecond=0)),
@@ -543,20 +653,22 @@ class DemoServer:
     async def _post_event(self, request: Request) -> Response:
         number = request.path_params["tracking_number"]
         try:
-            body = json.loads(await request.body() or b"{}")
-        except ValueError:
-            return _error(400, "bad_request", "the body must be JSON")
-        if not isinstance(body, dict) or not isinstance(body.get("status"), str):
-            return _error(400, "bad_request", "the body must be an object with a string field 'status'")
-        occurred_at = None
-        if body.get("occurred_at") is not None:
-            try:
-                occurred_at = parse_utc(str(body["occurred_at"]))
-            except ValidationError as err:
-                return _error(400, "bad_request", str(err))
-        texts = {k: body.get(k) for k in ("description", "location", "subtag")}
-        if any(v is not None and not isinstance(v, str) for v in texts.values()):
-            return _error(400, "bad_request", "description, location and subtag must be strings")
+            body = await self._control(request)
+            if not isinstance(body.get("status"), str):
+                raise BadInput(400, "bad_request", "the body must be an object with a string field 'status'")
+            texts = {k: _text_field(body, k) for k in ("description", "location", "subtag")}
+            occurred_at = None
+            if body.get("occurred_at") is not None:
+                if not isinstance(body["occurred_at"], str) or len(body["occurred_at"]) > 64:
+                    raise BadInput(400, "bad_request", "occurred_at must be an ISO 8601 timestamp")
+                try:
+                    occurred_at = parse_utc(body["occurred_at"])
+                except ValidationError as err:
+                    raise BadInput(400, "bad_request", str(err)) from None
+                except OverflowError:
+                    raise BadInput(400, "bad_request", f"occurred_at {body['occurred_at']!r} is out of range") from None
+        except BadInput as bad:
+            return bad.response()
         try:
             entry, order = await run_in_threadpool(
                 self.state.add_event,
@@ -568,7 +680,7 @@ class DemoServer:
                 occurred_at,
             )
         except KeyError:
-            return _error(404, "not_found", f"no shipment {number!r}")
+            return _error(404, "not_found", f"no shipment {number[:80]!r}")
         except ValueError as err:
             return _error(422, "invalid_event", str(err))
         payload = {
@@ -583,21 +695,23 @@ class DemoServer:
 
     async def _set_fault(self, request: Request) -> Response:
         try:
-            body = json.loads(await request.body() or b"{}")
-        except ValueError:
-            return _error(400, "bad_request", "the body must be JSON")
-        if not isinstance(body, dict):
-            return _error(400, "bad_request", "the body must be a JSON object")
+            body = await self._control(request)
+        except BadInput as bad:
+            return bad.response()
         status, count = body.get("status", 429), body.get("count", 1)
         retry_after = body.get("retry_after")
         prefix = body.get("paths") or "/"
         if status not in FAULT_STATUSES or isinstance(status, bool):
             return _error(400, "bad_request", f"status must be one of {list(FAULT_STATUSES)}")
-        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-            return _error(400, "bad_request", "count must be a positive integer")
-        if retry_after is not None and (isinstance(retry_after, bool) or not isinstance(retry_after, (int, float))):
-            return _error(400, "bad_request", "retry_after must be a number of seconds")
-        if not isinstance(prefix, str) or not prefix.startswith("/"):
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_FAULT_COUNT:
+            return _error(400, "bad_request", f"count must be an integer from 1 to {MAX_FAULT_COUNT}")
+        if retry_after is not None and (
+            isinstance(retry_after, bool)
+            or not isinstance(retry_after, (int, float))
+            or not 0 <= retry_after <= MAX_RETRY_AFTER  # also refuses NaN
+        ):
+            return _error(400, "bad_request", f"retry_after must be a number of seconds from 0 to {MAX_RETRY_AFTER}")
+        if not isinstance(prefix, str) or not prefix.startswith("/") or len(prefix) > MAX_TEXT_CHARS:
             return _error(400, "bad_request", "paths must be a path prefix starting with '/'")
         if status == 429 and retry_after is None:
             retry_after = 1
@@ -608,6 +722,10 @@ class DemoServer:
         return JSONResponse({"faults": active}, status_code=201)
 
     async def _clear_faults(self, request: Request) -> Response:
+        try:
+            await self._control(request)
+        except BadInput as bad:
+            return bad.response()
         with self._faults_lock:
             cleared = len(self._faults)
             self._faults.clear()

@@ -40,6 +40,11 @@ from .data import Checkpoint, DemoData, OrderPlan, ShipmentPlan, order_at, visib
 JSON = dict[str, Any]
 _TICK = timedelta(seconds=1)
 MAX_LOG = 100_000
+MAX_ADVANCE = timedelta(days=100 * 366)
+"""How far simulated time may move ahead of real time in total (datetime ends in year 9999)."""
+EVENT_PAST = timedelta(days=10 * 366)
+EVENT_FUTURE = timedelta(days=1)
+"""A control event's ``occurred_at`` must lie within [simulated now - EVENT_PAST, now + EVENT_FUTURE]."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,10 +146,13 @@ class DemoState:
 
     def advance(self, minutes: float) -> tuple[datetime, int]:
         """Move simulated time forward and publish what fell due; return (new now, published count)."""
-        if minutes < 0:
+        if not minutes >= 0:
             raise ValueError("minutes must be >= 0")
         with self.lock:
-            self._advanced += timedelta(minutes=minutes)
+            step = timedelta(minutes=min(minutes, MAX_ADVANCE.total_seconds() / 60 + 1))
+            if self._advanced + step > MAX_ADVANCE:
+                raise ValueError(f"simulated time cannot move more than {MAX_ADVANCE.days} days ahead in total")
+            self._advanced += step
             return self.sim_now(), self.publish_due()
 
     @property
@@ -191,8 +199,16 @@ class DemoState:
     ) -> tuple[StreamEntry, Order]:
         """Append a carrier event stamped now (or ``occurred_at``) to a shipment and publish it.
 
-        Raises KeyError for an unknown tracking number and ValueError for a bad status or subtag.
+        Raises KeyError for an unknown tracking number and ValueError for a bad status or subtag, or an
+        ``occurred_at`` outside [simulated now - EVENT_PAST, now + EVENT_FUTURE].
         """
+        if occurred_at is not None:
+            now = self.sim_now().replace(microsecond=0)
+            if occurred_at.tzinfo is None or not now - EVENT_PAST <= occurred_at <= now + EVENT_FUTURE:
+                raise ValueError(
+                    f"occurred_at {occurred_at.isoformat()} is outside the accepted range "
+                    f"({format_utc(now - EVENT_PAST)} to {format_utc(now + EVENT_FUTURE)})"
+                )
         found = self.data.shipment(tracking_number)
         if found is None:
             raise KeyError(tracking_number)
@@ -372,7 +388,7 @@ class DemoState:
     ) -> tuple[list[JSON], int]:
         """Return one page of AfterShip trackings (oldest created first) and the total count."""
         with self.lock:
-            now = self.sim_now()
+            now = self.sim_now().replace(microsecond=0)
             rows: list[tuple[OrderPlan, ShipmentPlan, list[Checkpoint]]] = []
             for _, number in self._shipment_keys:
                 if keyword and keyword.lower() not in number.lower():

@@ -69,7 +69,7 @@ def test_event_to_alert_latency(tmp_path: Path) -> None:
         targets = [(n, t, status) for status in STATUSES for n, t in open_ships][:EVENTS]
         native: list[float] = []
         in_app: list[float] = []
-        with httpx.Client(base_url=demo.url) as http:
+        with httpx.Client(base_url=demo.url, headers={"Authorization": "Bearer b"}) as http:
             for number, tracking, status in targets:
                 started = time.perf_counter()
                 r = http.post(f"/_demo/shipments/{tracking}/events", json={"status": status})

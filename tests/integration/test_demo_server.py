@@ -164,7 +164,7 @@ def test_etag_and_not_modified(server: DemoServer, client: httpx.Client) -> None
 
 
 def test_bearer_token_is_required(server: DemoServer) -> None:
-    """Without or with a wrong token: 401 with a JSON error (AfterShip routes: AfterShip's envelope)."""
+    """Without or with a wrong token: 401 with a JSON error (AfterShip routes: AfterShip's envelope); /_demo too."""
     with httpx.Client(base_url=server.url, timeout=WAIT) as anon:
         for path in ("/v1/orders", "/v1/orders/W-1", "/v1/stream"):
             response = anon.get(path)
@@ -180,7 +180,8 @@ def test_bearer_token_is_required(server: DemoServer) -> None:
         }
         for header in ("aftership-api-key", "as-api-key"):
             assert anon.get("/aftership/v4/trackings", headers={header: TOKEN}).status_code == 200
-        assert anon.get("/_demo/health").status_code == 200
+        assert anon.get("/_demo/health").status_code == 401
+        assert anon.get("/_demo/health", headers=AUTH).status_code == 200
 
 
 def test_single_order_and_404(server: DemoServer, client: httpx.Client) -> None:
@@ -323,7 +324,7 @@ def test_advance_moves_shipments_forward(server: DemoServer, client: httpx.Clien
     minutes = (due - server.state.sim_now()).total_seconds() / 60 + 120
     reader = SSEReader(f"{server.url}/v1/stream", AUTH)
     try:
-        response = client.post("/_demo/advance", params={"minutes": f"{minutes:.3f}"})
+        response = client.post("/_demo/advance", params={"minutes": f"{minutes:.3f}"}, json={})
         assert response.status_code == 200, response.text
         body = response.json()
         assert body["published"] >= 1 and parse_utc(body["now"]) >= due.replace(microsecond=0)
@@ -334,7 +335,7 @@ def test_advance_moves_shipments_forward(server: DemoServer, client: httpx.Clien
         reader.close()
     changed, _ = _walk(client, cursor)
     assert first.json()["order_number"] in {o["order_number"] for o in changed}
-    assert client.post("/_demo/advance", params={"minutes": "soon"}).status_code == 400
+    assert client.post("/_demo/advance", params={"minutes": "soon"}, json={}).status_code == 400
 
 
 def test_faults_inject_429_then_recover(server: DemoServer, client: httpx.Client) -> None:

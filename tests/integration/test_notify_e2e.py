@@ -116,6 +116,7 @@ def test_new_event_gives_one_email_and_one_native_alert_then_none(
         posted = httpx.post(
             f"{demo.url}/_demo/shipments/{shipment.tracking_number}/events",
             json={"status": "delivered", "description": "Delivered to Müller — Łódź — 東京", "location": "Łódź, PL"},
+            headers={"Authorization": "Bearer demo-t0k"},
         )
         assert posted.status_code == 201, posted.text
 
@@ -258,6 +259,7 @@ def test_sync_follow_turns_a_posted_event_into_one_email_and_one_native_alert(
         posted = httpx.post(
             f"{demo.url}/_demo/shipments/{shipment.tracking_number}/events",
             json={"status": "available_for_pickup", "description": "Ready at Łódź parcel locker"},
+            headers={"Authorization": "Bearer follow-t0k"},
         )
         assert posted.status_code == 201, posted.text
         # Other orders may raise their own (legitimate) alerts meanwhile, e.g. an ETA that passed:

@@ -263,6 +263,7 @@ def test_the_next_sync_downloads_everything_again_without_re_firing_alerts(tmp_p
         posted = httpx.post(
             f"{server.url}/_demo/shipments/{shipment.tracking_number}/events",
             json={"status": "delivered", "description": "Delivered — Łódź", "location": "Łódź, PL"},
+            headers={"Authorization": "Bearer t0k-clear"},
         )
         assert posted.status_code == 201, posted.text
         [second] = engine.sync_all()

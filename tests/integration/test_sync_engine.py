@@ -77,6 +77,7 @@ def test_new_carrier_event_arrives_on_next_sync(demo: DemoServer, store: Store) 
     r = httpx.post(
         f"{demo.url}/_demo/shipments/{number}/events",
         json={"status": "exception", "description": "Address unknown — Zürich", "location": "Zürich, CH"},
+        headers={"Authorization": f"Bearer {demo.token}"},
     )
     assert r.status_code == 201, r.text
     [report] = engine.sync_all()
@@ -125,7 +126,11 @@ def test_server_down_keeps_last_good_data(store: Store) -> None:
 
 def test_rate_limit_is_waited_out(demo: DemoServer, store: Store) -> None:
     """A 429 with Retry-After is honoured and the sync then succeeds."""
-    httpx.post(f"{demo.url}/_demo/faults", json={"status": 429, "count": 1, "retry_after": 1, "paths": "/v1/orders"})
+    httpx.post(
+        f"{demo.url}/_demo/faults",
+        json={"status": 429, "count": 1, "retry_after": 1, "paths": "/v1/orders"},
+        headers={"Authorization": f"Bearer {demo.token}"},
+    ).raise_for_status()
     engine = make_engine(store, demo, demo.token)
     [report] = engine.sync_all()
     engine.close()
@@ -142,7 +147,11 @@ def test_listeners_hear_each_committed_change_once(demo: DemoServer, store: Stor
     assert heard and all(source == "shop" for source, _ in heard)
     heard.clear()
     number = next(o for o in store.orders.list_orders(OrderFilter()) if o.shipments).shipments[0].tracking_number
-    httpx.post(f"{demo.url}/_demo/shipments/{number}/events", json={"status": "out_for_delivery"})
+    httpx.post(
+        f"{demo.url}/_demo/shipments/{number}/events",
+        json={"status": "out_for_delivery"},
+        headers={"Authorization": f"Bearer {demo.token}"},
+    ).raise_for_status()
     engine.sync_all()
     engine.close()
     events = [e for _, c in heard for e in c.new_events]
