@@ -62,6 +62,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     smtp = data["smtp"]
     out.write(
         f"smtp: {smtp['host'] or '(not set)'}:{smtp['port']} starttls={_onoff(smtp['starttls'])} "
+        f"implicit_tls={_onoff(smtp['implicit_tls'])} "
         f"user={smtp['username'] or '-'} (password: OS keyring)\n\n"
     )
     out.write(f"{'RULE':<22}{'ON':<5}{'CHANNELS':<24}DESCRIPTION\n")
