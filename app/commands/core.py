@@ -6,7 +6,8 @@ import argparse
 import os
 from typing import Any
 
-from .common import EXIT_OK, EXIT_USAGE, CliError
+from ..settings import MAX_DEMO_ORDERS, MAX_DEMO_SEED
+from .common import EXIT_OK, EXIT_USAGE, CliError, whole_number
 
 ORDER = 10
 
@@ -16,14 +17,16 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     run = sub.add_parser("run", help="start the app (desktop window, or --web for a browser)")
     run.add_argument("--web", action="store_true", help="serve the app to a browser instead of a window")
     run.add_argument("--host", default="127.0.0.1", help="address to serve on in web mode (default 127.0.0.1)")
-    run.add_argument("--port", type=int, default=0, help="port to serve on in web mode (default: a free port)")
+    run.add_argument(
+        "--port", type=whole_number(0, 65535), default=0, help="port to serve on in web mode (default: a free port)"
+    )
     run.set_defaults(func=cmd_run)
 
     demo = sub.add_parser("demo-server", help="run the embedded demo backend alone")
-    demo.add_argument("--port", type=int, required=True)
+    demo.add_argument("--port", type=whole_number(0, 65535), required=True)
     demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--orders", type=int, default=200)
-    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--orders", type=whole_number(1, MAX_DEMO_ORDERS), default=200)
+    demo.add_argument("--seed", type=whole_number(0, MAX_DEMO_SEED), default=7)
     demo.add_argument("--token", default=None)
     demo.set_defaults(func=cmd_demo_server)
 
