@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 from dataclasses import asdict, dataclass, field
@@ -10,13 +11,72 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from services.domain import format_utc, parse_utc, utc_now
+from services.domain import ValidationError, format_utc, parse_utc, utc_now
 from services.storage.archive import DEFAULT_AFTER_DAYS as DEFAULT_HISTORY_AFTER_DAYS
 
 from .paths import settings_path
 
 MAX_HISTORY_AFTER_DAYS = 3650
 """Longest delay the History move accepts (ten years)."""
+
+MAX_SYNC_INTERVAL_SECONDS = 86_400
+"""Longest polling interval (a day)."""
+
+MAX_DEMO_ORDERS = 100_000
+"""Most orders the embedded demo generates."""
+
+MAX_DEMO_SEED = 2**63 - 1
+
+MAX_SETTINGS_BYTES = 1024 * 1024
+"""settings.json holds a handful of values; a bigger file is not read."""
+
+log = logging.getLogger(__name__)
+
+
+def _short(value: object) -> str:
+    """Return a value as at most 40 characters for a warning line."""
+    text = repr(value) if not isinstance(value, int) or abs(value) < 10**30 else "a huge number"
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip() or type(err).__name__
+    return text.splitlines()[0][:120]
+
+
+def _whole(raw: dict[str, Any], key: str, default: int, low: int, high: int, prefix: str = "") -> int:
+    """Return ``raw[key]`` when it is a whole number in ``low..high``, else ``default`` (with a warning)."""
+    if key not in raw:
+        return default
+    value = raw[key]
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        log.warning(
+            "settings.json: %s%s %s is not a whole number from %d to %d; using %d",
+            prefix,
+            key,
+            _short(value),
+            low,
+            high,
+            default,
+        )
+        return default
+    return value
+
+
+def _anchor(value: object) -> str | None:
+    """Return the demo's stored time anchor when it is a UTC time between 2000 and 2100, else None."""
+    if value is None:
+        return None
+    try:
+        if not isinstance(value, str) or len(value) > 40:
+            raise ValueError(value)
+        when = parse_utc(value)
+        if not 2000 <= when.year <= 2100:
+            raise ValueError(value)
+    except (ValueError, OverflowError, ValidationError):
+        log.warning("settings.json: demo.anchor %s is not a time; the demo starts from now", _short(value))
+        return None
+    return value
 
 
 @dataclass
@@ -46,29 +106,42 @@ class Settings:
 
     @classmethod
     def load(cls, home: Path | None = None) -> Settings:
-        """Read settings; a missing or unreadable file gives defaults."""
+        """Read settings; a missing file gives defaults, and every unusable value its default.
+
+        The file is the user's to edit, so a hand-edited or tampered value (garbage, a wrong type,
+        a huge number, a date out of range) is replaced by its default with one warning line,
+        never a traceback or a runaway allocation.
+        """
         path = settings_path(home)
         try:
+            if path.stat().st_size > MAX_SETTINGS_BYTES:
+                raise ValueError("the file is far too big")
             raw: Any = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except FileNotFoundError:
+            return cls()
+        except (OSError, ValueError, RecursionError) as err:
+            log.warning("%s is unreadable (%s); using the default settings", path, _first_line(err))
             return cls()
         if not isinstance(raw, dict):
+            log.warning("%s is not a JSON object; using the default settings", path)
             return cls()
-        demo_value = raw.get("demo")
+        demo_value = raw.get("demo", {})
         demo_raw: dict[str, Any] = demo_value if isinstance(demo_value, dict) else {}
         demo = DemoSettings(
-            seed=int(demo_raw.get("seed", 7)),
-            orders=int(demo_raw.get("orders", 300)),
-            anchor=demo_raw.get("anchor") if isinstance(demo_raw.get("anchor"), str) else None,
+            seed=_whole(demo_raw, "seed", 7, 0, MAX_DEMO_SEED, "demo."),
+            orders=_whole(demo_raw, "orders", 300, 1, MAX_DEMO_ORDERS, "demo."),
+            anchor=_anchor(demo_raw.get("anchor")),
         )
-        theme = raw.get("theme") if raw.get("theme") in ("light", "dark", "system") else "system"
-        interval = raw.get("sync_interval_seconds", 30)
-        after = raw.get("history_after_days", DEFAULT_HISTORY_AFTER_DAYS)
-        valid_after = isinstance(after, int) and not isinstance(after, bool) and 0 <= after <= MAX_HISTORY_AFTER_DAYS
+        theme = raw.get("theme", "system")
+        if theme not in ("light", "dark", "system"):
+            log.warning("settings.json: theme %r is not light, dark or system; using system", _short(theme))
+            theme = "system"
         return cls(
             theme=str(theme),
-            sync_interval_seconds=int(interval) if isinstance(interval, int) else 30,
-            history_after_days=after if valid_after else DEFAULT_HISTORY_AFTER_DAYS,
+            sync_interval_seconds=_whole(raw, "sync_interval_seconds", 30, 1, MAX_SYNC_INTERVAL_SECONDS),
+            history_after_days=_whole(
+                raw, "history_after_days", DEFAULT_HISTORY_AFTER_DAYS, 0, MAX_HISTORY_AFTER_DAYS
+            ),
             demo=demo,
         )
 

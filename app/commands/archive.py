@@ -9,7 +9,8 @@ from typing import Any
 from services.domain import order_to_json
 from services.storage.archive import list_orders, verify
 
-from .common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, CliError, open_container, print_json
+from ..settings import MAX_HISTORY_AFTER_DAYS
+from .common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, MAX_LIMIT, CliError, open_container, print_json, whole_number
 from .orders import add_filter_options, filter_from_args
 
 ORDER = 70
@@ -26,7 +27,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     m = actions.add_parser("move", help="move delivered, cancelled and returned orders to History")
     m.add_argument(
         "--after-days",
-        type=int,
+        type=whole_number(0, MAX_HISTORY_AFTER_DAYS),
         default=None,
         help="days since the last update before an order moves (default: the app's setting, 30 unless changed)",
     )
@@ -36,7 +37,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     add_filter_options(ls)
     ls.add_argument("--source", default=None, help="only orders from this source")
     ls.add_argument("--text", default=None, help="orders whose number, merchant, customer or items contain TEXT")
-    ls.add_argument("--limit", type=int, default=None, help="at most this many orders")
+    ls.add_argument("--limit", type=whole_number(1, MAX_LIMIT), default=None, help="at most this many orders")
     ls.add_argument("--format", choices=("table", "json"), default="table")
     ls.set_defaults(func=cmd_list)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, time
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,9 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+
+MAX_LIMIT = 1_000_000_000
+"""Largest ``--limit`` (far more rows than any cache holds; SQLite needs a 64-bit value)."""
 
 
 class CliError(Exception):
@@ -53,15 +57,54 @@ def opt_time(obj: object, attr: str) -> str | None:
     return format_utc(value) if isinstance(value, datetime) else None
 
 
+MIN_YEAR, MAX_YEAR = 1970, 2999
+"""Dates given on the command line must fall in these years (a bound, not a guess about the data)."""
+
+
 def parse_date(value: str) -> datetime:
-    """argparse type: a YYYY-MM-DD date (start of day, UTC) or an ISO 8601 timestamp."""
+    """argparse type: a YYYY-MM-DD date (start of day, UTC) or an ISO 8601 timestamp, years 1970 to 2999."""
+    shown = value if len(value) <= 40 else value[:39] + "…"
     try:
         if len(value) == 10:
-            return datetime.combine(datetime.fromisoformat(value).date(), time.min, tzinfo=UTC)
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from err
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+            parsed = datetime.combine(datetime.fromisoformat(value).date(), time.min, tzinfo=UTC)
+        else:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            parsed = parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (ValueError, OverflowError) as err:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {shown!r}") from err
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise argparse.ArgumentTypeError(f"the date must be between {MIN_YEAR} and {MAX_YEAR}: {shown!r}")
+    return parsed
+
+
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """argparse type: a whole number from ``low`` to ``high`` (a huge value is a usage error, not an overflow)."""
+
+    def parse(value: str) -> int:
+        text = value.strip().replace("_", "")
+        if not text.lstrip("+-").isdigit() or len(text) > 30:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high}, got {value[:40]!r}")
+        number = int(text)
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high}, got {value[:40]}")
+        return number
+
+    return parse
+
+
+def seconds(low: float, high: float) -> Callable[[str], float]:
+    """argparse type: a finite number of seconds from ``low`` to ``high`` (no inf, nan or 1e308)."""
+
+    def parse(value: str) -> float:
+        try:
+            number = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number of seconds, got {value[:40]!r}") from None
+        if not math.isfinite(number) or not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low:g} to {high:g} seconds, got {value[:40]}")
+        return number
+
+    return parse
 
 
 def end_of_day(value: datetime) -> datetime:

@@ -7,10 +7,10 @@ from typing import Any
 
 from app.web_guard import ALLOW_PUBLIC_ENV
 
-from .common import EXIT_OK, EXIT_USAGE, CliError
+from ..settings import MAX_DEMO_ORDERS, MAX_DEMO_SEED
+from .common import EXIT_OK, EXIT_USAGE, CliError, whole_number
 
 ORDER = 10
-MAX_DEMO_ORDERS = 100_000
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -22,14 +22,16 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         default="127.0.0.1",
         help=f"loopback address for web mode (default 127.0.0.1; another address needs {ALLOW_PUBLIC_ENV}=1)",
     )
-    run.add_argument("--port", type=int, default=0, help="port to serve on in web mode (default: a free port)")
+    run.add_argument(
+        "--port", type=whole_number(0, 65535), default=0, help="port to serve on in web mode (default: a free port)"
+    )
     run.set_defaults(func=cmd_run)
 
     demo = sub.add_parser("demo-server", help="run the embedded demo backend alone")
-    demo.add_argument("--port", type=int, required=True)
+    demo.add_argument("--port", type=whole_number(0, 65535), required=True)
     demo.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default 127.0.0.1)")
-    demo.add_argument("--orders", type=int, default=200)
-    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--orders", type=whole_number(1, MAX_DEMO_ORDERS), default=200)
+    demo.add_argument("--seed", type=whole_number(0, MAX_DEMO_SEED), default=7)
     demo.add_argument("--token", default=None, help="bearer token required on /v1, /aftership and /_demo")
     demo.add_argument(
         "--allow-public",
@@ -48,8 +50,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         check_listen_host(args.host, allow_public=allow_public())
     except ListenAddressError as err:
         raise CliError(str(err), EXIT_USAGE) from err
-    if not 0 <= args.port <= 65535:
-        raise CliError("--port must be between 0 and 65535", EXIT_USAGE)
     from app.gui import desktop_available, run_gui
 
     web = args.web
@@ -69,10 +69,6 @@ def cmd_demo_server(args: argparse.Namespace) -> int:
 
     from services.demo import DemoServer
 
-    if not 1 <= args.orders <= MAX_DEMO_ORDERS:
-        raise CliError(f"--orders must be from 1 to {MAX_DEMO_ORDERS}", EXIT_USAGE)
-    if not 0 <= args.port <= 65535:
-        raise CliError("--port must be from 0 to 65535", EXIT_USAGE)
     try:
         server = DemoServer(
             orders=args.orders,

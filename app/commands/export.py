@@ -14,6 +14,7 @@ from typing import Any
 
 from services.export import FORMATS, ExportCancelled, ExportProgress, export_orders
 
+from ..paths import data_dir
 from .common import EXIT_OK, CliError, open_container
 from .orders import add_filter_options, filter_from_args
 
@@ -31,7 +32,8 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     scope.add_argument("--history", action="store_true", help="only orders moved to History")
     scope.add_argument("--live", action="store_true", help="only orders not in History")
     p.add_argument("--customer", default=None, help="customer name for the PDF title (default: from the orders)")
-    p.add_argument("-o", "--output", required=True, type=Path, help="the file to write (replaced atomically)")
+    p.add_argument("-o", "--output", required=True, type=Path, help="the file to write (outside the data folder)")
+    p.add_argument("--force", action="store_true", help="replace PATH if it exists (atomically)")
     p.set_defaults(func=cmd_export)
 
 
@@ -68,8 +70,24 @@ def _ctrl_c_cancels() -> Iterator[threading.Event]:
         signal.signal(signal.SIGINT, previous)
 
 
+def check_target(target: Path, home: Path, *, force: bool) -> Path:
+    """Return the export target, or refuse one inside the data folder ``home`` or an existing file without force.
+
+    Both paths are resolved (symlinks followed), so a link into the data folder is refused as well:
+    an export must never replace the cache, its key parameters or the settings.
+    """
+    target = target.expanduser()
+    real, data = target.resolve(), home.expanduser().resolve()
+    if real == data or data in real.parents:
+        raise CliError(f"refusing to write {target} inside the data folder ({data}); choose another folder")
+    if (target.is_symlink() or target.exists()) and not target.is_dir() and not force:
+        raise CliError(f"{target} already exists; add --force to replace it")
+    return target
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Export the matching orders to a file."""
+    args.output = check_target(args.output, data_dir(), force=args.force)
     flt = replace(filter_from_args(args), source=args.source or None, text=args.text or None)
     archived = True if args.history else (False if args.live else None)
     container = open_container()

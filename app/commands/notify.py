@@ -11,7 +11,7 @@ from services.notify import RULES, SMTP_PASSWORD_KEY, apply_setting, load_prefs,
 from services.notify.preferences import to_json
 from services.storage import NotifyRepository
 
-from .common import EXIT_OK, EXIT_USAGE, CliError, open_container, print_json
+from .common import EXIT_OK, EXIT_USAGE, MAX_LIMIT, CliError, open_container, print_json, whole_number
 
 ORDER = 70
 
@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     log = sub.add_parser("notifications", help="the notification log, each alert with its reason")
     log.add_argument("--format", choices=("table", "json"), default="table")
     log.add_argument("--order", default=None, help="only this order's alerts")
-    log.add_argument("--limit", type=int, default=None)
+    log.add_argument("--limit", type=whole_number(1, MAX_LIMIT), default=None)
     log.add_argument("--mark-read", action="store_true", help="mark every in-app alert read")
     log.set_defaults(func=cmd_notifications)
 
@@ -62,6 +62,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     smtp = data["smtp"]
     out.write(
         f"smtp: {smtp['host'] or '(not set)'}:{smtp['port']} starttls={_onoff(smtp['starttls'])} "
+        f"implicit_tls={_onoff(smtp['implicit_tls'])} "
         f"user={smtp['username'] or '-'} (password: OS keyring)\n\n"
     )
     out.write(f"{'RULE':<22}{'ON':<5}{'CHANNELS':<24}DESCRIPTION\n")

@@ -21,6 +21,7 @@ from services.storage import NotifyRepository
 from .common import (
     EXIT_OK,
     EXIT_USAGE,
+    MAX_LIMIT,
     CliError,
     csv_values,
     end_of_day,
@@ -28,6 +29,7 @@ from .common import (
     open_container,
     parse_date,
     print_json,
+    whole_number,
 )
 
 ORDER = 50
@@ -62,7 +64,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     scope = orders.add_mutually_exclusive_group()
     scope.add_argument("--live", action="store_true", help="only orders not in History (what the Orders screen lists)")
     scope.add_argument("--history", action="store_true", help="only orders moved to History")
-    orders.add_argument("--limit", type=int, default=None, help="at most this many orders")
+    orders.add_argument("--limit", type=whole_number(1, MAX_LIMIT), default=None, help="at most this many orders")
     orders.add_argument("--format", choices=("table", "json"), default="table")
     orders.set_defaults(func=cmd_orders)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import signal
 import sys
@@ -15,7 +16,7 @@ from services.domain import ChangeSet, format_utc, utc_now
 from services.sync import SyncReport
 from services.sync.coordinator import SyncCoordinator
 
-from .common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, CliError, open_container, print_json
+from .common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, CliError, open_container, print_json, seconds
 
 if TYPE_CHECKING:
     from app.container import AppContainer
@@ -38,21 +39,31 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         "--follow", action="store_true", help="keep syncing live (push + polling) until Ctrl+C or SIGTERM"
     )
     sync.add_argument(
-        "--interval", type=float, default=None, help="polling interval in seconds (never below the source's floor)"
+        "--interval",
+        type=seconds(1, MAX_INTERVAL),
+        default=None,
+        help="polling interval in seconds, up to a day (never below the source's floor)",
     )
     sync.set_defaults(func=cmd_sync)
 
 
-def _env_number(name: str) -> float | None:
+MAX_INTERVAL = 86_400.0
+"""Longest polling interval in seconds (a day); also the bound of ``--interval``."""
+MAX_PAGE_SIZE = 10_000
+"""Most orders one page request may ask for."""
+
+
+def _env_number(name: str, high: float) -> float | None:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return None
+    shown = raw if len(raw) <= 40 else raw[:39] + "…"
     try:
         value = float(raw)
     except ValueError as err:
-        raise CliError(f"{name} must be a number, got {raw!r}", EXIT_USAGE) from err
-    if value <= 0:
-        raise CliError(f"{name} must be positive, got {raw!r}", EXIT_USAGE)
+        raise CliError(f"{name} must be a number, got {shown!r}", EXIT_USAGE) from err
+    if not math.isfinite(value) or value <= 0 or value > high:
+        raise CliError(f"{name} must be a number above 0 and at most {high:g}, got {shown!r}", EXIT_USAGE)
     return value
 
 
@@ -83,11 +94,11 @@ def follow(container: AppContainer, source: str | None, interval: float | None) 
 
     try:
         engine = container.engine(source)
-        page_size = _env_number(PAGE_SIZE_ENV)
+        page_size = _env_number(PAGE_SIZE_ENV, MAX_PAGE_SIZE)
         if page_size is not None:
-            engine.page_size = int(page_size)
+            engine.page_size = max(int(page_size), 1)
         engine.listeners.append(lambda name, changes: say(_batch_line(name, changes)))
-        coordinator = SyncCoordinator(engine, interval=interval or _env_number(INTERVAL_ENV))
+        coordinator = SyncCoordinator(engine, interval=interval or _env_number(INTERVAL_ENV, MAX_INTERVAL))
         failing: set[str] = set()
 
         def on_report(report: SyncReport) -> None:

@@ -14,6 +14,7 @@ would hold hundreds of MB. The build is CPU-bound: run it off the UI loop.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import Counter, deque
 from collections.abc import Iterable
@@ -28,10 +29,11 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Flowable, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus.doctemplate import LayoutError
 
 from services.domain import Order, format_utc, money, unified_timeline
 
-from .common import ProgressCallback, Reporter, Totals, TotalsRow
+from .common import ExportCancelled, ExportError, ProgressCallback, Reporter, Totals, TotalsRow
 from .fonts import BOLD, CJK, REGULAR, has_cjk, markup, register_fonts
 
 MARGIN = 15 * mm
@@ -49,6 +51,12 @@ ITEM_WIDTHS = [32 * mm, 92 * mm, 12 * mm, 24 * mm, 20 * mm]
 TIMELINE_WIDTHS = [25 * mm, 15 * mm, 28 * mm, 78 * mm, 34 * mm]
 PAD = 12.0
 """Left + right cell padding (reportlab's default 6 pt each side)."""
+CELL_CHARS = 300
+"""Longest text of one table cell: longer vendor text is cut with an ellipsis before it is measured."""
+WRAP_CHARS = 1000
+"""Longest text of a wrapped cell or title line (about a dozen lines): a page always holds it."""
+
+log = logging.getLogger(__name__)
 
 _TEXT = ParagraphStyle("text", fontName=REGULAR, fontSize=8, leading=10)
 _CELL = ParagraphStyle("cell", fontName=REGULAR, fontSize=7, leading=8.5)
@@ -108,15 +116,24 @@ class PdfResult:
     totals: tuple[TotalsRow, ...]
 
 
-def _fit(text: str, width: float, size: float = 7) -> str:
-    """Shorten ``text`` with an ellipsis so it fits ``width`` points (measured only when it might not fit)."""
+def _clip(text: str, limit: int) -> str:
+    """Collapse white space and cut ``text`` to at most ``limit`` characters, ending with an ellipsis."""
+    if len(text) > limit * 4:  # never split a 200 KB field on its white space: only its start is kept
+        text = text[: limit * 4]
     text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _fit(text: str, width: float, size: float = 7, font: str = REGULAR) -> str:
+    """Shorten ``text`` with an ellipsis so it fits ``width`` points (measured only when it might not fit)."""
+    text = _clip(text, CELL_CHARS)
     room = width - PAD
     if len(text) * size * 0.62 <= room:  # no DejaVu glyph in ordinary text is wider on average
         return text
-    font = CJK if has_cjk(text) else REGULAR
+    font = CJK if has_cjk(text) else font
     if stringWidth(text, font, size) <= room:
         return text
+    text = text.removesuffix("…")
     while text and stringWidth(text + "…", font, size) > room:
         text = text[: max(len(text) - max(len(text) // 10, 1), 0)]
     return text + "…"
@@ -180,17 +197,20 @@ def _orders_chunks(rows: list[list[Any]]) -> list[Table]:
 
 def _detail(order: Order) -> list[Table]:
     """Return the detail tables of one order: heading, customer and items; then its unified timeline."""
-    head = (
-        f"{order.order_number} · {_when(order.placed_at)} · {order.status.value} · {order.channel.value} · "
-        f"{money(order.total)} {order.currency} (tax {money(order.tax_total)})"
+    head = _fit(
+        f"{_clip(order.order_number, 60)} · {_when(order.placed_at)} · {order.status.value} · "
+        f"{order.channel.value} · {money(order.total)} {order.currency} (tax {money(order.tax_total)})",
+        WIDTH,
+        8,
+        BOLD,
     )
     who = []
     if order.merchant:
-        who.append(f"Merchant: {order.merchant}")
+        who.append(f"Merchant: {_clip(order.merchant, CELL_CHARS)}")
     if order.customer is not None and order.customer.name:
-        who.append(f"Customer: {order.customer.name}")
+        who.append(f"Customer: {_clip(order.customer.name, CELL_CHARS)}")
     if order.shipping_address is not None and order.shipping_address.one_line():
-        who.append(f"Ship to: {order.shipping_address.one_line()}")
+        who.append(f"Ship to: {_clip(order.shipping_address.one_line(), CELL_CHARS)}")
     heading: str | Paragraph = Paragraph(f"<b>{markup(head)}</b>", _CELL) if has_cjk(head) else head
     rows: list[list[Any]] = [
         [heading, "", "", "", ""],
@@ -200,7 +220,8 @@ def _detail(order: Order) -> list[Table]:
     for item in order.items:
         tax = money(item.tax) if item.tax is not None else ""
         sku, name = _cell(item.sku, ITEM_WIDTHS[0]), _cell(item.name, ITEM_WIDTHS[1])
-        rows.append([sku, name, str(item.quantity), money(item.unit_price), tax])
+        qty, price = _fit(str(item.quantity), ITEM_WIDTHS[2]), _fit(money(item.unit_price), ITEM_WIDTHS[3])
+        rows.append([sku, name, qty, price, _fit(tax, ITEM_WIDTHS[4])])
     items = Table(rows, colWidths=ITEM_WIDTHS, style=_ITEMS_STYLE)
     lines: list[list[Any]] = [["When (UTC)", "Kind", "Status", "Description", "Where"]]
     for entry in unified_timeline(order):
@@ -209,7 +230,7 @@ def _detail(order: Order) -> list[Table]:
             [
                 _when(entry.occurred_at),
                 entry.kind.value,
-                entry.status,
+                _fit(entry.status, TIMELINE_WIDTHS[2]),
                 _cell(what, TIMELINE_WIDTHS[3]),
                 _cell(entry.location or "", TIMELINE_WIDTHS[4]),
             ]
@@ -335,13 +356,14 @@ def write_pdf(
                 order.channel.value,
                 order.status.value,
                 _cell(order.merchant, ORDERS_WIDTHS[4]),
-                f"{money(order.total)} {order.currency}",
-                money(order.tax_total),
+                _fit(f"{money(order.total)} {order.currency}", ORDERS_WIDTHS[5]),
+                _fit(money(order.tax_total), ORDERS_WIDTHS[6]),
             ]
         )
         pending.append(order)
     count = len(pending)
-    customer = customer if customer is not None else customer_label(names)
+    customer = _clip(customer if customer is not None else customer_label(names), 200)
+    filter_text = _clip(filter_text, WRAP_CHARS)
     generated = format_utc(generated_at)[:19].replace("T", " ") + " UTC"
     rows = totals.rows()
     story: list[Any] = [
@@ -379,6 +401,15 @@ def write_pdf(
 
     doc.setProgressCallBack(on_progress)
     reporter.step("layout", 0, count, force=True)
-    doc.build(story, canvasmaker=_make_canvas(generated, pages))
+    try:
+        doc.build(story, canvasmaker=_make_canvas(generated, pages))
+    except (ExportCancelled, ExportError):
+        raise
+    except LayoutError as err:
+        log.debug("PDF layout failed", exc_info=True)
+        raise ExportError("the PDF layout failed: some text does not fit on a page; nothing was written") from err
+    except Exception as err:  # reportlab's own failures (bad glyph data, table maths) end the same way
+        log.debug("PDF build failed", exc_info=True)
+        raise ExportError(f"the PDF could not be laid out ({type(err).__name__}); nothing was written") from err
     reporter.step("layout", count, count, force=True)
     return PdfResult(orders=count, pages=pages[0] if pages else 0, totals=tuple(rows))

@@ -326,7 +326,12 @@ class Dispatcher:
             if channel is None:
                 raise NativeUnavailableError("native notifications are not available in this app build")
             channel.send(self._messages(alerts, digest))
-        except NativeUnavailableError as err:
+        except Exception as raised:  # a DeliveryError from the channel; anything else is wrapped the same way
+            err = (
+                raised
+                if isinstance(raised, DeliveryError)
+                else NativeUnavailableError(f"the notification could not be shown ({type(raised).__name__})")
+            )
             log.warning("native notifications unavailable: %s", err)
             reason = f"fallback: in-app (no notification service: {err})"
             now = self.clock()
@@ -350,7 +355,11 @@ class Dispatcher:
         if held:
             groups += [held] if digest else [[a] for a in held]
         messages = [self._messages(g, digest)[0] for g in groups]
-        results = channel.send(address, messages)
+        try:
+            results: list[DeliveryError | None] = channel.send(address, messages)
+        except Exception as raised:  # the channel returns its errors; a raw one still only fails this batch
+            log.warning("e-mail channel failed: %s", type(raised).__name__)
+            results = [DeliveryError(f"e-mail channel error ({type(raised).__name__})") for _ in messages]
         for group, err in zip(groups, results, strict=True):
             for a in group:
                 if err is None:
@@ -360,6 +369,11 @@ class Dispatcher:
 
     def _retry_later(self, alert: AlertRecord, err: DeliveryError) -> None:
         attempts = alert.attempts + 1
+        if err.permanent:  # retrying cannot deliver this message: log why, never send it again
+            self.repo.update(
+                alert.id, status="failed", reason=f"failed: {err} ({_base_reason(alert)})", attempts=attempts
+            )
+            return
         when = self.clock() + _backoff(attempts)
         self.repo.update(
             alert.id,

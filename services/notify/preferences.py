@@ -28,6 +28,9 @@ DEFAULT_ROUTES: dict[str, tuple[str, ...]] = {m.value: ("native", "in_app") for 
 }
 """Which channels each milestone goes to by default (email only once the customer turns it on)."""
 
+MAX_STALE_DAYS = 60
+MAX_HISTORY_HOURS = 24 * 60
+
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _HOST_RE = re.compile(r"^[A-Za-z0-9.\-:\[\]]+$")
 _ON = {"on": True, "true": True, "yes": True, "1": True, "off": False, "false": False, "no": False, "0": False}
@@ -54,6 +57,8 @@ class SmtpSettings:
     starttls: bool = True
     username: str = ""
     sender: str = ""
+    implicit_tls: bool = False
+    """TLS from the first byte (SMTP_SSL, usually port 465) instead of STARTTLS."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +113,7 @@ def to_json(prefs: Preferences) -> dict[str, Any]:
             "starttls": prefs.smtp.starttls,
             "username": prefs.smtp.username,
             "from": prefs.smtp.sender,
+            "implicit_tls": prefs.smtp.implicit_tls,
         },
     }
 
@@ -133,18 +139,37 @@ def from_json(data: dict[str, Any]) -> Preferences:
         rules=prefs.rules | rules,
         routes=routes,
         quiet_hours=_quiet(quiet) if isinstance(quiet, str) else None,
-        timezone=str(data.get("timezone", "UTC")),
+        timezone=_stored_zone(data.get("timezone")),
         muted=tuple(str(m) for m in data.get("muted") or ()),
-        stale_days=int(data.get("stale_days", 5)),
-        history_hours=int(data.get("history_hours", 72)),
+        stale_days=_stored_int(data.get("stale_days"), 5, 1, MAX_STALE_DAYS),
+        history_hours=_stored_int(data.get("history_hours"), 72, 1, MAX_HISTORY_HOURS),
         smtp=SmtpSettings(
             host=str(smtp.get("host", "")),
-            port=int(smtp.get("port", 587)),
+            port=_stored_int(smtp.get("port"), 587, 1, 65535),
             starttls=bool(smtp.get("starttls", True)),
             username=str(smtp.get("username", "")),
             sender=str(smtp.get("from", "")),
+            implicit_tls=bool(smtp.get("implicit_tls", False)),
         ),
     )
+
+
+def _stored_zone(value: object) -> str:
+    """Return a stored IANA zone name that loads, else UTC."""
+    if not isinstance(value, str) or len(value) > 64:
+        return "UTC"
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return "UTC"
+    return value
+
+
+def _stored_int(value: object, default: int, low: int, high: int) -> int:
+    """Return a stored whole number inside ``low..high``, else ``default`` (a tampered value never overflows)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        return default
+    return value
 
 
 SETTABLE_KEYS = (
@@ -163,6 +188,7 @@ SETTABLE_KEYS = (
     "smtp.host",
     "smtp.port",
     "smtp.starttls",
+    "smtp.implicit_tls",
     "smtp.username",
     "smtp.from",
     "smtp.password",
@@ -254,9 +280,9 @@ def apply_setting(prefs: Preferences, key: str, value: str) -> Preferences:
     if key == "unmute":
         return replace(prefs, muted=tuple(m for m in prefs.muted if m != value.strip()))
     if key == "stale_days":
-        return replace(prefs, stale_days=_int(key, value, 1, 60))
+        return replace(prefs, stale_days=_int(key, value, 1, MAX_STALE_DAYS))
     if key == "history_hours":
-        return replace(prefs, history_hours=_int(key, value, 1, 24 * 60))
+        return replace(prefs, history_hours=_int(key, value, 1, MAX_HISTORY_HOURS))
     if key == "smtp.host":
         if not _HOST_RE.match(value.strip()):
             raise ValidationError(f"smtp.host: {value!r} is not a host name")
@@ -265,6 +291,8 @@ def apply_setting(prefs: Preferences, key: str, value: str) -> Preferences:
         return replace(prefs, smtp=replace(prefs.smtp, port=_int(key, value, 1, 65535)))
     if key == "smtp.starttls":
         return replace(prefs, smtp=replace(prefs.smtp, starttls=_bool(key, value)))
+    if key == "smtp.implicit_tls":
+        return replace(prefs, smtp=replace(prefs.smtp, implicit_tls=_bool(key, value)))
     if key == "smtp.username":
         return replace(prefs, smtp=replace(prefs.smtp, username=value.strip()))
     if key == "smtp.from":

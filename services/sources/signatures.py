@@ -4,6 +4,10 @@
     expected vs header value ──hmac.compare_digest──> bool
 
 Always verify over the raw body exactly as received (never re-serialised JSON).
+
+Every ``verify`` is total: an empty (or blank) secret, a body that is not bytes, a header with
+odd characters or absurd numbers all give False, never an exception (:func:`guarded`). An empty
+secret would make a signature anyone can compute, so it never verifies anything.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Callable
 
 
 def hmac_sha256(key: bytes, message: bytes) -> bytes:
@@ -28,8 +33,30 @@ def hmac_sha256_hex(key: bytes, message: bytes) -> str:
     return hmac_sha256(key, message).hex()
 
 
+MAX_HEADER = 4096
+"""Longest signature header value considered (real ones are under 200 characters)."""
+
+
 def same(expected: str, given: str | None) -> bool:
-    """Compare a computed signature with the header value in constant time."""
-    if given is None:
+    """Compare a computed signature with the header value in constant time (False for anything odd)."""
+    if not isinstance(given, str) or not isinstance(expected, str) or not expected or len(given) > MAX_HEADER:
         return False
-    return hmac.compare_digest(expected.encode("utf-8"), given.strip().encode("utf-8"))
+    try:
+        return hmac.compare_digest(expected.encode("utf-8"), given.strip().encode("utf-8"))
+    except UnicodeError:  # a lone surrogate in the header value
+        return False
+
+
+def usable(body: object, secret: object) -> bool:
+    """Tell whether a verification can mean anything: a bytes body and a non-blank text secret."""
+    return isinstance(body, bytes | bytearray | memoryview) and isinstance(secret, str) and bool(secret.strip())
+
+
+def guarded(body: object, secret: object, check: Callable[[], bool]) -> bool:
+    """Run ``check`` only for a usable body and secret; any exception it raises means False."""
+    if not usable(body, secret):
+        return False
+    try:
+        return check() is True
+    except Exception:  # a verifier answers yes or no; a malformed input is a no
+        return False

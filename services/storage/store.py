@@ -390,3 +390,65 @@ def encrypt_in_place(path: Path, key: bytes) -> dict[str, int]:
     for suffix in ("-wal", "-shm"):  # belonged to the plaintext file (checkpointed and empty)
         path.with_name(path.name + suffix).unlink(missing_ok=True)
     return before
+
+
+def key_opens(path: Path, key: bytes) -> bool:
+    """Tell whether ``key`` opens the encrypted cache at ``path`` (reads its schema, changes nothing)."""
+    check_key(key)
+    dbapi = sqlcipher_dbapi()
+    try:
+        conn = dbapi.connect(str(path), isolation_level=None)
+    except Exception:
+        return False
+    try:
+        conn.execute(key_pragma(key))
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchall()
+        return True
+    except Exception:
+        return False
+    finally:
+        conn.close()
+
+
+def rekey_in_place(path: Path, old_key: bytes, new_key: bytes) -> dict[str, int]:
+    """Re-encrypt the cache at ``path`` from ``old_key`` to ``new_key`` (``PRAGMA rekey``) without loss.
+
+    The WAL is checkpointed into the file and the journal switched to DELETE first, so the rekey is
+    one rollback-journal transaction: a crash leaves the file under one key or the other, never
+    half. The result is checked (same row counts, quick_check ok) before this returns. A wrong
+    ``old_key`` raises a StorageError with WRONG_KEY; a cache in use by another program raises too.
+    """
+    path = Path(path)
+    check_key(old_key)
+    check_key(new_key)
+    dbapi = sqlcipher_dbapi()
+    try:
+        conn = dbapi.connect(str(path), isolation_level=None)
+        try:
+            conn.execute(key_pragma(old_key))
+            try:
+                before = _table_counts(conn)
+            except Exception as err:
+                raise StorageError(f"{WRONG_KEY} ({path})") from err
+            busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if busy and busy[0]:
+                raise StorageError(f"the cache at {path} is in use by another program; close it and retry")
+            conn.execute("PRAGMA journal_mode=DELETE").fetchall()
+            conn.execute(f"PRAGMA rekey = \"x'{new_key.hex()}'\"").fetchall()
+            conn.execute("PRAGMA journal_mode=WAL").fetchall()
+        finally:
+            conn.close()
+        check = dbapi.connect(str(path), isolation_level=None)
+        try:
+            check.execute(key_pragma(new_key))
+            after = _table_counts(check)
+            ok = check.execute("PRAGMA quick_check").fetchall()
+        finally:
+            check.close()
+    except StorageError:
+        raise
+    except Exception as err:
+        raise StorageError(f"could not re-key the cache at {path}: {_reason(err)}") from err
+    if after != before or [r[0] for r in ok] != ["ok"]:
+        raise StorageError(f"re-keying the cache at {path} did not keep every row")
+    return before

@@ -119,7 +119,7 @@ def _interrupt_mid_write(target: Path, env: dict[str, str]) -> subprocess.Popen[
     """
     out_dir = target.parent
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app", "export", "--format", "pdf", "-o", str(target)],
+        [sys.executable, "-m", "app", "export", "--format", "pdf", "--force", "-o", str(target)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

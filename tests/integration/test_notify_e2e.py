@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -38,16 +39,38 @@ from services.storage import NotifyRepository, Store
 
 from . import fake_notifyd
 from .conftest import ROOT
-from .test_notify_channels import PASSWORD, USER, Recorder, authenticator, free_port
+from .test_notify_channels import PASSWORD, USER, Recorder, authenticator, free_port, self_signed
 
 needs_bus = pytest.mark.skipif(not os.environ.get("DBUS_SESSION_BUS_ADDRESS"), reason="no D-Bus session bus")
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+
+
+def implicit_tls_server(tmp_path: Path, port: int, rec: Recorder) -> tuple[Controller, ssl.SSLContext]:
+    """A real SMTP server on 127.0.0.1 speaking TLS from the first byte (like port 465), with AUTH.
+
+    Returns it (not started) and a client context that trusts its self-signed certificate.
+    """
+    cert, key = self_signed(tmp_path)
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_ctx.load_cert_chain(cert, key)
+    # aiosmtpd counts only STARTTLS as TLS for AUTH; this socket is TLS from the first byte
+    ctl = Controller(
+        rec,
+        hostname="127.0.0.1",
+        port=port,
+        ssl_context=server_ctx,
+        authenticator=authenticator,
+        auth_require_tls=False,
+    )
+    return ctl, ssl.create_default_context(cafile=str(cert))
 
 
 @pytest.fixture
-def smtp() -> Iterator[tuple[Controller, Recorder]]:
-    """A real SMTP server on 127.0.0.1 with AUTH (plain connection, AUTH allowed without TLS)."""
+def smtp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Controller, Recorder]]:
+    """A real implicit-TLS SMTP server with AUTH; the app (and its subprocesses) trust its certificate."""
     rec = Recorder()
-    ctl = Controller(rec, hostname="127.0.0.1", port=free_port(), authenticator=authenticator, auth_require_tls=False)
+    ctl, _ = implicit_tls_server(tmp_path, free_port(), rec)
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "cert.pem"))  # what the default TLS context trusts
     ctl.start()
     yield ctl, rec
     ctl.stop()
@@ -96,7 +119,7 @@ def test_new_event_gives_one_email_and_one_native_alert_then_none(
             ("channels.email.address", "kunde@example.org"),
             ("smtp.host", "127.0.0.1"),
             ("smtp.port", str(ctl.port)),
-            ("smtp.starttls", "off"),
+            ("smtp.implicit_tls", "on"),
             ("smtp.username", USER),
             ("smtp.from", "alerts@shop.example"),
         ]:
@@ -171,8 +194,12 @@ def test_smtp_down_then_back_delivers_exactly_once(tmp_path: Path) -> None:
             changes = uow.upsert_tracking(
                 Shipment("TN1", "dhl", events=(event,)), source="shop", received_at=T0, live=True
             )
+        rec = Recorder()
+        ctl, client_ctx = implicit_tls_server(tmp_path, port, rec)
         channel = EmailChannel(
-            SmtpSettings(host="127.0.0.1", port=port, starttls=False, username=USER), lambda: PASSWORD
+            SmtpSettings(host="127.0.0.1", port=port, implicit_tls=True, username=USER),
+            lambda: PASSWORD,
+            tls_context=client_ctx,
         )
         prefs = Preferences(native=False, in_app=False, email=True, email_address="kunde@example.org")
         d = Dispatcher(store, Channels(email=channel), clock=lambda: now[0], prefs=lambda: prefs)
@@ -181,8 +208,6 @@ def test_smtp_down_then_back_delivers_exactly_once(tmp_path: Path) -> None:
         [row] = repo.list()
         assert row.status == "pending_retry" and "Connection refused" in row.reason and PASSWORD not in row.reason
 
-        rec = Recorder()
-        ctl = Controller(rec, hostname="127.0.0.1", port=port, authenticator=authenticator, auth_require_tls=False)
         ctl.start()
         try:
             d.flush()  # not due yet
@@ -228,7 +253,7 @@ def test_sync_follow_turns_a_posted_event_into_one_email_and_one_native_alert(
             ("channels.email.address", "kunde@example.org"),
             ("smtp.host", "127.0.0.1"),
             ("smtp.port", str(ctl.port)),
-            ("smtp.starttls", "off"),
+            ("smtp.implicit_tls", "on"),
             ("smtp.username", USER),
         ]:
             prefs = apply_setting(prefs, key, value)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from ..signatures import hmac_sha256_hex, same
+from ..signatures import guarded, hmac_sha256_hex, same
 
 SIGNATURE_HEADER = "X-Hmac-Signature"
 PREFIX = "hmac-sha256-hex="
@@ -21,5 +21,5 @@ def sign(body: bytes, secret: str) -> str:
 
 
 def verify(body: bytes, signature: str | None, secret: str) -> bool:
-    """Tell whether ``signature`` (the header value) matches the raw ``body``."""
-    return same(sign(body, secret), signature)
+    """Tell whether ``signature`` (the header value) matches the raw ``body`` (False for a blank secret)."""
+    return guarded(body, secret, lambda: same(sign(body, secret), signature))

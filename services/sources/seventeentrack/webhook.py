@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from ..signatures import same
+from ..signatures import guarded, same
 
 SIGNATURE_HEADER = "sign"
 
@@ -16,4 +16,8 @@ def sign(body: bytes, api_key: str) -> str:
 
 def verify(body: bytes, signature: str | None, api_key: str) -> bool:
     """Tell whether ``signature`` (the ``sign`` header, any case) matches the raw ``body``."""
-    return same(sign(body, api_key), signature.lower() if signature is not None else None)
+    return guarded(
+        body,
+        api_key,
+        lambda: same(sign(bytes(body), api_key), signature.lower() if isinstance(signature, str) else None),
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from ..signatures import hmac_sha256_hex, same
+from ..signatures import MAX_HEADER, guarded, hmac_sha256_hex, same
 
 SIGNATURE_HEADER = "Shippo-Auth-Signature"
 TOLERANCE = 300.0
@@ -28,14 +28,21 @@ def verify(
     tolerance: float = TOLERANCE,
     clock: Callable[[], float] = time.time,
 ) -> bool:
-    """Tell whether the header matches ``body`` and its timestamp is within ``tolerance`` of now."""
-    if not signature:
-        return False
-    fields = dict(part.strip().split("=", 1) for part in signature.split(",") if "=" in part)
-    stamp, given = fields.get("t", ""), fields.get("v1")
-    if not stamp.isdigit() or given is None:
-        return False
-    if abs(clock() - int(stamp)) > tolerance:
-        return False
-    expected = sign(body, secret, int(stamp)).split("v1=", 1)[1]
-    return same(expected, given)
+    """Tell whether the header matches ``body`` and its timestamp is within ``tolerance`` of now.
+
+    False for a blank secret, a malformed header or a timestamp that is not a plain unix time.
+    """
+
+    def check() -> bool:
+        if not isinstance(signature, str) or not signature or len(signature) > MAX_HEADER:
+            return False
+        fields = dict(part.strip().split("=", 1) for part in signature.split(",") if "=" in part)
+        stamp, given = fields.get("t", ""), fields.get("v1")
+        if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12) or given is None:
+            return False
+        if not abs(clock() - int(stamp)) <= tolerance:  # also False for a NaN clock or tolerance
+            return False
+        expected = sign(bytes(body), secret, int(stamp)).split("v1=", 1)[1]
+        return same(expected, given)
+
+    return guarded(body, secret, check)

@@ -5,7 +5,7 @@ Deduplicate deliveries on ``X-Shopify-Webhook-Id``.
 
 from __future__ import annotations
 
-from ..signatures import hmac_sha256_base64, same
+from ..signatures import guarded, hmac_sha256_base64, same
 
 SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"
 
@@ -16,5 +16,5 @@ def sign(body: bytes, secret: str) -> str:
 
 
 def verify(body: bytes, signature: str | None, secret: str) -> bool:
-    """Tell whether ``signature`` (the header value) matches the raw ``body``."""
-    return same(sign(body, secret), signature)
+    """Tell whether ``signature`` (the header value) matches the raw ``body`` (False for a blank secret)."""
+    return guarded(body, secret, lambda: same(sign(body, secret), signature))
