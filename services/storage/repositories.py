@@ -51,12 +51,14 @@ _SUMMARY_COLUMNS = (
 _FINAL = tuple(s.value for s in FINAL_SHIPMENT_STATUSES)
 
 
-def _list_query(columns: Any, flt: OrderFilter, *, limit: int | None, offset: int, newest_first: bool) -> Select[Any]:
+def _list_query(
+    columns: Any, flt: OrderFilter, *, limit: int | None, offset: int, newest_first: bool, after_days: int | None
+) -> Select[Any]:
     if newest_first:
         ordering = (orders.c.placed_at.desc(), orders.c.order_number.desc())
     else:
         ordering = (orders.c.placed_at.asc(), orders.c.order_number.asc())
-    stmt = select(*columns).where(filter_clause(flt)).order_by(*ordering)
+    stmt = select(*columns).where(filter_clause(flt, after_days)).order_by(*ordering)
     if limit is not None:
         stmt = stmt.limit(max(limit, 0))
     if offset:
@@ -92,8 +94,9 @@ def _summary(row: Any, ships: list[Any]) -> OrderSummary:
 class OrderRepository:
     """Cached orders as domain objects."""
 
-    def __init__(self, read: Reader) -> None:
+    def __init__(self, read: Reader, history_after_days: Callable[[], int | None] = lambda: None) -> None:
         self._reading = read
+        self._after_days = history_after_days  # the History delay the live / History split follows
 
     def get(self, order_number: str) -> Order | None:
         """Return one order in full (events oldest first, shipments with their events), or None."""
@@ -111,7 +114,9 @@ class OrderRepository:
         first shipment when none has events); ``estimated_delivery`` is the earliest ETA among the
         shipments that are not in a final status.
         """
-        stmt = _list_query(_SUMMARY_COLUMNS, flt, limit=limit, offset=offset, newest_first=newest_first)
+        stmt = _list_query(
+            _SUMMARY_COLUMNS, flt, limit=limit, offset=offset, newest_first=newest_first, after_days=self._after_days()
+        )
         ships: dict[int, list[Any]] = defaultdict(list)
         with self._reading() as conn:
             rows = conn.execute(stmt).all()
@@ -167,11 +172,15 @@ class OrderRepository:
     def count(self, flt: OrderFilter) -> int:
         """Return how many cached orders match the filter."""
         with self._reading() as conn:
-            return int(conn.execute(select(func.count()).select_from(orders).where(filter_clause(flt))).scalar_one())
+            return int(
+                conn.execute(
+                    select(func.count()).select_from(orders).where(filter_clause(flt, self._after_days()))
+                ).scalar_one()
+            )
 
     def list_orders(self, flt: OrderFilter, *, limit: int | None = None, offset: int = 0) -> list[Order]:
         """Return full orders (newest first), children loaded in bulk, for the CLI and exports."""
-        stmt = _list_query((orders,), flt, limit=limit, offset=offset, newest_first=True)
+        stmt = _list_query((orders,), flt, limit=limit, offset=offset, newest_first=True, after_days=self._after_days())
         with self._reading() as conn:
             rows = conn.execute(stmt).all()
             return [lo.order for lo in load_orders(conn, rows)]
@@ -223,7 +232,7 @@ class OrderRepository:
 
     def explain(self, flt: OrderFilter) -> str:
         """Return the EXPLAIN QUERY PLAN of the list query (first page), one line per plan step."""
-        stmt = _list_query(_SUMMARY_COLUMNS, flt, limit=50, offset=0, newest_first=True)
+        stmt = _list_query(_SUMMARY_COLUMNS, flt, limit=50, offset=0, newest_first=True, after_days=self._after_days())
         with self._reading() as conn:
             compiled = stmt.compile(dialect=conn.dialect)
             params = compiled.construct_params()
