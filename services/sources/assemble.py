@@ -8,7 +8,8 @@
 Rules applied here (DESIGN.md):
 - events are sorted oldest first by ``occurred_at`` (stable: ties keep the vendor's order);
 - the shipment status is the status of the latest event by time, not by arrival order; only a
-  vendor verdict that is not a scan (``expired``) overrides it;
+  vendor verdict (cancelled, returned, expired: ``VERDICT_SHIPMENT_STATUSES``) overrides it, so a
+  cancelled label whose last scan still says "label created" is never shown as about to ship;
 - an event the vendor left unlabelled inherits a status from its neighbours (see ``_fill``);
 - ``delivered_at`` is set only for a delivered shipment;
 - unknown vendor codes are logged once per code per process (``note_unknown``).
@@ -22,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from services.domain import DeliveryWindow, Shipment, ShipmentStatus, TrackingEvent
+from services.domain import VERDICT_SHIPMENT_STATUSES, DeliveryWindow, Shipment, ShipmentStatus, TrackingEvent
 
 from .payload import Estimate, Stamp, estimate
 
@@ -94,10 +95,15 @@ class Draft:
 
 @dataclass(frozen=True, slots=True)
 class Summary:
-    """The vendor's own shipment-level verdict (status and its raw code)."""
+    """The vendor's own shipment-level verdict (status and its raw code).
+
+    ``final``: the vendor says this record has ended (a failed fulfillment request), so its status
+    outranks the events even when it is not one of ``VERDICT_SHIPMENT_STATUSES``.
+    """
 
     status: ShipmentStatus
     code: str | None = None
+    final: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,8 +189,8 @@ def build_shipment(
     if events:
         latest = events[-1]
         status = latest.status
-        if summary is not None and summary.status is ShipmentStatus.EXPIRED:
-            status = ShipmentStatus.EXPIRED
+        if summary is not None and (summary.final or summary.status in VERDICT_SHIPMENT_STATUSES):
+            status = summary.status
     else:
         latest = None
         status = summary.status if summary is not None else ShipmentStatus.PENDING
