@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
+from services.domain import amount_places
+
 _CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "INR": "₹", "CAD": "CA$", "AUD": "A$"}
-_ZERO_DECIMAL_CURRENCIES = frozenset({"JPY", "KRW", "CLP", "ISK", "VND"})
 
 _CARRIER_NAMES = {
     "ups": "UPS",
@@ -32,8 +33,8 @@ _LABEL_OVERRIDES = {"mobile_app": "Mobile app", "in_store": "In store", "info_re
 
 
 def money(amount: Decimal, currency: str) -> str:
-    """Format an amount with its currency, e.g. ``€1,234.50`` or ``1,234.50 CHF``."""
-    places = 0 if currency.upper() in _ZERO_DECIMAL_CURRENCIES else 2
+    """Format an amount with its currency, e.g. ``€1,234.50``, ``¥4,000`` or ``1.500 KWD`` (ISO 4217 minor units)."""
+    places = amount_places(amount, currency)
     text = f"{amount:,.{places}f}"
     symbol = _CURRENCY_SYMBOLS.get(currency.upper())
     if symbol is None:

@@ -11,6 +11,7 @@ from services.domain import (
     OrderFilter,
     OrderStatus,
     format_utc,
+    money,
     order_to_json,
     timeline_entry_to_json,
     unified_timeline,
@@ -89,7 +90,7 @@ def cmd_orders(args: argparse.Namespace) -> int:
         print(f"{'ORDER':<14} {'PLACED':<17} {'CHANNEL':<11} {'STATUS':<19} {'TOTAL':>13}  CARRIERS")
         for o in orders:
             placed = o.placed_at.strftime("%Y-%m-%d %H:%M")
-            total = f"{o.total} {o.currency}"
+            total = f"{money(o.total, o.currency)} {o.currency}"
             print(
                 f"{o.order_number:<14} {placed:<17} {o.channel.value:<11} {o.status.value:<19} {total:>13}  "
                 f"{','.join(o.carriers)}"
@@ -112,7 +113,9 @@ def cmd_timeline(args: argparse.Namespace) -> int:
         if args.format == "json":
             print_json({"order_number": order.order_number, "events": [timeline_entry_to_json(e) for e in entries]})
             return EXIT_OK
-        print(f"Order {order.order_number} — {order.status.value} — {order.total} {order.currency}")
+        print(
+            f"Order {order.order_number} — {order.status.value} — {money(order.total, order.currency)} {order.currency}"
+        )
         for e in entries:
             where = f" @ {e.location}" if e.location else ""
             parcel = f" [{e.carrier} {e.tracking_number}]" if e.tracking_number else ""

@@ -13,6 +13,7 @@ from .codec import (
     tracking_event_from_json,
     tracking_event_to_json,
 )
+from .currency import amount_places, amount_text, minor_units
 from .enums import (
     ATTENTION_SHIPMENT_STATUSES,
     FINAL_ORDER_STATUSES,
@@ -101,6 +102,9 @@ __all__ = [
     "has_offset",
     "merge_events",
     "money",
+    "amount_places",
+    "amount_text",
+    "minor_units",
     "order_from_json",
     "order_to_json",
     "parse_utc",

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from .currency import amount_text
 from .enums import Channel, EventKind, OrderStatus, ShipmentStatus
 from .errors import ValidationError
 from .models import (
@@ -31,9 +32,12 @@ JSON = dict[str, Any]
 E = TypeVar("E", bound=StrEnum)
 
 
-def money(value: Decimal) -> str:
-    """Format a decimal amount as a plain decimal string (never exponent notation)."""
-    return format(value, "f")
+def money(value: Decimal, currency: str | None = None) -> str:
+    """Format a decimal amount as a plain decimal string (never exponent notation).
+
+    With ``currency`` the amount has that currency's minor units (JPY "4000", KWD "1.500").
+    """
+    return amount_text(value, currency) if currency else format(value, "f")
 
 
 def _opt_time(value: datetime | None) -> str | None:
@@ -84,15 +88,15 @@ def order_to_json(order: Order) -> JSON:
         "placed_at": format_utc(order.placed_at),
         "status": order.status.value,
         "currency": order.currency,
-        "total": money(order.total),
-        "tax_total": money(order.tax_total),
+        "total": money(order.total, order.currency),
+        "tax_total": money(order.tax_total, order.currency),
         "items": [
             {
                 "sku": i.sku,
                 "name": i.name,
                 "quantity": i.quantity,
-                "unit_price": money(i.unit_price),
-                **({"tax": money(i.tax)} if i.tax is not None else {}),
+                "unit_price": money(i.unit_price, order.currency),
+                **({"tax": money(i.tax, order.currency)} if i.tax is not None else {}),
             }
             for i in order.items
         ],

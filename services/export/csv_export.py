@@ -61,8 +61,8 @@ def order_lines(order: Order) -> list[list[str]]:
         order.merchant,
         order.customer.name if order.customer is not None else "",
         order.currency,
-        money(order.total),
-        money(order.tax_total),
+        money(order.total, order.currency),
+        money(order.tax_total, order.currency),
     ]
     tracking = " ".join(s.tracking_number for s in order.shipments)
     if not order.items:
@@ -74,9 +74,9 @@ def order_lines(order: Order) -> list[list[str]]:
             item.sku,
             item.name,
             str(item.quantity),
-            money(item.unit_price),
-            money(item.tax) if item.tax is not None else "",
-            money(item.unit_price * item.quantity),
+            money(item.unit_price, order.currency),
+            money(item.tax, order.currency) if item.tax is not None else "",
+            money(item.unit_price * item.quantity, order.currency),
             tracking,
         ]
         rows.append([neutralize(v) for v in [*common, *line]])

@@ -182,7 +182,7 @@ def _detail(order: Order) -> list[Table]:
     """Return the detail tables of one order: heading, customer and items; then its unified timeline."""
     head = (
         f"{order.order_number} · {_when(order.placed_at)} · {order.status.value} · {order.channel.value} · "
-        f"{money(order.total)} {order.currency} (tax {money(order.tax_total)})"
+        f"{money(order.total, order.currency)} {order.currency} (tax {money(order.tax_total, order.currency)})"
     )
     who = []
     if order.merchant:
@@ -198,9 +198,9 @@ def _detail(order: Order) -> list[Table]:
         ["SKU", "Item", "Qty", "Unit price", "Tax"],
     ]
     for item in order.items:
-        tax = money(item.tax) if item.tax is not None else ""
+        tax = money(item.tax, order.currency) if item.tax is not None else ""
         sku, name = _cell(item.sku, ITEM_WIDTHS[0]), _cell(item.name, ITEM_WIDTHS[1])
-        rows.append([sku, name, str(item.quantity), money(item.unit_price), tax])
+        rows.append([sku, name, str(item.quantity), money(item.unit_price, order.currency), tax])
     items = Table(rows, colWidths=ITEM_WIDTHS, style=_ITEMS_STYLE)
     lines: list[list[Any]] = [["When (UTC)", "Kind", "Status", "Description", "Where"]]
     for entry in unified_timeline(order):
@@ -280,7 +280,9 @@ def _totals_table(totals: list[TotalsRow]) -> Table:
     """Return the totals table: one row per year and currency, then one per currency for all years."""
     rows: list[list[str]] = [["Year", "Currency", "Orders", "Total", "Tax"]]
     for t in totals:
-        rows.append([str(t.year), t.currency, str(t.orders), money(t.total), money(t.tax_total)])
+        rows.append(
+            [str(t.year), t.currency, str(t.orders), money(t.total, t.currency), money(t.tax_total, t.currency)]
+        )
     per_currency: dict[str, list[Any]] = {}
     for t in totals:
         acc = per_currency.setdefault(t.currency, [0, 0, 0])
@@ -288,7 +290,7 @@ def _totals_table(totals: list[TotalsRow]) -> Table:
         acc[1] += t.total
         acc[2] += t.tax_total
     for cur, (n, total, tax) in sorted(per_currency.items()):
-        rows.append(["All years", cur, str(n), money(total), money(tax)])
+        rows.append(["All years", cur, str(n), money(total, cur), money(tax, cur)])
     style = TableStyle(
         [
             ("FONT", (0, 0), (-1, -1), REGULAR, 8),
@@ -335,8 +337,8 @@ def write_pdf(
                 order.channel.value,
                 order.status.value,
                 _cell(order.merchant, ORDERS_WIDTHS[4]),
-                f"{money(order.total)} {order.currency}",
-                money(order.tax_total),
+                f"{money(order.total, order.currency)} {order.currency}",
+                money(order.tax_total, order.currency),
             ]
         )
         pending.append(order)
