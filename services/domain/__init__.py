@@ -4,6 +4,7 @@ A leaf package: it imports nothing of ours outside itself.
 """
 
 from .codec import (
+    eta_to_json,
     money,
     order_from_json,
     order_to_json,
@@ -110,6 +111,7 @@ __all__ = [
     "parse_utc",
     "shipment_from_json",
     "shipment_to_json",
+    "eta_to_json",
     "timeline_entry_to_json",
     "to_utc",
     "tracking_event_from_json",

@@ -60,6 +60,16 @@ def tracking_event_to_json(event: TrackingEvent) -> JSON:
     }
 
 
+def eta_to_json(eta: DeliveryWindow | None) -> JSON | None:
+    """Serialize an estimate; a date-only one adds ``"date_only": true`` (its days are start[:10]..end[:10])."""
+    if eta is None:
+        return None
+    out: JSON = {"start": format_utc(eta.start), "end": format_utc(eta.end)}
+    if eta.date_only:
+        out["date_only"] = True
+    return out
+
+
 def shipment_to_json(shipment: Shipment) -> JSON:
     """Serialize a shipment with its events, oldest first."""
     eta = shipment.estimated_delivery
@@ -71,9 +81,7 @@ def shipment_to_json(shipment: Shipment) -> JSON:
         "status": shipment.status.value,
         "substatus": shipment.substatus,
         "action_required": shipment.action_required,
-        "estimated_delivery": (
-            {"start": format_utc(eta.start), "end": format_utc(eta.end)} if eta is not None else None
-        ),
+        "estimated_delivery": eta_to_json(eta),
         "delivered_at": _opt_time(shipment.delivered_at),
         "events": [tracking_event_to_json(e) for e in sorted(shipment.events, key=lambda e: e.occurred_at)],
     }
@@ -239,7 +247,14 @@ def shipment_from_json(data: Mapping[str, Any], where: str = "shipment") -> Ship
     if eta_raw is not None:
         start = _time(eta_raw, "start", f"{where}.estimated_delivery")
         end = _opt_time_in(eta_raw, "end", f"{where}.estimated_delivery") or start
-        eta = DeliveryWindow(start=min(start, end), end=max(start, end))
+        given = eta_raw.get("start") if isinstance(eta_raw, Mapping) else None
+        # a date-only estimate: flagged, or given as a bare date ("2026-11-24"): whole calendar days
+        date_only = eta_raw.get("date_only") is True or (isinstance(given, str) and len(given.strip()) == 10)
+        low, high = min(start, end), max(start, end)
+        if date_only:
+            low = low.replace(hour=0, minute=0, second=0, microsecond=0)
+            high = high.replace(hour=23, minute=59, second=59, microsecond=0)
+        eta = DeliveryWindow(start=low, end=high, date_only=date_only)
     events = tuple(
         tracking_event_from_json(e, f"{where}.events[{i}]") for i, e in enumerate(_list(data, "events", where))
     )

@@ -227,7 +227,8 @@ def eta_window(
 ) -> DeliveryWindow | None:
     """Return the first sane ETA window among ``(start, end)`` text pairs (either end may be None).
 
-    Date-only or midnight values cover the whole day; a window spans from the earliest start to the
+    Date-only or midnight values cover the whole day (a ``date_only`` window when every end is one);
+    a window spans from the earliest start to the
     latest end. A window further than a year from ``reference`` (the shipment's latest known time)
     is discarded as test data or garbage, and the next candidate is tried.
     """
@@ -240,7 +241,11 @@ def eta_window(
                     parts.append(value)
         if not parts:
             continue
-        window = DeliveryWindow(start=min(p.start for p in parts), end=max(p.end for p in parts))
+        window = DeliveryWindow(
+            start=min(p.start for p in parts),
+            end=max(p.end for p in parts),
+            date_only=all(p.whole_day for p in parts),  # calendar days stay days (notes/apis.md §11)
+        )
         if reference is not None and (
             abs(window.start - reference) > ETA_SANITY or abs(window.end - reference) > ETA_SANITY
         ):

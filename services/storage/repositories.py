@@ -86,7 +86,9 @@ def _summary(row: Any, ships: list[Any]) -> OrderSummary:
         tracking_numbers=tuple(s.tracking_number for s in ships),
         shipment_status=ShipmentStatus(latest.status) if latest is not None else None,
         needs_attention=bool(row.needs_attention),
-        estimated_delivery=eta_from_row(eta.eta_start, eta.eta_end) if eta is not None else None,
+        estimated_delivery=eta_from_row(eta.eta_start, eta.eta_end, bool(eta.eta_date_only))
+        if eta is not None
+        else None,
         updated_at=opt_from_ts(row.updated_at),
     )
 
@@ -129,6 +131,7 @@ class OrderRepository:
                         shipments.c.status,
                         shipments.c.eta_start,
                         shipments.c.eta_end,
+                        shipments.c.eta_date_only,
                         shipments.c.last_event_at,
                     )
                     .where(shipments.c.order_id.in_(part))
@@ -148,6 +151,7 @@ class OrderRepository:
                 shipments.c.tracking_number,
                 shipment_etas.c.eta_start,
                 shipment_etas.c.eta_end,
+                shipment_etas.c.eta_date_only,
                 shipment_etas.c.seen_at,
                 shipment_etas.c.source,
             )
@@ -165,6 +169,7 @@ class OrderRepository:
                         end=opt_from_ts(row.eta_end),
                         seen_at=from_ts(row.seen_at),
                         source=row.source,
+                        date_only=bool(row.eta_date_only),
                     )
                 )
         return {number: tuple(changes) for number, changes in history.items()}
