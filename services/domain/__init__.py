@@ -36,6 +36,7 @@ from .errors import (
     StorageError,
     ValidationError,
 )
+from .eta import day_span, eta_days, eta_iso, eta_note, eta_passed, eta_text
 from .feed import KIND_RANK, FeedCursor, FeedEntry
 from .models import (
     Address,
@@ -104,6 +105,12 @@ __all__ = [
     "merge_events",
     "money",
     "amount_places",
+    "day_span",
+    "eta_days",
+    "eta_iso",
+    "eta_note",
+    "eta_passed",
+    "eta_text",
     "amount_text",
     "minor_units",
     "order_from_json",

@@ -29,7 +29,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Flowable, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from services.domain import Order, format_utc, money, unified_timeline
+from services.domain import Order, eta_iso, format_utc, money, unified_timeline
 
 from .common import ProgressCallback, Reporter, Totals, TotalsRow
 from .fonts import BOLD, CJK, REGULAR, has_cjk, markup, register_fonts
@@ -191,6 +191,10 @@ def _detail(order: Order) -> list[Table]:
         who.append(f"Customer: {order.customer.name}")
     if order.shipping_address is not None and order.shipping_address.one_line():
         who.append(f"Ship to: {order.shipping_address.one_line()}")
+    for s in order.shipments:  # a date-only estimate is its calendar day, in every time zone
+        if s.estimated_delivery is not None:
+            day = " (calendar day)" if s.estimated_delivery.date_only else ""
+            who.append(f"Expected {s.tracking_number}: {eta_iso(s.estimated_delivery)}{day}")
     heading: str | Paragraph = Paragraph(f"<b>{markup(head)}</b>", _CELL) if has_cjk(head) else head
     rows: list[list[Any]] = [
         [heading, "", "", "", ""],
