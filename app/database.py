@@ -55,7 +55,8 @@ def terminal_prompt(creating: bool) -> str | None:
     if not (sys.stdin.isatty() and sys.stderr.isatty()):  # captured output: nobody would see the question
         return None
     print(
-        "No secure keyring is available to keep the key of the local cache; a passphrase protects it instead.",
+        "No secure keyring is available to keep the key of the local cache; "
+        "a passphrase protects it instead.",
         file=sys.stderr,
     )
     first = getpass.getpass("Choose a cache passphrase: " if creating else "Cache passphrase: ")
@@ -165,7 +166,8 @@ def _keyring_key(credentials: CredentialStore, db: Path) -> bytes:
         return key
     if file_kind(db) == "encrypted":  # a key existed once: making a new one cannot open this file
         raise StorageError(
-            f"{WRONG_KEY}: the keyring holds no key for {db}. Move the file away and sync again to rebuild the cache."
+            f"{WRONG_KEY}: the keyring holds no key for {db}. "
+            "Move the file away and sync again to rebuild the cache."
         )
     key = secrets.token_bytes(KEY_BYTES)
     credentials.set(DB_KEY_ENTRY, key.hex())

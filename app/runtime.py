@@ -71,7 +71,8 @@ def runtime_for(config: SourceConfig, token: str | None) -> SourceRuntime:
         return SourceRuntime(config=config, orders=feed, tracking=tracking_source_for(config, token))
     if not token:
         raise ConfigError(
-            f"source {config.name!r} has no credentials in the keyring (remove it and add it again with --token-stdin)"
+            f"source {config.name!r} has no credentials in the keyring "
+            f"(remove it and add it again with --token-stdin)"
         )
     if kind == "shopify":
         return SourceRuntime(config=config, orders=ShopifyOrderSource(_shopify(url, token), source=config.name))

@@ -64,7 +64,8 @@ class KeyringCredentialStore:
             return backend
         if module.startswith(_INSECURE_BACKEND_MODULES):
             raise CredentialsUnavailableError(
-                "no secure keyring is available (start a Secret Service such as gnome-keyring, or use the OS keychain)"
+                "no secure keyring is available (start a Secret Service such as gnome-keyring, "
+                "or use the OS keychain)"
             )
         return backend
 

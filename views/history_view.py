@@ -120,8 +120,7 @@ class HistoryScreen:
                 self.body.content = widgets.empty_state(
                     ft.Icons.SEARCH_OFF,
                     "No matching past orders",
-                    f"No order in your history matches “{query}”."
-                    if query and not self._filters_set()
+                    f"No order in your history matches “{query}”." if query and not self._filters_set()
                     else "No order in your history matches this search and these filters.",
                     "Clear filters",
                     self._on_clear_filters,

@@ -51,7 +51,9 @@ class OrdersScreen:
         self.model = model
         self._on_open = on_open
         self._on_history = on_history
-        self.history_link = ft.TextButton("", icon=ft.Icons.HISTORY, visible=False, on_click=self._on_show_history)
+        self.history_link = ft.TextButton(
+            "", icon=ft.Icons.HISTORY, visible=False, on_click=self._on_show_history
+        )
         self._is_dark = is_dark
         self._rendered: list[OrderSummary] = []
         self._loading_more = False

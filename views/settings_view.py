@@ -482,12 +482,8 @@ class SettingsScreen:
         e.page.pop_dialog()
         removed = await self.model.clear_cache()
         e.page.show_dialog(
-            ft.SnackBar(
-                ft.Text(
-                    f"Cache cleared: {removed:,} order{'s' if removed != 1 else ''} removed. "
-                    "Downloading your orders again…"
-                )
-            )
+            ft.SnackBar(ft.Text(f"Cache cleared: {removed:,} order{'s' if removed != 1 else ''} removed. "
+                                "Downloading your orders again…"))
         )
 
     def _close_dialog(self, e: Any) -> None:

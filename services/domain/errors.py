@@ -1,14 +1,14 @@
 """Typed errors, translated at every boundary (``raise XError(...) from err``).
 
-AppError                    user-facing ``title`` + message
-├── ValidationError         a payload or value does not fit the domain
-├── ConfigError             settings / sources misconfigured
-├── StorageError            the local cache cannot be opened or written
-└── SourceError             an outside system failed
-    ├── AuthError           401/403: wrong or missing credentials
-    ├── RateLimitedError    429: carries ``retry_after`` seconds
-    ├── SourceUnavailableError  network fault, timeout, 5xx
-    └── PayloadError        the response is not what the contract says
+    AppError                    user-facing ``title`` + message
+    ├── ValidationError         a payload or value does not fit the domain
+    ├── ConfigError             settings / sources misconfigured
+    ├── StorageError            the local cache cannot be opened or written
+    └── SourceError             an outside system failed
+        ├── AuthError           401/403: wrong or missing credentials
+        ├── RateLimitedError    429: carries ``retry_after`` seconds
+        ├── SourceUnavailableError  network fault, timeout, 5xx
+        └── PayloadError        the response is not what the contract says
 """
 
 from __future__ import annotations

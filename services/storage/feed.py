@@ -177,7 +177,9 @@ def feed_query(limit: int, before: FeedCursor | None = None) -> Select[Any]:
     merged = union_all(*(select(p) for p in parts)).subquery("feed")
     c = merged.c
     return (
-        select(merged).order_by(c.occurred_at.desc(), c.order_number.desc(), c.rank, c.position, c.row_id).limit(limit)
+        select(merged)
+        .order_by(c.occurred_at.desc(), c.order_number.desc(), c.rank, c.position, c.row_id)
+        .limit(limit)
     )
 
 
