@@ -42,6 +42,7 @@ class AppContainer:
         self.home = home
         self.store = store
         self.settings = settings
+        store.history_after_days = settings.history_after_days  # one rule for live and History lists
         self.credentials = credentials
         self.demo: DemoServer | None = None
         self._demo_token: str | None = None
@@ -135,6 +136,7 @@ class AppContainer:
             raise ConfigError(f"the History delay must be 0 to {MAX_HISTORY_AFTER_DAYS} days")
         self.settings.history_after_days = days
         self.settings.save(self.home)
+        self.store.history_after_days = days
         return self.move_to_history()
 
     def close(self) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
+from services.domain import DeliveryWindow, amount_places
+
 _CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "INR": "₹", "CAD": "CA$", "AUD": "A$"}
-_ZERO_DECIMAL_CURRENCIES = frozenset({"JPY", "KRW", "CLP", "ISK", "VND"})
 
 _CARRIER_NAMES = {
     "ups": "UPS",
@@ -32,8 +33,8 @@ _LABEL_OVERRIDES = {"mobile_app": "Mobile app", "in_store": "In store", "info_re
 
 
 def money(amount: Decimal, currency: str) -> str:
-    """Format an amount with its currency, e.g. ``€1,234.50`` or ``1,234.50 CHF``."""
-    places = 0 if currency.upper() in _ZERO_DECIMAL_CURRENCIES else 2
+    """Format an amount with its currency, e.g. ``€1,234.50``, ``¥4,000`` or ``1.500 KWD`` (ISO 4217 minor units)."""
+    places = amount_places(amount, currency)
     text = f"{amount:,.{places}f}"
     symbol = _CURRENCY_SYMBOLS.get(currency.upper())
     if symbol is None:
@@ -118,6 +119,16 @@ def window(start: datetime, end: datetime, tz: tzinfo | None) -> str:
     return f"{head} – {b:%a} {b.day} {b:%b}"
 
 
+def eta_zone(estimate: DeliveryWindow, tz: tzinfo | None) -> tzinfo | None:
+    """Return the zone to show an estimate in: a date-only one is its own days (UTC wall clock), never converted."""
+    return UTC if estimate.date_only else tz
+
+
+def eta(estimate: DeliveryWindow, tz: tzinfo | None) -> str:
+    """Format an estimate: ``Tue 24 Nov`` for a date-only one in every time zone, else :func:`window` in ``tz``."""
+    return window(estimate.start, estimate.end, eta_zone(estimate, tz))
+
+
 def span(delta: timedelta) -> str:
     """Format a duration roughly (sign ignored): ``40 min``, ``5 h 30 min``, ``1 day``, ``2 days 3 h``."""
     minutes = round(abs(delta).total_seconds() / 60)
@@ -170,8 +181,25 @@ def eta_move(
     return f"moved {'later' if delta > zero else 'earlier'} by {span(delta)}{tail}"
 
 
-def arrival(delivered_at: datetime, start: datetime, end: datetime) -> str:
-    """Compare a delivery with the last estimated window: ``arrived on time`` / ``early by …`` / ``late by …``."""
+def arrival(
+    delivered_at: datetime,
+    start: datetime,
+    end: datetime,
+    *,
+    days: tuple[date, date] | None = None,
+    tz: tzinfo | None = None,
+) -> str:
+    """Compare a delivery with the last estimated window: ``arrived on time`` / ``early by …`` / ``late by …``.
+
+    With ``days`` (a date-only estimate) the delivery's local day in ``tz`` is compared with those days.
+    """
+    if days is not None:
+        on = local(delivered_at, tz).date()
+        if on < days[0]:
+            return f"arrived early by {span(timedelta(days=(days[0] - on).days))}"
+        if on > days[1]:
+            return f"arrived late by {span(timedelta(days=(on - days[1]).days))}"
+        return "arrived on time"
     if delivered_at < start:
         return f"arrived early by {span(start - delivered_at)}"
     if delivered_at > end:

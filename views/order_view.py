@@ -16,6 +16,8 @@ from services.domain import (
     Order,
     Shipment,
     TimelineEntry,
+    eta_note,
+    eta_passed,
 )
 from views import formatting as fmt
 from views import widgets
@@ -214,15 +216,16 @@ class OrderScreen:
             delivered = f"Delivered {fmt.moment(s.delivered_at, tz)}"
             last = s.estimated_delivery or (known[-1] if known else None)
             if last is not None:
+                days = last.days if last.date_only else None
                 delivered += (
-                    f" · expected {fmt.window(last.start, last.end, tz)} (last estimate)"
-                    f" · {fmt.arrival(s.delivered_at, last.start, last.end)}"
+                    f" · expected {fmt.eta(last, tz)} (last estimate)"
+                    f" · {fmt.arrival(s.delivered_at, last.start, last.end, days=days, tz=tz)}"
                 )
             lines.append(ft.Text(delivered, color=ft.Colors.ON_SURFACE_VARIANT))
         elif s.estimated_delivery is not None:
             eta = s.estimated_delivery
-            expected = " · ".join([f"Expected {fmt.window(eta.start, eta.end, tz)}", *_eta_change(eta, history, tz)])
-            if eta.end < self._now and s.status not in FINAL_SHIPMENT_STATUSES:
+            expected = " · ".join([f"Expected {fmt.eta(eta, tz)}", *_eta_change(eta, history, tz)])
+            if eta_passed(eta, self._now, tz) and s.status not in FINAL_SHIPMENT_STATUSES:
                 lines.append(
                     ft.Row(
                         [
@@ -235,15 +238,14 @@ class OrderScreen:
                 )
             else:
                 lines.append(ft.Text(expected, color=ft.Colors.ON_SURFACE_VARIANT))
+            note = eta_note(history, tz, self._now.date()) if history and history[-1].window == eta else None
+            if note is not None:  # "Moved from 5–6 Dec to 8 Dec on 3 Dec"
+                lines.append(ft.Text(note, color=ft.Colors.ON_SURFACE_VARIANT))
         elif s.status not in FINAL_SHIPMENT_STATUSES:
-            if history and history[-1].window is None and known:
-                was = known[-1]
-                lines.append(
-                    ft.Text(
-                        f"The carrier withdrew its delivery estimate (was {fmt.window(was.start, was.end, tz)})",
-                        color=ft.Colors.ON_SURFACE_VARIANT,
-                    )
-                )
+            note = eta_note(history, tz, self._now.date()) if history and history[-1].window is None else None
+            if note is not None:
+                # "Estimate withdrawn by the carrier on 3 Dec (was 5–6 Dec)"
+                lines.append(ft.Text(note, color=ft.Colors.ON_SURFACE_VARIANT))
             else:
                 lines.append(ft.Text("No delivery estimate from the carrier yet", color=ft.Colors.ON_SURFACE_VARIANT))
         if len(history) > 1:
@@ -290,11 +292,12 @@ class OrderScreen:
             if window is None:
                 what = "estimate withdrawn"
             else:
-                shown = fmt.window(window.start, window.end, tz)
+                shown = fmt.eta(window, tz)
                 if previous is None:
                     what = f"{shown} · first estimate"
                 else:
-                    moved = fmt.eta_move((previous.start, previous.end), (window.start, window.end), tz, was=False)
+                    zone = UTC if window.date_only and previous.date_only else tz
+                    moved = fmt.eta_move((previous.start, previous.end), (window.start, window.end), zone, was=False)
                     what = f"{shown} · {moved}"
                 previous = window
             rows.append(
@@ -427,7 +430,8 @@ def _eta_change(eta: DeliveryWindow, history: Sequence[EtaChange], tz: tzinfo | 
     before = earlier[-1].window
     if before is None:
         return ["new estimate after the carrier withdrew one"]
-    return [fmt.eta_move((before.start, before.end), (eta.start, eta.end), tz)]
+    zone = UTC if eta.date_only and before.date_only else tz  # calendar days compare as days
+    return [fmt.eta_move((before.start, before.end), (eta.start, eta.end), zone)]
 
 
 def _card(content: ft.Control) -> ft.Control:

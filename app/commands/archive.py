@@ -6,7 +6,7 @@ import argparse
 from dataclasses import replace
 from typing import Any
 
-from services.domain import order_to_json
+from services.domain import money, order_to_json
 from services.storage.archive import list_orders, verify
 
 from ..settings import MAX_HISTORY_AFTER_DAYS
@@ -91,6 +91,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         return EXIT_OK
     for o in found:
         placed = o.placed_at.strftime("%Y-%m-%d %H:%M")
-        print(f"{o.order_number:<14} {placed:<17} {o.channel.value:<11} {o.status.value:<12} {o.total} {o.currency}")
+        total = f"{money(o.total, o.currency)} {o.currency}"
+        print(f"{o.order_number:<14} {placed:<17} {o.channel.value:<11} {o.status.value:<12} {total}")
     print(f"{len(found)} orders in History")
     return EXIT_OK

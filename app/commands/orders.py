@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from dataclasses import replace
+from datetime import UTC
 from typing import Any
 
 from services.domain import (
     Channel,
+    EtaChange,
     OrderFilter,
     OrderStatus,
+    Shipment,
+    eta_iso,
+    eta_note,
+    eta_to_json,
     format_utc,
+    money,
     order_to_json,
     timeline_entry_to_json,
     unified_timeline,
@@ -91,7 +99,7 @@ def cmd_orders(args: argparse.Namespace) -> int:
         print(f"{'ORDER':<14} {'PLACED':<17} {'CHANNEL':<11} {'STATUS':<19} {'TOTAL':>13}  CARRIERS")
         for o in orders:
             placed = o.placed_at.strftime("%Y-%m-%d %H:%M")
-            total = f"{o.total} {o.currency}"
+            total = f"{money(o.total, o.currency)} {o.currency}"
             print(
                 f"{o.order_number:<14} {placed:<17} {o.channel.value:<11} {o.status.value:<19} {total:>13}  "
                 f"{','.join(o.carriers)}"
@@ -111,10 +119,23 @@ def cmd_timeline(args: argparse.Namespace) -> int:
             raise CliError(f"no order {args.order_number!r} in the cache (try `ordertrack sync`)")
         sent = NotifyRepository(container.store).list(order_number=order.order_number)
         entries = unified_timeline(order, alert_entries(sent))  # order events, carrier events, alerts sent
+        etas = container.store.orders.eta_history(order.order_number)
         if args.format == "json":
-            print_json({"order_number": order.order_number, "events": [timeline_entry_to_json(e) for e in entries]})
+            print_json(
+                {
+                    "order_number": order.order_number,
+                    "events": [timeline_entry_to_json(e) for e in entries],
+                    "estimates": [_estimate_json(s, etas.get(s.tracking_number, ())) for s in order.shipments],
+                }
+            )
             return EXIT_OK
-        print(f"Order {order.order_number} — {order.status.value} — {order.total} {order.currency}")
+        print(
+            f"Order {order.order_number} — {order.status.value} — {money(order.total, order.currency)} {order.currency}"
+        )
+        for s in order.shipments:
+            line = _estimate_line(s, etas.get(s.tracking_number, ()))
+            if line:
+                print(line)
         for e in entries:
             where = f" @ {e.location}" if e.location else ""
             parcel = f" [{e.carrier} {e.tracking_number}]" if e.tracking_number else ""
@@ -123,3 +144,37 @@ def cmd_timeline(args: argparse.Namespace) -> int:
         return EXIT_OK
     finally:
         container.close()
+
+
+def _estimate_line(shipment: Shipment, history: Sequence[EtaChange]) -> str | None:
+    """One line per parcel: its estimate (a date-only one as its calendar days) and what the carrier did to it."""
+    note = eta_note(history, UTC)
+    eta = shipment.estimated_delivery
+    if eta is None and note is None:
+        return None
+    parcel = f"Parcel {shipment.tracking_number}" + (f" ({shipment.carrier})" if shipment.carrier else "")
+    if eta is None:
+        what = "no estimate"
+    elif eta.date_only:
+        what = f"expected {eta_iso(eta)} (calendar day, any time zone)"
+    else:
+        what = f"expected {eta_iso(eta)}"
+    return " · ".join([f"{parcel}: {what}", *([note] if note else [])])
+
+
+def _estimate_json(shipment: Shipment, history: Sequence[EtaChange]) -> dict[str, Any]:
+    """The estimate of one parcel, its history (oldest first) and the note on its latest change."""
+    return {
+        "tracking_number": shipment.tracking_number,
+        "carrier": shipment.carrier,
+        "estimated_delivery": eta_to_json(shipment.estimated_delivery),
+        "note": eta_note(history, UTC),
+        "history": [
+            {
+                "estimated_delivery": eta_to_json(change.window),
+                "withdrawn": change.window is None,
+                "seen_at": format_utc(change.seen_at),
+            }
+            for change in history
+        ],
+    }

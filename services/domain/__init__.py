@@ -4,6 +4,7 @@ A leaf package: it imports nothing of ours outside itself.
 """
 
 from .codec import (
+    eta_to_json,
     money,
     order_from_json,
     order_to_json,
@@ -13,10 +14,12 @@ from .codec import (
     tracking_event_from_json,
     tracking_event_to_json,
 )
+from .currency import amount_places, amount_text, minor_units
 from .enums import (
     ATTENTION_SHIPMENT_STATUSES,
     FINAL_ORDER_STATUSES,
     FINAL_SHIPMENT_STATUSES,
+    VERDICT_SHIPMENT_STATUSES,
     Channel,
     EventKind,
     OrderStatus,
@@ -33,6 +36,7 @@ from .errors import (
     StorageError,
     ValidationError,
 )
+from .eta import day_span, eta_days, eta_iso, eta_note, eta_passed, eta_text
 from .feed import KIND_RANK, FeedCursor, FeedEntry
 from .models import (
     Address,
@@ -72,6 +76,7 @@ __all__ = [
     "ATTENTION_SHIPMENT_STATUSES",
     "FINAL_ORDER_STATUSES",
     "FINAL_SHIPMENT_STATUSES",
+    "VERDICT_SHIPMENT_STATUSES",
     "KIND_RANK",
     "Address",
     "ChangeSet",
@@ -110,11 +115,21 @@ __all__ = [
     "has_offset",
     "merge_events",
     "money",
+    "amount_places",
+    "day_span",
+    "eta_days",
+    "eta_iso",
+    "eta_note",
+    "eta_passed",
+    "eta_text",
+    "amount_text",
+    "minor_units",
     "order_from_json",
     "order_to_json",
     "parse_utc",
     "shipment_from_json",
     "shipment_to_json",
+    "eta_to_json",
     "timeline_entry_to_json",
     "to_utc",
     "tracking_event_from_json",

@@ -14,6 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from .currency import amount_text
 from .enums import Channel, EventKind, OrderStatus, ShipmentStatus
 from .errors import ValidationError
 from .models import (
@@ -34,9 +35,12 @@ JSON = dict[str, Any]
 E = TypeVar("E", bound=StrEnum)
 
 
-def money(value: Decimal) -> str:
-    """Format a decimal amount as a plain decimal string (never exponent notation)."""
-    return format(value, "f")
+def money(value: Decimal, currency: str | None = None) -> str:
+    """Format a decimal amount as a plain decimal string (never exponent notation).
+
+    With ``currency`` the amount has that currency's minor units (JPY "4000", KWD "1.500").
+    """
+    return amount_text(value, currency) if currency else format(value, "f")
 
 
 def _opt_time(value: datetime | None) -> str | None:
@@ -59,6 +63,16 @@ def tracking_event_to_json(event: TrackingEvent) -> JSON:
     }
 
 
+def eta_to_json(eta: DeliveryWindow | None) -> JSON | None:
+    """Serialize an estimate; a date-only one adds ``"date_only": true`` (its days are start[:10]..end[:10])."""
+    if eta is None:
+        return None
+    out: JSON = {"start": format_utc(eta.start), "end": format_utc(eta.end)}
+    if eta.date_only:
+        out["date_only"] = True
+    return out
+
+
 def shipment_to_json(shipment: Shipment) -> JSON:
     """Serialize a shipment with its events, oldest first."""
     eta = shipment.estimated_delivery
@@ -70,9 +84,7 @@ def shipment_to_json(shipment: Shipment) -> JSON:
         "status": shipment.status.value,
         "substatus": shipment.substatus,
         "action_required": shipment.action_required,
-        "estimated_delivery": (
-            {"start": format_utc(eta.start), "end": format_utc(eta.end)} if eta is not None else None
-        ),
+        "estimated_delivery": eta_to_json(eta),
         "delivered_at": _opt_time(shipment.delivered_at),
         "events": [tracking_event_to_json(e) for e in sorted(shipment.events, key=lambda e: e.occurred_at)],
     }
@@ -87,15 +99,15 @@ def order_to_json(order: Order) -> JSON:
         "placed_at": format_utc(order.placed_at),
         "status": order.status.value,
         "currency": order.currency,
-        "total": money(order.total),
-        "tax_total": money(order.tax_total),
+        "total": money(order.total, order.currency),
+        "tax_total": money(order.tax_total, order.currency),
         "items": [
             {
                 "sku": i.sku,
                 "name": i.name,
                 "quantity": i.quantity,
-                "unit_price": money(i.unit_price),
-                **({"tax": money(i.tax)} if i.tax is not None else {}),
+                "unit_price": money(i.unit_price, order.currency),
+                **({"tax": money(i.tax, order.currency)} if i.tax is not None else {}),
             }
             for i in order.items
         ],
@@ -245,7 +257,14 @@ def shipment_from_json(data: Mapping[str, Any], where: str = "shipment") -> Ship
     if eta_raw is not None:
         start = _time(eta_raw, "start", f"{where}.estimated_delivery")
         end = _opt_time_in(eta_raw, "end", f"{where}.estimated_delivery") or start
-        eta = DeliveryWindow(start=min(start, end), end=max(start, end))
+        given = eta_raw.get("start") if isinstance(eta_raw, Mapping) else None
+        # a date-only estimate: flagged, or given as a bare date ("2026-11-24"): whole calendar days
+        date_only = eta_raw.get("date_only") is True or (isinstance(given, str) and len(given.strip()) == 10)
+        low, high = min(start, end), max(start, end)
+        if date_only:
+            low = low.replace(hour=0, minute=0, second=0, microsecond=0)
+            high = high.replace(hour=23, minute=59, second=59, microsecond=0)
+        eta = DeliveryWindow(start=low, end=high, date_only=date_only)
     events = tuple(
         tracking_event_from_json(e, f"{where}.events[{i}]") for i, e in enumerate(_list(data, "events", where))
     )

@@ -60,6 +60,11 @@ FINAL_SHIPMENT_STATUSES = frozenset(
 )
 """Statuses after which a shipment no longer changes (retired from polling)."""
 
+VERDICT_SHIPMENT_STATUSES = frozenset({ShipmentStatus.RETURNED, ShipmentStatus.CANCELLED, ShipmentStatus.EXPIRED})
+"""Shipment-level verdicts that outrank the carrier events: a cancelled label, a parcel sent back or a
+tracking the vendor stopped following stays that, even when the newest scan (or a stale secondary
+field such as Shopify's ``shipment_status``) still reads "label printed" or "in transit"."""
+
 FINAL_ORDER_STATUSES = frozenset(
     {OrderStatus.DELIVERED, OrderStatus.CANCELLED, OrderStatus.RETURNED, OrderStatus.REFUNDED}
 )

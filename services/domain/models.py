@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from .enums import (
@@ -82,10 +82,21 @@ class TrackingEvent:
 
 @dataclass(frozen=True, slots=True)
 class DeliveryWindow:
-    """An estimated delivery window (start <= end)."""
+    """An estimated delivery window (start <= end).
+
+    ``date_only``: the source gave calendar days, not times (AfterShip's ``expected_delivery``
+    ``"2026-11-24"``). The window then runs from 00:00:00 to 23:59:59 of those days *as dates*
+    (held as UTC wall clock); it is shown as those days in every time zone, never converted.
+    """
 
     start: datetime
     end: datetime
+    date_only: bool = False
+
+    @property
+    def days(self) -> tuple[date, date]:
+        """Return the first and last calendar day of a date-only window (for a timed one: its UTC days)."""
+        return self.start.date(), self.end.date()
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,13 +110,15 @@ class EtaChange:
     end: datetime | None
     seen_at: datetime
     source: str = ""
+    date_only: bool = False
 
     @property
     def window(self) -> DeliveryWindow | None:
         """Return the estimate as a delivery window (None for a withdrawn estimate)."""
         if self.start is None:
             return None
-        return DeliveryWindow(start=self.start, end=self.end if self.end is not None else self.start)
+        end = self.end if self.end is not None else self.start
+        return DeliveryWindow(start=self.start, end=end, date_only=self.date_only)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .enums import EventKind, ShipmentStatus
+from .enums import VERDICT_SHIPMENT_STATUSES, EventKind, ShipmentStatus
 from .models import Order, Shipment, TimelineEntry, TrackingEvent
 
 
@@ -37,6 +37,9 @@ def unified_timeline(order: Order, alerts: tuple[TimelineEntry, ...] = ()) -> li
     return sorted(entries, key=lambda e: (e.occurred_at, rank[e.kind]))
 
 
+_NOT_MOVING_YET = frozenset({ShipmentStatus.PENDING, ShipmentStatus.INFO_RECEIVED})
+
+
 def merge_events(*groups: tuple[TrackingEvent, ...]) -> tuple[TrackingEvent, ...]:
     """Merge carrier events from several deliveries, dropping duplicates, oldest first.
 
@@ -58,11 +61,18 @@ def _richness(ev: TrackingEvent) -> int:
 
 
 def with_events(shipment: Shipment, events: tuple[TrackingEvent, ...]) -> Shipment:
-    """Return the shipment with ``events`` and its status following the latest event by time."""
+    """Return the shipment with ``events`` and its status following the latest event by time.
+
+    A vendor verdict (cancelled, returned, expired: ``VERDICT_SHIPMENT_STATUSES``) is kept: the
+    events of a cancelled label still end in "label created", and that must not bring it back. For
+    the same reason an exception is never walked back to "pending" / "label created".
+    """
     ordered = tuple(sorted(events, key=lambda e: e.occurred_at))
-    if not ordered:
+    if not ordered or shipment.status in VERDICT_SHIPMENT_STATUSES:
         return replace(shipment, events=ordered)
     latest = ordered[-1]
+    if shipment.status is ShipmentStatus.EXCEPTION and latest.status in _NOT_MOVING_YET:
+        return replace(shipment, events=ordered)
     delivered_at = shipment.delivered_at
     if latest.status is ShipmentStatus.DELIVERED and delivered_at is None:
         delivered_at = latest.occurred_at

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterable
 from typing import IO
 
-from services.domain import Order, format_utc, money
+from services.domain import Order, eta_iso, format_utc, money
 
 from .common import ProgressCallback, Reporter
 
@@ -37,6 +37,7 @@ HEADER = [
     "line_tax",
     "line_total",
     "tracking_numbers",
+    "estimated_delivery",
 ]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -50,6 +51,16 @@ def neutralize(value: str) -> str:
     return value
 
 
+def _estimates(order: Order) -> str:
+    """One estimate per shipment, in the order of ``tracking_numbers`` ("-" for none): ISO 8601 days or times.
+
+    A date-only estimate is its calendar day (``2026-11-24``), the same wherever the file is opened.
+    """
+    if all(s.estimated_delivery is None for s in order.shipments):
+        return ""
+    return " ".join(eta_iso(s.estimated_delivery) if s.estimated_delivery else "-" for s in order.shipments)
+
+
 def order_lines(order: Order) -> list[list[str]]:
     """Return the CSV rows of one order (one per line item; one row with empty line fields if none)."""
     common = [
@@ -61,12 +72,13 @@ def order_lines(order: Order) -> list[list[str]]:
         order.merchant,
         order.customer.name if order.customer is not None else "",
         order.currency,
-        money(order.total),
-        money(order.tax_total),
+        money(order.total, order.currency),
+        money(order.tax_total, order.currency),
     ]
     tracking = " ".join(s.tracking_number for s in order.shipments)
+    estimates = _estimates(order)
     if not order.items:
-        return [[neutralize(v) for v in [*common, "", "", "", "", "", "", "", tracking]]]
+        return [[neutralize(v) for v in [*common, "", "", "", "", "", "", "", tracking, estimates]]]
     rows = []
     for n, item in enumerate(order.items, start=1):
         line = [
@@ -74,10 +86,11 @@ def order_lines(order: Order) -> list[list[str]]:
             item.sku,
             item.name,
             str(item.quantity),
-            money(item.unit_price),
-            money(item.tax) if item.tax is not None else "",
-            money(item.unit_price * item.quantity),
+            money(item.unit_price, order.currency),
+            money(item.tax, order.currency) if item.tax is not None else "",
+            money(item.unit_price * item.quantity, order.currency),
             tracking,
+            estimates,
         ]
         rows.append([neutralize(v) for v in [*common, *line]])
     return rows

@@ -31,7 +31,7 @@ from reportlab.pdfgen import canvas
 from reportlab.platypus import Flowable, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.doctemplate import LayoutError
 
-from services.domain import Order, format_utc, money, unified_timeline
+from services.domain import Order, eta_iso, format_utc, money, unified_timeline
 
 from .common import ExportCancelled, ExportError, ProgressCallback, Reporter, Totals, TotalsRow
 from .fonts import BOLD, CJK, REGULAR, has_cjk, markup, register_fonts
@@ -199,7 +199,8 @@ def _detail(order: Order) -> list[Table]:
     """Return the detail tables of one order: heading, customer and items; then its unified timeline."""
     head = _fit(
         f"{_clip(order.order_number, 60)} · {_when(order.placed_at)} · {order.status.value} · "
-        f"{order.channel.value} · {money(order.total)} {order.currency} (tax {money(order.tax_total)})",
+        f"{order.channel.value} · {money(order.total, order.currency)} {order.currency} "
+        f"(tax {money(order.tax_total, order.currency)})",
         WIDTH,
         8,
         BOLD,
@@ -211,6 +212,10 @@ def _detail(order: Order) -> list[Table]:
         who.append(f"Customer: {_clip(order.customer.name, CELL_CHARS)}")
     if order.shipping_address is not None and order.shipping_address.one_line():
         who.append(f"Ship to: {_clip(order.shipping_address.one_line(), CELL_CHARS)}")
+    for s in order.shipments:  # a date-only estimate is its calendar day, in every time zone
+        if s.estimated_delivery is not None:
+            day = " (calendar day)" if s.estimated_delivery.date_only else ""
+            who.append(f"Expected {_clip(s.tracking_number, 60)}: {eta_iso(s.estimated_delivery)}{day}")
     heading: str | Paragraph = Paragraph(f"<b>{markup(head)}</b>", _CELL) if has_cjk(head) else head
     rows: list[list[Any]] = [
         [heading, "", "", "", ""],
@@ -218,9 +223,10 @@ def _detail(order: Order) -> list[Table]:
         ["SKU", "Item", "Qty", "Unit price", "Tax"],
     ]
     for item in order.items:
-        tax = money(item.tax) if item.tax is not None else ""
+        tax = money(item.tax, order.currency) if item.tax is not None else ""
         sku, name = _cell(item.sku, ITEM_WIDTHS[0]), _cell(item.name, ITEM_WIDTHS[1])
-        qty, price = _fit(str(item.quantity), ITEM_WIDTHS[2]), _fit(money(item.unit_price), ITEM_WIDTHS[3])
+        qty = _fit(str(item.quantity), ITEM_WIDTHS[2])
+        price = _fit(money(item.unit_price, order.currency), ITEM_WIDTHS[3])
         rows.append([sku, name, qty, price, _fit(tax, ITEM_WIDTHS[4])])
     items = Table(rows, colWidths=ITEM_WIDTHS, style=_ITEMS_STYLE)
     lines: list[list[Any]] = [["When (UTC)", "Kind", "Status", "Description", "Where"]]
@@ -301,7 +307,9 @@ def _totals_table(totals: list[TotalsRow]) -> Table:
     """Return the totals table: one row per year and currency, then one per currency for all years."""
     rows: list[list[str]] = [["Year", "Currency", "Orders", "Total", "Tax"]]
     for t in totals:
-        rows.append([str(t.year), t.currency, str(t.orders), money(t.total), money(t.tax_total)])
+        rows.append(
+            [str(t.year), t.currency, str(t.orders), money(t.total, t.currency), money(t.tax_total, t.currency)]
+        )
     per_currency: dict[str, list[Any]] = {}
     for t in totals:
         acc = per_currency.setdefault(t.currency, [0, 0, 0])
@@ -309,7 +317,7 @@ def _totals_table(totals: list[TotalsRow]) -> Table:
         acc[1] += t.total
         acc[2] += t.tax_total
     for cur, (n, total, tax) in sorted(per_currency.items()):
-        rows.append(["All years", cur, str(n), money(total), money(tax)])
+        rows.append(["All years", cur, str(n), money(total, cur), money(tax, cur)])
     style = TableStyle(
         [
             ("FONT", (0, 0), (-1, -1), REGULAR, 8),
@@ -356,8 +364,8 @@ def write_pdf(
                 order.channel.value,
                 order.status.value,
                 _cell(order.merchant, ORDERS_WIDTHS[4]),
-                _fit(f"{money(order.total)} {order.currency}", ORDERS_WIDTHS[5]),
-                _fit(money(order.tax_total), ORDERS_WIDTHS[6]),
+                _fit(f"{money(order.total, order.currency)} {order.currency}", ORDERS_WIDTHS[5]),
+                _fit(money(order.tax_total, order.currency), ORDERS_WIDTHS[6]),
             ]
         )
         pending.append(order)

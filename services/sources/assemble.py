@@ -8,7 +8,8 @@
 Rules applied here (DESIGN.md):
 - events are sorted oldest first by ``occurred_at`` (stable: ties keep the vendor's order);
 - the shipment status is the status of the latest event by time, not by arrival order; only a
-  vendor verdict that is not a scan (``expired``) overrides it;
+  vendor verdict (cancelled, returned, expired: ``VERDICT_SHIPMENT_STATUSES``) overrides it, so a
+  cancelled label whose last scan still says "label created" is never shown as about to ship;
 - an event the vendor left unlabelled inherits a status from its neighbours (see ``_fill``);
 - ``delivered_at`` is set only for a delivered shipment;
 - unknown vendor codes are logged once per code per process (``note_unknown``).
@@ -22,7 +23,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from services.domain import DeliveryWindow, Order, Shipment, ShipmentStatus, TrackingEvent
+from services.domain import (
+    VERDICT_SHIPMENT_STATUSES,
+    DeliveryWindow,
+    Order,
+    Shipment,
+    ShipmentStatus,
+    TrackingEvent,
+)
 
 from .carriers import checked_url
 from .payload import Estimate, Stamp, estimate
@@ -95,10 +103,15 @@ class Draft:
 
 @dataclass(frozen=True, slots=True)
 class Summary:
-    """The vendor's own shipment-level verdict (status and its raw code)."""
+    """The vendor's own shipment-level verdict (status and its raw code).
+
+    ``final``: the vendor says this record has ended (a failed fulfillment request), so its status
+    outranks the events even when it is not one of ``VERDICT_SHIPMENT_STATUSES``.
+    """
 
     status: ShipmentStatus
     code: str | None = None
+    final: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,8 +197,8 @@ def build_shipment(
     if events:
         latest = events[-1]
         status = latest.status
-        if summary is not None and summary.status is ShipmentStatus.EXPIRED:
-            status = ShipmentStatus.EXPIRED
+        if summary is not None and (summary.final or summary.status in VERDICT_SHIPMENT_STATUSES):
+            status = summary.status
     else:
         latest = None
         status = summary.status if summary is not None else ShipmentStatus.PENDING
@@ -235,7 +248,8 @@ def eta_window(
 ) -> DeliveryWindow | None:
     """Return the first sane ETA window among ``(start, end)`` text pairs (either end may be None).
 
-    Date-only or midnight values cover the whole day; a window spans from the earliest start to the
+    Date-only or midnight values cover the whole day (a ``date_only`` window when every end is one);
+    a window spans from the earliest start to the
     latest end. A window further than a year from ``reference`` (the shipment's latest known time)
     is discarded as test data or garbage, and the next candidate is tried.
     """
@@ -248,7 +262,11 @@ def eta_window(
                     parts.append(value)
         if not parts:
             continue
-        window = DeliveryWindow(start=min(p.start for p in parts), end=max(p.end for p in parts))
+        window = DeliveryWindow(
+            start=min(p.start for p in parts),
+            end=max(p.end for p in parts),
+            date_only=all(p.whole_day for p in parts),  # calendar days stay days (notes/apis.md §11)
+        )
         if reference is not None and (
             abs(window.start - reference) > ETA_SANITY or abs(window.end - reference) > ETA_SANITY
         ):

@@ -315,6 +315,7 @@ class Estimate:
 
     start: datetime
     end: datetime
+    whole_day: bool = False
 
 
 def estimate(text: str) -> Estimate | None:
@@ -338,4 +339,4 @@ def estimate(text: str) -> Estimate | None:
 
 def _whole_day(day: date) -> Estimate:
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    return Estimate(start, start.replace(hour=23, minute=59, second=59))
+    return Estimate(start, start.replace(hour=23, minute=59, second=59), whole_day=True)

@@ -15,22 +15,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, func, select, update
+from sqlalchemy import ColumnElement, Connection, func, select, update
 from sqlalchemy.exc import DBAPIError
 
-from services.domain import Order, OrderFilter, OrderStatus, StorageError, utc_now
+from services.domain import Order, OrderFilter, StorageError, utc_now
 
 from .convert import order_from_row, shipment_from_row, ts
-from .reads import LoadedOrder, chunked, filter_clause, load_orders
+from .reads import HISTORY_STATUSES as HISTORY_STATUSES  # the statuses the History rule moves
+from .reads import LoadedOrder, chunked, due_clause, filter_clause, load_orders
 from .store import Store
 from .tables import orders, shipments
-
-HISTORY_STATUSES = (OrderStatus.DELIVERED, OrderStatus.CANCELLED, OrderStatus.RETURNED)
-"""Order statuses that move to History once they are old enough."""
 
 DEFAULT_AFTER_DAYS = 30
 """Days after an order's last update before a finished order moves to History."""
@@ -50,20 +48,22 @@ class ArchiveReport:
     problems: tuple[str, ...]
 
 
-def _where(flt: OrderFilter, archived: bool | None) -> ColumnElement[bool]:
-    """Return the WHERE clause of a filter restricted to History / the live list / neither."""
-    clause = filter_clause(flt)
-    if archived is True:
-        return and_(clause, orders.c.archived_at.is_not(None))
-    if archived is False:
-        return and_(clause, orders.c.archived_at.is_(None))
-    return clause
+def _where(store: Store, flt: OrderFilter, archived: bool | None) -> ColumnElement[bool]:
+    """Return the WHERE clause of a filter restricted to History / the live list / neither.
+
+    The split follows the store's History delay (``Store.history_after_days``), the same rule as
+    every other list (``reads.history_clause``).
+    """
+    if archived is not None:
+        flt = replace(flt, archived=archived)
+    return filter_clause(flt, store.history_after_days)
 
 
 def count_orders(store: Store, flt: OrderFilter, archived: bool | None = None) -> int:
     """Return how many cached orders match ``flt`` (in History, live, or both)."""
     with store.reading() as conn:
-        return int(conn.execute(select(func.count()).select_from(orders).where(_where(flt, archived))).scalar_one())
+        where = _where(store, flt, archived)
+        return int(conn.execute(select(func.count()).select_from(orders).where(where)).scalar_one())
 
 
 def list_orders(
@@ -72,7 +72,7 @@ def list_orders(
     """Return full orders (newest first) matching ``flt``; by default from History only."""
     stmt = (
         select(orders)
-        .where(_where(flt, archived))
+        .where(_where(store, flt, archived))
         .order_by(orders.c.placed_at.desc(), orders.c.order_number.desc())
         .offset(max(offset, 0))
     )
@@ -113,7 +113,7 @@ def iter_orders(
             int(r[0])
             for r in conn.execute(
                 select(orders.c.id)
-                .where(_where(flt, archived))
+                .where(_where(store, flt, archived))
                 .order_by(orders.c.placed_at.desc(), orders.c.order_number.desc())
             )
         ]
@@ -126,12 +126,7 @@ def iter_orders(
 
 def due_for_history(now: datetime, after_days: int) -> tuple[ColumnElement[bool], ...]:
     """The WHERE terms selecting live finished orders whose last change is older than ``after_days``."""
-    last_change = func.coalesce(orders.c.updated_at, orders.c.placed_at)
-    return (
-        orders.c.archived_at.is_(None),
-        orders.c.status.in_([s.value for s in HISTORY_STATUSES]),
-        last_change < ts(now - timedelta(days=after_days)),
-    )
+    return (orders.c.archived_at.is_(None), due_clause(after_days, now))
 
 
 def move_to_history(store: Store, *, after_days: int = DEFAULT_AFTER_DAYS, now: datetime | None = None) -> int:

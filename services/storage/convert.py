@@ -228,17 +228,18 @@ def shipment_row(shipment: Shipment) -> dict[str, Any]:
         "action_required": shipment.action_required,
         "eta_start": None if eta is None else ts(eta.start),
         "eta_end": None if eta is None else ts(eta.end),
+        "eta_date_only": eta is not None and eta.date_only,
         "delivered_at": opt_ts(shipment.delivered_at),
         "last_event_at": None if latest is None else ts(latest.occurred_at),
     }
 
 
-def eta_from_row(start: str | None, end: str | None) -> DeliveryWindow | None:
-    """Build the delivery window from its two columns."""
+def eta_from_row(start: str | None, end: str | None, date_only: bool = False) -> DeliveryWindow | None:
+    """Build the delivery window from its columns (``date_only``: calendar days, migration 0007)."""
     if start is None:
         return None
     begin = from_ts(start)
-    return DeliveryWindow(start=begin, end=from_ts(end) if end is not None else begin)
+    return DeliveryWindow(start=begin, end=from_ts(end) if end is not None else begin, date_only=date_only)
 
 
 def shipment_from_row(row: Any, events: tuple[TrackingEvent, ...]) -> Shipment:
@@ -251,7 +252,7 @@ def shipment_from_row(row: Any, events: tuple[TrackingEvent, ...]) -> Shipment:
         status=_SHIPMENT_STATUS[row.status],
         substatus=row.substatus,
         action_required=bool(row.action_required),
-        estimated_delivery=eta_from_row(row.eta_start, row.eta_end),
+        estimated_delivery=eta_from_row(row.eta_start, row.eta_end, bool(row.eta_date_only)),
         delivered_at=opt_from_ts(row.delivered_at),
         events=events,
     )

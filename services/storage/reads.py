@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, and_, exists, select, true
+from sqlalchemy import ColumnElement, Connection, and_, exists, func, not_, or_, select, true
 
-from services.domain import Order, OrderEvent, OrderFilter, TrackingEvent
+from services.domain import Order, OrderEvent, OrderFilter, OrderStatus, TrackingEvent, utc_now
 
 from .convert import order_event_from_row, order_from_row, shipment_from_row, tracking_event_from_row, ts
 from .tables import order_events, orders, shipments, tracking_events
+
+HISTORY_STATUSES = (OrderStatus.DELIVERED, OrderStatus.CANCELLED, OrderStatus.RETURNED)
+"""Order statuses that move to History once they are old enough."""
 
 CHUNK = 500
 """Ids per ``IN (...)`` query: well under SQLite's variable limit, big enough to be few queries."""
@@ -115,8 +119,34 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def filter_clause(flt: OrderFilter) -> ColumnElement[bool]:
-    """Translate an OrderFilter into one WHERE clause on ``orders`` (index-friendly)."""
+def due_clause(after_days: int, now: datetime) -> ColumnElement[bool]:
+    """Finished orders whose last change (update, else placing) is older than ``after_days`` at ``now``."""
+    last_change = func.coalesce(orders.c.updated_at, orders.c.placed_at)
+    return and_(
+        orders.c.status.in_([s.value for s in HISTORY_STATUSES]),
+        last_change < ts(now - timedelta(days=after_days)),
+    )
+
+
+def history_clause(in_history: bool, after_days: int | None, now: datetime | None = None) -> ColumnElement[bool]:
+    """The one rule for "is this order in History?" (``in_history``) or "is it live?" (``not in_history``).
+
+    An order is in History when it was moved there, or, with a History delay, when it is due to move
+    (finished and unchanged for ``after_days``) even before the move stamps it. Both sides read this
+    one clause, so live and History are disjoint and together every cached order, at every moment:
+    the move only writes down what this rule already says.
+    """
+    moved = orders.c.archived_at.is_not(None)
+    rule = moved if after_days is None else or_(moved, due_clause(after_days, now or utc_now()))
+    return rule if in_history else not_(rule)
+
+
+def filter_clause(flt: OrderFilter, after_days: int | None = None, now: datetime | None = None) -> ColumnElement[bool]:
+    """Translate an OrderFilter into one WHERE clause on ``orders`` (index-friendly).
+
+    ``flt.archived`` picks History or the live list by :func:`history_clause` with the History delay
+    ``after_days`` (None: by the move alone).
+    """
     clauses: list[ColumnElement[bool]] = []
     prefix = (flt.number_prefix or "").strip()
     if prefix:
@@ -144,10 +174,8 @@ def filter_clause(flt: OrderFilter) -> ColumnElement[bool]:
     text = (flt.text or "").strip().casefold()
     if text:
         clauses.append(orders.c.search_text.like(f"%{escape_like(text)}%", escape="\\"))
-    if flt.archived is True:
-        clauses.append(orders.c.archived_at.is_not(None))
-    elif flt.archived is False:
-        clauses.append(orders.c.archived_at.is_(None))
+    if flt.archived is not None:
+        clauses.append(history_clause(flt.archived, after_days, now))
     if not clauses:
         return true()
     if len(clauses) == 1:

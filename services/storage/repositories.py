@@ -51,12 +51,14 @@ _SUMMARY_COLUMNS = (
 _FINAL = tuple(s.value for s in FINAL_SHIPMENT_STATUSES)
 
 
-def _list_query(columns: Any, flt: OrderFilter, *, limit: int | None, offset: int, newest_first: bool) -> Select[Any]:
+def _list_query(
+    columns: Any, flt: OrderFilter, *, limit: int | None, offset: int, newest_first: bool, after_days: int | None
+) -> Select[Any]:
     if newest_first:
         ordering = (orders.c.placed_at.desc(), orders.c.order_number.desc())
     else:
         ordering = (orders.c.placed_at.asc(), orders.c.order_number.asc())
-    stmt = select(*columns).where(filter_clause(flt)).order_by(*ordering)
+    stmt = select(*columns).where(filter_clause(flt, after_days)).order_by(*ordering)
     if limit is not None:
         stmt = stmt.limit(max(limit, 0))
     if offset:
@@ -84,7 +86,9 @@ def _summary(row: Any, ships: list[Any]) -> OrderSummary:
         tracking_numbers=tuple(s.tracking_number for s in ships),
         shipment_status=ShipmentStatus(latest.status) if latest is not None else None,
         needs_attention=bool(row.needs_attention),
-        estimated_delivery=eta_from_row(eta.eta_start, eta.eta_end) if eta is not None else None,
+        estimated_delivery=eta_from_row(eta.eta_start, eta.eta_end, bool(eta.eta_date_only))
+        if eta is not None
+        else None,
         updated_at=opt_from_ts(row.updated_at),
     )
 
@@ -92,8 +96,9 @@ def _summary(row: Any, ships: list[Any]) -> OrderSummary:
 class OrderRepository:
     """Cached orders as domain objects."""
 
-    def __init__(self, read: Reader) -> None:
+    def __init__(self, read: Reader, history_after_days: Callable[[], int | None] = lambda: None) -> None:
         self._reading = read
+        self._after_days = history_after_days  # the History delay the live / History split follows
 
     def get(self, order_number: str) -> Order | None:
         """Return one order in full (events oldest first, shipments with their events), or None."""
@@ -111,7 +116,9 @@ class OrderRepository:
         first shipment when none has events); ``estimated_delivery`` is the earliest ETA among the
         shipments that are not in a final status.
         """
-        stmt = _list_query(_SUMMARY_COLUMNS, flt, limit=limit, offset=offset, newest_first=newest_first)
+        stmt = _list_query(
+            _SUMMARY_COLUMNS, flt, limit=limit, offset=offset, newest_first=newest_first, after_days=self._after_days()
+        )
         ships: dict[int, list[Any]] = defaultdict(list)
         with self._reading() as conn:
             rows = conn.execute(stmt).all()
@@ -124,6 +131,7 @@ class OrderRepository:
                         shipments.c.status,
                         shipments.c.eta_start,
                         shipments.c.eta_end,
+                        shipments.c.eta_date_only,
                         shipments.c.last_event_at,
                     )
                     .where(shipments.c.order_id.in_(part))
@@ -143,6 +151,7 @@ class OrderRepository:
                 shipments.c.tracking_number,
                 shipment_etas.c.eta_start,
                 shipment_etas.c.eta_end,
+                shipment_etas.c.eta_date_only,
                 shipment_etas.c.seen_at,
                 shipment_etas.c.source,
             )
@@ -160,6 +169,7 @@ class OrderRepository:
                         end=opt_from_ts(row.eta_end),
                         seen_at=from_ts(row.seen_at),
                         source=row.source,
+                        date_only=bool(row.eta_date_only),
                     )
                 )
         return {number: tuple(changes) for number, changes in history.items()}
@@ -167,11 +177,15 @@ class OrderRepository:
     def count(self, flt: OrderFilter) -> int:
         """Return how many cached orders match the filter."""
         with self._reading() as conn:
-            return int(conn.execute(select(func.count()).select_from(orders).where(filter_clause(flt))).scalar_one())
+            return int(
+                conn.execute(
+                    select(func.count()).select_from(orders).where(filter_clause(flt, self._after_days()))
+                ).scalar_one()
+            )
 
     def list_orders(self, flt: OrderFilter, *, limit: int | None = None, offset: int = 0) -> list[Order]:
         """Return full orders (newest first), children loaded in bulk, for the CLI and exports."""
-        stmt = _list_query((orders,), flt, limit=limit, offset=offset, newest_first=True)
+        stmt = _list_query((orders,), flt, limit=limit, offset=offset, newest_first=True, after_days=self._after_days())
         with self._reading() as conn:
             rows = conn.execute(stmt).all()
             return [lo.order for lo in load_orders(conn, rows)]
@@ -223,7 +237,7 @@ class OrderRepository:
 
     def explain(self, flt: OrderFilter) -> str:
         """Return the EXPLAIN QUERY PLAN of the list query (first page), one line per plan step."""
-        stmt = _list_query(_SUMMARY_COLUMNS, flt, limit=50, offset=0, newest_first=True)
+        stmt = _list_query(_SUMMARY_COLUMNS, flt, limit=50, offset=0, newest_first=True, after_days=self._after_days())
         with self._reading() as conn:
             compiled = stmt.compile(dialect=conn.dialect)
             params = compiled.construct_params()

@@ -116,7 +116,9 @@ class Store:
         self._closed = False
         self._local = threading.local()  # which threads are inside a write transaction
         self._encrypted = False
-        self.orders = OrderRepository(self.reading)
+        self.history_after_days: int | None = None
+        """The History delay in days: lists split live / History by it (None: by the move alone)."""
+        self.orders = OrderRepository(self.reading, lambda: self.history_after_days)
         self.sync_state = SyncStateRepository(self.reading)
         self.sources = SourceRepository(self.reading, self.transaction)
 

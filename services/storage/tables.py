@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 NAMING_CONVENTION = {
@@ -98,6 +99,8 @@ shipments = Table(
     Column("eta_end", TIME, nullable=True),
     Column("delivered_at", TIME, nullable=True),
     Column("last_event_at", TIME, nullable=True),  # occurred_at of the latest carrier event
+    # migration 0007: the ETA is calendar days (a date-only estimate), shown as those days in any zone
+    Column("eta_date_only", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("order_id", "tracking_number"),
     Index(None, "tracking_number"),
     Index(None, "carrier"),
@@ -137,6 +140,7 @@ shipment_etas = Table(
     Column("eta_end", TIME, nullable=True),
     Column("seen_at", TIME, nullable=False),  # when the cache first got this window (the sync's received time)
     Column("source", String(100), nullable=False),  # the sync source that delivered it
+    Column("eta_date_only", Boolean, nullable=False, server_default=false()),  # migration 0007
     Index(None, "shipment_id", "id"),
 )
 

@@ -344,7 +344,7 @@ class UnitOfWork:
         # which is always the latest recorded one, so no per-shipment history read is needed)
         ship_rows: list[dict[str, Any]] = []
         needs_ids: list[int] = []
-        eta_changes: list[tuple[int, str, str | None, str | None]] = []
+        eta_changes: list[tuple[int, str, dict[str, Any]]] = []
         for n in dirty:
             before_ships: dict[str, tuple[int, Shipment]] = {}
             if n in cached:
@@ -353,7 +353,7 @@ class UnitOfWork:
                 old = before_ships.get(ship.tracking_number)
                 values = shipment_row(ship)
                 if ship.estimated_delivery != (old[1].estimated_delivery if old is not None else None):
-                    eta_changes.append((order_ids[n], ship.tracking_number, values["eta_start"], values["eta_end"]))
+                    eta_changes.append((order_ids[n], ship.tracking_number, values))
                 if old is not None and old[0] == position and shipment_row(old[1]) == values:
                     continue
                 ship_rows.append(values | {"order_id": order_ids[n], "position": position})
@@ -378,12 +378,13 @@ class UnitOfWork:
                 [
                     {
                         "shipment_id": ship_ids[(oid, number)],
-                        "eta_start": start,
-                        "eta_end": end,
+                        "eta_start": values["eta_start"],
+                        "eta_end": values["eta_end"],
+                        "eta_date_only": values["eta_date_only"],
                         "seen_at": received,
                         "source": source,
                     }
-                    for oid, number, start, end in eta_changes
+                    for oid, number, values in eta_changes
                 ],
             )
 

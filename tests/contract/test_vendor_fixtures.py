@@ -139,7 +139,11 @@ def test_aftership_offsets_and_offsetless_checkpoints() -> None:
 def test_aftership_eta_window_and_link_checks() -> None:
     """The v4 EDD min/max become a whole-day window; a courier link for another number is replaced."""
     first = _shipments("aftership/v4_get_trackings__aftership-sdk-java.json")[0]
-    assert first["estimated_delivery"] == {"start": "2018-08-01T00:00:00Z", "end": "2018-08-05T23:59:59Z"}
+    assert first["estimated_delivery"] == {
+        "start": "2018-08-01T00:00:00Z",
+        "end": "2018-08-05T23:59:59Z",
+        "date_only": True,
+    }
     # the recorded link says tracknumbers=111111111111 (12 ones) for number 1111111111111 (13)
     assert first["tracking_url"] == "https://www.fedex.com/fedextrack/?trknbr=1111111111111"
     ups = _shipments("aftership/v4_get_trackings__aftership-sdk-java.json")[1]
@@ -186,7 +190,11 @@ def test_easypost_latest_by_time_not_by_arrival() -> None:
 def test_easypost_eta_and_suspect_times() -> None:
     """Local ETA dates are whole days, year 2875 is dropped, and a detail without a location is a wall clock."""
     transit = _only("easypost/webhook_event_tracker_updated_in_transit__client-library-fixture.json")
-    assert transit["estimated_delivery"] == {"start": "2024-08-05T00:00:00Z", "end": "2024-08-05T23:59:59Z"}
+    assert transit["estimated_delivery"] == {
+        "start": "2024-08-05T00:00:00Z",
+        "end": "2024-08-05T23:59:59Z",
+        "date_only": True,
+    }
     returned = _only("easypost/tracker_return_to_sender_EZ5000000005__third-party-capture-2018.json")
     assert returned["status"] == "returned" and returned["substatus"] == "return"
     assert returned["estimated_delivery"] is not None and returned["estimated_delivery"]["start"].startswith("2018")
@@ -201,7 +209,11 @@ def test_shippo_substatus_failure_history_and_test_mode() -> None:
     assert "exception" in [e["status"] for e in hook["events"]]
     usps = _only("shippo/track_usps_delivered_with_substatus__docs-tracking-page-2023-via-trackage-test.json")
     assert usps["substatus"] == "delivered" and usps["events"][0]["raw_status"] == "package_accepted"
-    assert usps["estimated_delivery"] == {"start": "2023-07-23T00:00:00Z", "end": "2023-07-23T23:59:59Z"}
+    assert usps["estimated_delivery"] == {
+        "start": "2023-07-23T00:00:00Z",
+        "end": "2023-07-23T23:59:59Z",
+        "date_only": True,
+    }
     test_mode = _only("shippo/track_SHIPPO_TRANSIT_test_mode__docs-tracking-page.json")
     assert all(e["offset_known"] is False for e in test_mode["events"])
     assert test_mode["events"][-1]["local_time"] == "2018-07-29T16:44:42.589"

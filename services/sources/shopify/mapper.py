@@ -64,6 +64,7 @@ from .schema import Order as OrderPayload
 from .status_map import (
     ACTION_REQUIRED,
     CHANNELS,
+    ENDED_FULFILLMENTS,
     FULFILLMENT_STATUS,
     LIVE_FULFILLMENTS,
     ORDER_FULFILLMENT_STATUS,
@@ -98,10 +99,17 @@ def _event(raw: object, where: str) -> tuple[Draft, str | None]:
 
 
 def _summary(f: JsonObject, where: str) -> Summary | None:
+    """The fulfillment's verdict: its own ``status`` when it ended (cancelled, failure, error), else the carrier's.
+
+    ``shipment_status`` is not cleared when a fulfillment is cancelled (it keeps "label_printed"),
+    so the fulfillment's own status wins over it (Shopify's FulfillmentStatus CANCELLED).
+    """
+    status = (opt_str(f, "status", where) or "").lower()
+    if status in ENDED_FULFILLMENTS:
+        return Summary(FULFILLMENT_STATUS[status], status, final=True)
     shipment_status = opt_str(f, "shipment_status", where)
     if shipment_status:
         return Summary(_shipment_status(shipment_status), shipment_status)
-    status = opt_str(f, "status", where)
     if status:
         return Summary(lookup(FULFILLMENT_STATUS, status, vendor=KIND, field="fulfillment status"), status)
     return None
@@ -217,8 +225,13 @@ def _customer(o: JsonObject, where: str) -> Customer | None:
     return Customer(name=name, email=email)
 
 
-def _order_status(o: JsonObject, shipments: list[Shipment], live: int, where: str) -> OrderStatus:
-    """Derive the order status: cancelled/refunded first, then delivery and shipping progress."""
+def _order_status(o: JsonObject, shipments: list[Shipment], live: int, ended: int, where: str) -> OrderStatus:
+    """Derive the order status: cancelled/refunded first, then delivery and shipping progress.
+
+    ``shipments`` are the real ones (from fulfillments that did not end); when every fulfillment
+    listed ended (cancelled, failed), the order's ``fulfillment_status`` ("fulfilled") is stale and
+    the order is not shipped.
+    """
     if opt_str(o, "cancelled_at", where):
         return OrderStatus.CANCELLED
     financial = (opt_str(o, "financial_status", where) or "").lower()
@@ -227,6 +240,8 @@ def _order_status(o: JsonObject, shipments: list[Shipment], live: int, where: st
     shipped = ORDER_FULFILLMENT_STATUS.get((opt_str(o, "fulfillment_status", where) or "").lower())
     if shipped is OrderStatus.RETURNED:
         return shipped
+    if ended and not live and shipped in (OrderStatus.SHIPPED, OrderStatus.PARTIALLY_SHIPPED):
+        shipped = None  # nothing real was shipped: every fulfillment was cancelled or failed
     tracked = [s for s in shipments if s.status is not ShipmentStatus.CANCELLED]
     if tracked and all(s.status is ShipmentStatus.RETURNED for s in tracked):
         return OrderStatus.RETURNED
@@ -259,13 +274,18 @@ def parse_order(raw: object, where: str = "shopify order") -> Order:
         raise ValidationError(f"{where}: missing field 'total_price'")
     events = [OrderEvent(placed, OrderStatus.PLACED, "Order placed")]
     shipments: list[Shipment] = []
-    live = 0
+    real: list[Shipment] = []  # shipments of fulfillments that did not end (cancelled, failed)
+    live = ended = 0
     for i, f_raw in enumerate(opt_list(o, "fulfillments", where)):
         fw = f"{where}.fulfillments[{i}]"
         f = as_object(f_raw, fw)
         f_status = (opt_str(f, "status", fw) or "").lower()
         mapped = parse_fulfillment(f, fw)
         shipments.extend(mapped)
+        if f_status in ENDED_FULFILLMENTS:
+            ended += 1
+        else:
+            real.extend(mapped)
         created = opt_instant(f, "created_at", fw)
         if f_status in LIVE_FULFILLMENTS:
             live += 1
@@ -294,7 +314,7 @@ def parse_order(raw: object, where: str = "shopify order") -> Order:
         source=KIND,
         channel=CHANNELS.get(source_name, Channel.OTHER),
         placed_at=placed,
-        status=_order_status(o, shipments, live, where),
+        status=_order_status(o, real, live, ended, where),
         currency=currency,
         total=money(total, "total_price", where),
         tax_total=opt_money(o, "total_tax", where) or Decimal("0"),

@@ -39,6 +39,9 @@ FULFILLMENT_STATUS: dict[str, S] = {
 }
 """Fulfillment ``status`` when ``shipment_status`` is null."""
 
+ENDED_FULFILLMENTS: frozenset[str] = frozenset({"cancelled", "failure", "error"})
+"""Fulfillment ``status`` values that end it: they win over a stale ``shipment_status``."""
+
 ACTION_REQUIRED: frozenset[str] = frozenset({"buyer_action_required"})
 """Codes that need the buyer to act."""
 
