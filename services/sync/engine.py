@@ -49,8 +49,9 @@ HISTORY_SUFFIX = "#history"
 """Sync-state key suffix recording that a source's history back-fill is complete ("done")."""
 STREAM_SUFFIX = "#stream"
 """Sync-state key suffix holding a source's push stream position (cursor = last Last-Event-ID)."""
-MAX_PAGES_PER_PASS = 100
-"""The most pages one sync reads from one listing; the next sync goes on from the committed position."""
+MAX_PAGES_PER_PASS = 1000
+"""The most pages one sync reads from one listing (200,000 orders at the default page size); a server that
+always says "more" stops there, and the next sync goes on from the committed position."""
 MAX_BACKFILL_PAGES = 1000
 """The most pages a tracking back-fill reads in all: a server that always says "more" cannot keep it open."""
 FINAL_GRACE = timedelta(days=2)

@@ -49,8 +49,8 @@ def runtime(backend: HostileBackend) -> SourceRuntime:
 
 
 def test_the_caps_are_finite_and_sane() -> None:
-    """A pass reads at most 100 pages; a back-fill at most 1000 pages in all."""
-    assert 1 <= MAX_PAGES_PER_PASS <= 100 and MAX_PAGES_PER_PASS <= MAX_BACKFILL_PAGES <= 1000
+    """A pass reads at most 1000 pages of a listing; a back-fill at most 1000 pages in all."""
+    assert 1 <= MAX_PAGES_PER_PASS <= 1000 and MAX_BACKFILL_PAGES <= 1000
 
 
 def test_backfill_that_always_has_more_pauses_per_pass_then_ends_with_a_typed_error(
