@@ -1,6 +1,9 @@
 """Memory ceiling: `ordertrack sync` against a gzip bomb and an endless event-stream line stays under 200 MB.
 
-The peak resident size is the child's own, read from ``wait4`` (not the test process, not other children).
+The peak resident size is the app process's own: a small launcher starts it and reads its children's
+peak (``RUSAGE_CHILDREN``) after it exits. Reading ``wait4`` from the test process instead would count
+the test process itself: a forked child keeps its parent's high-water mark across ``exec`` on Linux, and
+after a long suite that alone is over 400 MB.
 """
 
 from __future__ import annotations
@@ -43,11 +46,26 @@ def wait_for(predicate: object, timeout: float) -> bool:
     return bool(predicate())  # type: ignore[operator]
 
 
-def reap(proc: subprocess.Popen[bytes]) -> tuple[int, float]:
-    """Wait for ``proc``; return (exit code, its peak resident size in MB)."""
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, usage.ru_maxrss / 1024  # Linux reports kilobytes
+LAUNCHER = """
+import os, resource, signal, subprocess, sys
+child = subprocess.Popen(sys.argv[2:])
+signal.signal(signal.SIGTERM, lambda *_: child.send_signal(signal.SIGTERM))
+code = child.wait()
+with open(sys.argv[1], "w") as out:
+    out.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+sys.exit(code)
+"""
+
+
+def launch(peak_file: Path, args: list[str], **popen: object) -> subprocess.Popen[bytes]:
+    """Start ``args`` through the launcher, which writes the app's peak resident size (KB) to ``peak_file``."""
+    return subprocess.Popen([sys.executable, "-c", LAUNCHER, str(peak_file), *args], **popen)  # type: ignore[call-overload]
+
+
+def reap(proc: subprocess.Popen[bytes], peak_file: Path) -> tuple[int, float]:
+    """Wait for ``proc``; return (exit code, the app's peak resident size in MB)."""
+    code = proc.wait(60)
+    return code, int(peak_file.read_text()) / 1024  # Linux reports kilobytes
 
 
 @pytest.fixture
@@ -73,14 +91,16 @@ def home(tmp_path: Path, backend: HostileBackend) -> Path:
 def test_sync_against_a_gzip_bomb_stays_under_the_ceiling(home: Path, backend: HostileBackend, tmp_path: Path) -> None:
     """A 300 KB gzip body inflating to 300 MB: the sync stops reading at 16 MiB, fails in one line, stays small."""
     with (tmp_path / "out").open("w+b") as stdout, (tmp_path / "err").open("w+b") as stderr:
-        proc = subprocess.Popen(
+        peak = tmp_path / "peak"
+        proc = launch(
+            peak,
             [sys.executable, "-m", "app", "sync", "--format", "json"],
             cwd=ROOT,
             env=cli_env(home),
             stdout=stdout,
             stderr=stderr,
         )
-        code, peak_mb = reap(proc)
+        code, peak_mb = reap(proc, peak)
         stdout.seek(0)
         stderr.seek(0)
         out, err = stdout.read(), stderr.read()
@@ -96,10 +116,14 @@ def test_sync_against_a_gzip_bomb_stays_under_the_ceiling(home: Path, backend: H
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="wait4 peak RSS in kilobytes is Linux's")
-def test_follow_against_an_endless_stream_line_stays_under_the_ceiling(home: Path, backend: HostileBackend) -> None:
+def test_follow_against_an_endless_stream_line_stays_under_the_ceiling(
+    home: Path, backend: HostileBackend, tmp_path: Path
+) -> None:
     """A stream that never sends a newline: the push drops it at 256 KiB, says why, reconnects; memory stays flat."""
     backend.orders = "empty"
-    proc = subprocess.Popen(
+    peak = tmp_path / "peak"
+    proc = launch(
+        peak,
         [sys.executable, "-m", "app", "sync", "--follow"],
         cwd=ROOT,
         env=cli_env(home),
@@ -122,7 +146,7 @@ def test_follow_against_an_endless_stream_line_stays_under_the_ceiling(home: Pat
         assert wait_for(lambda: backend.stream_connections >= 2, 30), backend.stream_bytes
     finally:
         proc.send_signal(signal.SIGTERM)
-        code, peak_mb = reap(proc)
+        code, peak_mb = reap(proc, peak)
         reader.join(10)
     print(f"peak RSS of `sync --follow` against the endless line: {peak_mb:.0f} MB; bytes sent {backend.stream_bytes}")
     assert code == 0, errors

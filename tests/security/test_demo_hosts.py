@@ -66,8 +66,8 @@ def test_public_bind_opt_in_needs_a_token() -> None:
         (["--host", "0.0.0.0"], "not a loopback address"),
         (["--host", "::"], "not a loopback address"),
         (["--host", "0.0.0.0", "--allow-public"], "needs a token"),
-        (["--port", "70000"], "--port must be from 0 to 65535"),
-        (["--orders", "1000000000"], "--orders must be from 1 to"),
+        (["--port", "70000"], "--port: must be from 0 to 65535"),
+        (["--orders", "1000000000"], "--orders: must be from 1 to"),
     ],
 )
 def test_cli_refuses_public_host_in_one_line(tmp_path: Path, args: list[str], message: str) -> None:

@@ -42,13 +42,17 @@ def _error(response: httpx.Response, status: int, code: str) -> str:
 def test_event_dated_9999_is_refused_and_the_ticker_keeps_working(
     server: DemoServer, client: httpx.Client, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """An event in year 9999 is a 422; publishing due events (the ticker's job) still works after it."""
+    """An event in year 9999 is refused (400: outside the instants any source may send, 1970-2099; 422:
+    a valid instant far from the demo's clock); publishing due events (the ticker's job) still works after it."""
     before = server.state.last_event_id
     for stamp in ("9999-12-31T23:59:59Z", "2999-01-01T00:00:00Z"):
         response = client.post(
             f"/_demo/shipments/{_tracking(server)}/events", json={"status": "in_transit", "occurred_at": stamp}
         )
-        assert "outside the accepted range" in _error(response, 422, "invalid_event")
+        assert "outside 1970..2099" in _error(response, 400, "bad_request")
+    later = {"status": "in_transit", "occurred_at": "2090-01-01T00:00:00Z"}
+    response = client.post(f"/_demo/shipments/{_tracking(server)}/events", json=later)
+    assert "outside the accepted range" in _error(response, 422, "invalid_event")
     with pytest.raises(ValueError, match="outside the accepted range"):
         server.state.add_event(_tracking(server), "in_transit", occurred_at=datetime(9999, 12, 31, tzinfo=UTC))
     assert server.state.last_event_id == before
