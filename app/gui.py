@@ -24,22 +24,28 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import flet as ft
 
-from app.database import MIN_PASSPHRASE, passphrase_mode, set_passphrase_prompt, uses_passphrase
+from app.admin import ContainerAdmin
+from app.database import MIN_PASSPHRASE, passphrase_mode, set_passphrase_prompt
 from app.paths import data_dir
 from app.state import AppState, StoreArchive, StoreGateway, SyncEvent, SyncHub, initial_sync_info, read_feed
 from app.web_guard import check_listen_host
 from app.web_server import allow_public, serve_web
-from services.credentials import CredentialsUnavailableError, source_token_key
-from services.domain import AppError, ChangeSet, OrderFilter, SourceConfig, StorageError, utc_now
+from services.credentials import CredentialsUnavailableError
+from services.domain import (
+    AppError,
+    ChangeSet,
+    OrderFilter,
+    StorageError,
+    ThemeChoice,
+    utc_now,
+)
 from services.storage import UsageRepository
 from services.storage.store import WRONG_KEY
 from services.sync import SyncReport
 from services.sync.coordinator import SyncCoordinator
-from views.model import ThemeChoice
 from views.shell import AppShell
 from views.unlock_view import UnlockScreen
 
@@ -229,120 +235,6 @@ class SyncLoop:
             self._hub.wake.wait(self._interval)
 
 
-_LOOPBACK = ("localhost", "127.0.0.1", "::1")
-
-
-class ContainerAdmin:
-    """Settings' source and data actions over the container (keyring, sync engine, cache); blocking."""
-
-    def __init__(self, container: AppContainer, *, on_moved: Callable[[int], None] | None = None) -> None:
-        """Wrap ``container``; ``on_moved`` hears how many orders a changed History delay moved."""
-        self._container = container
-        self._on_moved = on_moved
-
-    def history_after_days(self) -> int:
-        """Return the History delay: days after their last update before finished orders move."""
-        return self._container.settings.history_after_days
-
-    def encryption_state(self) -> str:
-        """Describe in plain words how the local database is protected."""
-        store = self._container.store
-        if not store.encrypted:
-            return "Not encrypted"
-        version = store.cipher_version()
-        cipher = f"SQLCipher {version}" if version else "SQLCipher"
-        if uses_passphrase(self._container.home):
-            return f"Encrypted ({cipher}, 256-bit key) with your passphrase"
-        return f"Encrypted ({cipher}, 256-bit key) with a key kept in your system keyring"
-
-    def set_history_after_days(self, days: int) -> int:
-        """Save a new History delay and apply it now; return how many orders moved."""
-        try:
-            moved = self._container.set_history_after_days(days)
-        except AppError as err:
-            raise ValueError(err.message) from err
-        if moved and self._on_moved is not None:
-            self._on_moved(moved)
-        return moved
-
-    def is_demo(self) -> bool:
-        """Tell whether the app runs on the embedded demo (no source configured)."""
-        return self._container.is_demo
-
-    def add_source(self, name: str, url: str, token: str) -> None:
-        """Add an ``ordertrack`` source; its token (if any) goes to the keyring and nowhere else."""
-        name, url, token = name.strip(), check_source_url(url), token.strip()
-        if not name or not (name.isascii() and name.isprintable()) or len(name) > 64:
-            raise ValueError("The name must be 1–64 letters, digits or punctuation (no accents).")
-        if token and (not (token.isascii() and token.isprintable()) or any(c.isspace() for c in token)):
-            raise ValueError("The token has spaces or characters that cannot be sent to the server.")
-        c = self._container
-        if c.store.sources.get(name) is not None:
-            raise ValueError(f"A source named “{name}” already exists.")
-        try:
-            if token:
-                c.credentials.set(source_token_key(name), token)
-            c.store.sources.add(SourceConfig(name=name, kind="ordertrack", url=url, created_at=utc_now()))
-        except AppError as err:
-            raise ValueError(err.message) from err
-
-    def remove_source(self, name: str) -> None:
-        """Remove a source and its token."""
-        c = self._container
-        c.store.sources.remove(name)
-        try:
-            c.credentials.delete(source_token_key(name))
-        except AppError:
-            log.warning("could not delete the token of %s from the keyring", name, exc_info=True)
-
-    def test_source(self, name: str) -> tuple[bool, str]:
-        """Sync one source once; return (ok, what happened in plain words)."""
-        try:
-            reports = self._container.sync_once(name)
-        except AppError as err:
-            return False, err.message
-        if not reports:
-            return False, f"No source named “{name}”."
-        report = reports[0]
-        if report.error:
-            return False, f"Could not sync: {report.error}"
-        changes = report.changes
-        new = len(changes.new_orders)
-        parts = [f"Connected. {report.orders_seen:,} order{'s' if report.orders_seen != 1 else ''} checked"]
-        if new:
-            parts.append(f"{new:,} new")
-        if report.not_modified:
-            parts.append("nothing changed since the last sync")
-        return True, ", ".join(parts) + "."
-
-    def integrity_check(self) -> list[str]:
-        """Return the problems of the local database ([] when sound)."""
-        return self._container.store.integrity_check()
-
-    def clear_cache(self) -> int:
-        """Delete the cached live orders and every sync position (History, sources, alert log kept).
-
-        The next sync downloads everything again as a first sync: nothing is alerted twice.
-        """
-        return self._container.store.clear_cache()
-
-
-def check_source_url(raw: str) -> str:
-    """Return a usable backend URL or raise ValueError in plain words."""
-    url = raw.strip().rstrip("/")
-    parsed = urlsplit(url)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise ValueError("Enter the full address, starting with https:// (or http:// on this computer).")
-    if any(ch.isspace() for ch in url) or parsed.query or parsed.fragment:
-        raise ValueError("The address must not contain spaces, “?” or “#”.")
-    if parsed.username or parsed.password:
-        raise ValueError("Put the token in the token field, not in the address.")
-    local = parsed.hostname in _LOOPBACK or parsed.hostname.startswith("127.")
-    if parsed.scheme != "https" and not local:
-        raise ValueError("Use https:// — plain http:// is only allowed on this computer.")
-    return url
-
-
 def make_session_main(
     container: AppContainer, hub: SyncHub, first_paint: threading.Event | None = None
 ) -> Callable[[ft.Page], Awaitable[None]]:
@@ -380,9 +272,9 @@ def make_session_main(
 
         # listen first, so a pass that ends while the first page is read is not missed
         unsubscribe = hub.subscribe(on_sync)
-        await state.load()  # the cache answers in milliseconds: paint it before any sync finishes
+        await state.orders.load()  # the cache answers in milliseconds: paint it before any sync finishes
         shell = AppShell(page, state, title=APP_TITLE)
-        shell.order_screen.feedback.model = state  # "Did this page answer your question?", links, copies
+        shell.order_screen.feedback.model = state.usage  # "Did this page answer your question?", links, copies
         await shell.start()
         if first_paint is not None:
             first_paint.set()

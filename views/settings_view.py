@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from datetime import datetime, tzinfo
+from typing import Any, Protocol
 
 import flet as ft
 
+from services.domain import (
+    AppError,
+    DataCheck,
+    NotificationSettings,
+    Protection,
+    SourceInfo,
+    SourceTest,
+    SyncInfo,
+    ThemeChoice,
+)
 from views import formatting as fmt
 from views import widgets
 from views.filter_bar import FilterMenu
-from views.model import OrdersUiModel, SourceInfo, ThemeChoice
 
 _THEME_LABELS = {ThemeChoice.SYSTEM: "System", ThemeChoice.LIGHT: "Light", ThemeChoice.DARK: "Dark"}
 _THEME_ICONS = {
@@ -35,10 +45,66 @@ _HEALTH = {
 }
 
 
-class SettingsScreen:
-    """Builds the Settings body from an :class:`OrdersUiModel`; owns its dialogs."""
+class SettingsModel(Protocol):
+    """What Settings reads and calls (``app.state.SettingsState`` satisfies it)."""
 
-    def __init__(self, model: OrdersUiModel, *, is_dark: Callable[[], bool] | None = None) -> None:
+    theme: ThemeChoice
+    data_location: str
+    source_test: SourceTest | None
+    data_check: DataCheck | None
+    history_after_days: int | None
+    protection: Protection | None
+    notification_settings: NotificationSettings | None
+
+    @property
+    def sources(self) -> Sequence[SourceInfo]:
+        """Return the data sources with their health."""
+        ...
+
+    @property
+    def sync(self) -> SyncInfo:
+        """Return the sync status snapshot."""
+        ...
+
+    @property
+    def tz(self) -> tzinfo | None:
+        """Return the time zone times are shown in (None: this machine's local time)."""
+        ...
+
+    @property
+    def now(self) -> datetime:
+        """Return the current time (UTC)."""
+        ...
+
+    async def add_source(self, name: str, url: str, token: str) -> None:
+        """Add an ``ordertrack`` source; raise an AppError with the reason."""
+
+    async def remove_source(self, name: str) -> None:
+        """Remove a source and its token."""
+
+    async def test_source(self, name: str) -> None:
+        """Sync one source once and keep the outcome in ``source_test``."""
+
+    async def set_notification_setting(self, key: str, value: str) -> None:
+        """Change one preference (a bad value is reported in ``error``)."""
+
+    async def set_history_after_days(self, days: int) -> int:
+        """Change the History delay and apply it now; return how many orders moved."""
+
+    async def check_data(self) -> None:
+        """Check the local database and keep the outcome in ``data_check``."""
+
+    async def clear_cache(self) -> int:
+        """Delete the cached live orders (History kept); return how many went."""
+
+    def set_theme(self, choice: ThemeChoice) -> None:
+        """Change the theme preference."""
+
+
+class SettingsScreen:
+    """Builds the Settings body from a :class:`SettingsModel`; owns its dialogs."""
+
+    def __init__(self, model: SettingsModel, *, is_dark: Callable[[], bool] | None = None) -> None:
         """Keep the model and create the dialogs; :meth:`build` makes the body."""
         self.model = model
         self._is_dark = is_dark or (lambda: False)
@@ -327,8 +393,8 @@ class SettingsScreen:
             ft.Text("Database location", color=ft.Colors.ON_SURFACE_VARIANT),
             ft.Text(m.data_location, font_family="monospace", selectable=True),
         ]
-        if m.encryption:
-            locked = m.encryption.startswith("Encrypted")
+        if m.protection is not None:
+            locked = m.protection.encrypted
             body.append(
                 ft.Row(
                     [
@@ -337,7 +403,7 @@ class SettingsScreen:
                             color=ft.Colors.PRIMARY if locked else ft.Colors.ERROR,
                             size=18,
                         ),
-                        ft.Text(m.encryption, expand=True),
+                        ft.Text(m.protection.describe(), expand=True),
                     ],
                     spacing=8,
                 )
@@ -425,7 +491,7 @@ class SettingsScreen:
         self.add_dialog.update()
         try:
             await self.model.add_source(name, url, token)
-        except ValueError as err:
+        except AppError as err:
             self.add_error.value = str(err)
             self.add_error.visible = True
             self.add_progress.visible = False
@@ -464,7 +530,7 @@ class SettingsScreen:
         page = self.history_delay.button.page
         try:
             moved = await self.model.set_history_after_days(days)
-        except ValueError as err:
+        except AppError as err:
             message = str(err)
         else:
             message = f"Finished orders now move to History after {_days(days)}." + (

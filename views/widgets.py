@@ -9,8 +9,8 @@ from typing import Any
 
 import flet as ft
 
+from services.domain import SyncInfo, SyncPhase
 from views import formatting as fmt
-from views.model import SyncInfo, SyncPhase
 
 Handler = Callable[[Any], Any]
 
@@ -223,6 +223,24 @@ def error_state(title: str, message: str, on_retry: Handler | None) -> ft.Contai
     """Build a designed error state with a "Try again" action."""
     action = ft.FilledButton("Try again", icon=ft.Icons.REFRESH, on_click=on_retry) if on_retry else None
     return _state_panel(ft.Icon(ft.Icons.ERROR_OUTLINE, size=48, color=ft.Colors.ERROR), title, message, action)
+
+
+def stale_note(message: str, on_retry: Handler | None) -> ft.Container:
+    """Build the line above data kept from the last good read: why it may be out of date, and "Try again"."""
+    retry = ft.TextButton("Try again", icon=ft.Icons.REFRESH, on_click=on_retry) if on_retry else None
+    return ft.Container(
+        content=ft.Row(
+            [
+                ft.Icon(ft.Icons.ERROR_OUTLINE, color=ft.Colors.ERROR, size=18),
+                ft.Text(message, expand=True, size=13),
+                *([retry] if retry else []),
+            ],
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+        ),
+        bgcolor=ft.Colors.ERROR_CONTAINER,
+        border_radius=8,
+        padding=ft.Padding.symmetric(horizontal=12, vertical=4),
+    )
 
 
 def loading_state(title: str, message: str) -> ft.Container:

@@ -3,6 +3,7 @@
 A leaf package: it imports nothing of ours outside itself.
 """
 
+from .attention import ATTENTION_MAX_AGE, STALE_AFTER, AttentionItem, AttentionReason, attention_items
 from .codec import (
     money,
     order_from_json,
@@ -17,6 +18,7 @@ from .enums import (
     ATTENTION_SHIPMENT_STATUSES,
     FINAL_ORDER_STATUSES,
     FINAL_SHIPMENT_STATUSES,
+    HISTORY_STATUSES,
     Channel,
     EventKind,
     OrderStatus,
@@ -54,13 +56,53 @@ from .models import (
     TrackingEvent,
     combine_changes,
 )
+from .session import (
+    DEMO_SOURCE,
+    AlertItem,
+    DataCheck,
+    ExportFile,
+    ExportJob,
+    KeyHolder,
+    ListFilters,
+    NotificationSettings,
+    Protection,
+    RuleSetting,
+    SortOrder,
+    SourceInfo,
+    SourceTest,
+    SyncInfo,
+    SyncPhase,
+    ThemeChoice,
+)
 from .timeline import merge_events, unified_timeline, with_events
 from .times import format_utc, has_offset, parse_utc, to_utc, utc_now
 
 __all__ = [
+    "ATTENTION_MAX_AGE",
+    "STALE_AFTER",
+    "AttentionItem",
+    "AttentionReason",
+    "attention_items",
+    "DEMO_SOURCE",
+    "AlertItem",
+    "DataCheck",
+    "ExportFile",
+    "ExportJob",
+    "KeyHolder",
+    "ListFilters",
+    "NotificationSettings",
+    "Protection",
+    "RuleSetting",
+    "SortOrder",
+    "SourceInfo",
+    "SourceTest",
+    "SyncInfo",
+    "SyncPhase",
+    "ThemeChoice",
     "ATTENTION_SHIPMENT_STATUSES",
     "FINAL_ORDER_STATUSES",
     "FINAL_SHIPMENT_STATUSES",
+    "HISTORY_STATUSES",
     "KIND_RANK",
     "Address",
     "ChangeSet",

@@ -22,15 +22,16 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, func, select, update
 from sqlalchemy.exc import DBAPIError
 
-from services.domain import Order, OrderFilter, OrderStatus, StorageError, utc_now
+from services.domain import HISTORY_STATUSES as DOMAIN_HISTORY_STATUSES
+from services.domain import Order, OrderFilter, StorageError, utc_now
 
 from .convert import order_from_row, shipment_from_row, ts
 from .reads import LoadedOrder, chunked, filter_clause, load_orders
 from .store import Store
 from .tables import orders, shipments
 
-HISTORY_STATUSES = (OrderStatus.DELIVERED, OrderStatus.CANCELLED, OrderStatus.RETURNED)
-"""Order statuses that move to History once they are old enough."""
+HISTORY_STATUSES = DOMAIN_HISTORY_STATUSES
+"""Order statuses that move to History once they are old enough (the domain's one definition)."""
 
 DEFAULT_AFTER_DAYS = 30
 """Days after an order's last update before a finished order moves to History."""

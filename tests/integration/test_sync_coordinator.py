@@ -14,7 +14,7 @@ import pytest
 from app.gui import SyncLoop
 from app.state import SyncEvent, SyncHub
 from services.demo import DemoServer
-from services.domain import OrderFilter, ShipmentStatus, utc_now
+from services.domain import OrderFilter, ShipmentStatus, SyncInfo, SyncPhase, utc_now
 from services.storage import Store, tracking_candidates
 from services.sync import SyncEngine
 from services.sync.coordinator import (
@@ -26,7 +26,6 @@ from services.sync.coordinator import (
     min_interval,
 )
 from services.sync.health import source_health
-from views.model import SyncInfo, SyncPhase
 
 from .faultproxy import FaultProxy, ordertrack_runtime, wait_until
 

@@ -12,11 +12,12 @@ import pytest
 from flet.messaging.protocol import MessageAction
 from flet.messaging.session import Session
 
-from app.gui import ContainerAdmin, check_source_url
+from app.admin import ContainerAdmin, check_source_url
 from app.settings import Settings
 from app.state import AppState, StoreGateway, attention_items
 from services.credentials import MemoryCredentialStore, source_token_key
 from services.domain import (
+    AttentionReason,
     Channel,
     DeliveryWindow,
     Order,
@@ -25,13 +26,14 @@ from services.domain import (
     OrderStatus,
     Shipment,
     ShipmentStatus,
+    SyncInfo,
+    SyncPhase,
     SyncState,
     with_events,
 )
 from services.storage import Store
 from services.storage.archive import move_to_history
 from tests.unit.ui.support import by_type, fill, find, make_order, settle, texts, top_texts, tracking_event
-from views.model import AttentionReason, SyncInfo, SyncPhase
 from views.shell import AppShell
 from views.widgets import TONE_COLORS, Tone, status_colors
 
@@ -193,7 +195,7 @@ class Client:
     async def start(self, route: str = "/") -> Client:
         """Show ``route`` and let everything settle."""
         self.page.route = route
-        await self.state.load()
+        await self.state.orders.load()
         self.shell = AppShell(self.page, self.state)
         await self.shell.start()
         self.session.get_page_patch()
@@ -311,15 +313,15 @@ async def test_timeline_pages_older_events_and_shows_designed_states(session: Se
     app = await Client(session, store, sync=SyncInfo(phase=SyncPhase.NEVER, is_demo=True)).start("/timeline")
     assert "Fetching your orders…" in app.texts()
     fill(store, [make_order(i) for i in range(120)])
-    await app.state.load()
-    await app.state.load_feed()
+    await app.state.orders.load()
+    await app.state.feed.load_feed()
     await settle()
-    before = len(app.state.feed)
-    assert app.state.feed_has_more
+    before = len(app.state.feed.feed)
+    assert app.state.feed.feed_has_more
     more = app.buttons(ft.TextButton, "Show older events")
     assert more
     await app.click(more[0])
-    assert len(app.state.feed) > before
+    assert len(app.state.feed.feed) > before
     assert not app.crashed()
 
 
@@ -339,7 +341,7 @@ async def test_filters_narrow_the_list_with_counts_and_clear(session: Session, o
     assert "120 orders" in app.texts()
     await app.pick("Channel", "Mobile app")
     assert "40 orders" in app.texts()
-    assert app.state.filters.channel is Channel.MOBILE_APP
+    assert app.state.orders.filters.channel is Channel.MOBILE_APP
     await app.pick("Status", "Shipped")
     assert "40 orders" in app.texts()
     await app.pick("Channel", "Web")
@@ -354,7 +356,7 @@ async def test_filters_narrow_the_list_with_counts_and_clear(session: Session, o
     chip.selected = True
     await app.session.dispatch_event(chip._i, "select", True)
     await settle(10)
-    assert app.state.filters.needs_attention
+    assert app.state.orders.filters.needs_attention
     assert "No matching orders" in app.texts()
     assert not app.crashed()
 
@@ -368,7 +370,7 @@ async def test_sort_oldest_first_and_source_filter(session: Session, orders120: 
     assert tile_titles(app.page)[0] != newest
     await app.pick("Source", "demo")
     assert "120 orders" in app.texts()
-    assert "ups" in app.state.carrier_choices and "royal-mail" in app.state.carrier_choices
+    assert "ups" in app.state.orders.carrier_choices and "royal-mail" in app.state.orders.carrier_choices
 
 
 # ----------------------------------------------------------------------------- order
@@ -397,7 +399,8 @@ async def test_order_shows_copy_button_eta_passed_freshness_and_both_times(
 
     monkeypatch.setattr(ft.Clipboard, "set", fake_set)
     app = await Client(session, store).start("/orders/A-2")
-    await app.state.load_choices()
+    await app.state.orders.load_choices()
+    await app.state.settings.load_sources()
     await settle()
     texts = app.texts()
     assert "Updated 5 min ago from demo" in texts
@@ -443,7 +446,7 @@ async def test_settings_lists_source_health_and_adds_a_source_with_a_hidden_toke
     assert [s.name for s in store.sources.list()] == ["shop"]
     assert "s3cret" not in " ".join(str(t) for t in texts_of(app.page))
     assert app.sync_requests == 1
-    assert not app.state.sync.is_demo
+    assert not app.state.status.sync.is_demo
     texts = app.texts()
     assert "shop" in texts and "Never synced" in texts
     assert "ordertrack · http://127.0.0.1:9" in texts
@@ -453,7 +456,7 @@ async def test_settings_lists_source_health_and_adds_a_source_with_a_hidden_toke
 async def test_test_connection_shows_progress_then_the_result_and_remove_asks_first(session: Session, store: Store):
     """ "Test connection" syncs that one source off the loop; "Remove" confirms, then forgets source and token."""
     app = await Client(session, store).start("/settings")
-    await app.state.add_source("shop", "http://127.0.0.1:9", "tok")
+    await app.state.settings.add_source("shop", "http://127.0.0.1:9", "tok")
     await settle()
     app.container.sync_result = [Report()]
     test = [b for b in app.buttons(ft.OutlinedButton, "Test connection")][0]
@@ -470,7 +473,7 @@ async def test_test_connection_shows_progress_then_the_result_and_remove_asks_fi
     await app.click(confirm)
     assert store.sources.list() == []
     assert app.container.credentials.get(source_token_key("shop")) is None
-    assert app.state.sync.is_demo
+    assert app.state.status.sync.is_demo
     assert not app.crashed()
 
 
@@ -492,7 +495,7 @@ async def test_verify_database_and_clear_cache_with_confirmation(session: Sessio
     state = store.sync_state.get("demo")
     assert state.cursor is None and state.etag is None and state.last_success_at == NOW
     assert store.orders.count(OrderFilter()) == 0
-    assert app.state.total == 0 and app.state.summaries == []
+    assert app.state.orders.total == 0 and app.state.orders.summaries == []
     assert app.dialog().content.value == "Cache cleared: 5 orders removed. Downloading your orders again…"
     assert app.sync_requests == 1
     assert not app.crashed()
@@ -603,7 +606,8 @@ async def test_history_delay_in_settings_moves_finished_orders_out_of_the_orders
     )
     app = await Client(session, store).start("/orders")
     assert "3 orders" in app.texts()
-    await app.state.load_choices()  # what a finished sync pass does
+    await app.state.orders.load_choices()
+    await app.state.settings.load_sources()  # what a finished sync pass does
     app.page.route = "/settings"
     await app.session.dispatch_event(app.page._i, "route_change", {"route": "/settings"})
     await settle(10)
@@ -618,9 +622,9 @@ async def test_history_delay_in_settings_moves_finished_orders_out_of_the_orders
     assert snack.content.value == "Finished orders now move to History after 14 days. Moved 1 order now."
     assert "Move to History after: 14 days" in app.texts()
     assert [o.order_number for o in store.orders.list_orders(OrderFilter(archived=True))] == ["D-1"]
-    await app.state.reload()
-    assert app.state.total == 2 and app.state.history_matches == 1
-    assert {s.order_number for s in app.state.summaries} == {"D-2", "S-1"}
+    await app.state.orders.reload()
+    assert app.state.orders.total == 2 and app.state.orders.history_matches == 1
+    assert {s.order_number for s in app.state.orders.summaries} == {"D-2", "S-1"}
     assert not app.crashed()
 
 
@@ -629,7 +633,7 @@ async def test_a_history_delay_set_elsewhere_is_offered_too(session: Session, st
     app = Client(session, store)
     app.container.settings.history_after_days = 45
     await app.start("/settings")
-    await app.state.load_data_settings()
+    await app.state.settings.load_data_settings()
     await settle(10)
     assert "Move to History after: 45 days" in app.texts()
     menu = by_type(app.page, ft.PopupMenuButton, lambda m: any(i.content == "45 days" for i in m.items))

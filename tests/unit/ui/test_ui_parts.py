@@ -12,9 +12,8 @@ import pytest
 
 from app.gui import SyncLoop, free_port, sync_interval
 from app.state import SyncEvent, SyncHub
-from services.domain import ChangeSet, NewTrackingEvent, ShipmentStatus, TrackingEvent
+from services.domain import ChangeSet, NewTrackingEvent, ShipmentStatus, SyncInfo, SyncPhase, TrackingEvent
 from views import formatting as fmt
-from views.model import SyncInfo, SyncPhase
 from views.shell import order_route, parse_route
 from views.widgets import STATUS_TONES, TONE_COLORS, status_colors, sync_text
 

@@ -15,12 +15,13 @@ from flet.messaging.session import Session
 
 from app.gui import make_session_main
 from app.settings import Settings
-from app.state import AppState, StoreGateway, SyncHub, initial_sync_info
+from app.state import AppState, OrdersState, StoreGateway, SyncHub, initial_sync_info
 from services.domain import (
     ChangeSet,
     NewTrackingEvent,
     ShipmentStatus,
     StorageError,
+    SyncInfo,
     unified_timeline,
     with_events,
 )
@@ -38,7 +39,6 @@ from tests.unit.ui.support import (
     tracking_event,
     type_during_a_late_read,
 )
-from views.model import SyncInfo
 from views.orders_view import TILE_EXTENT
 from views.shell import AppShell
 
@@ -169,7 +169,7 @@ async def test_a_late_search_result_never_overwrites_what_was_typed_since(
     """
     app = await App(session, orders120, tmp_path).start()
     await type_during_a_late_read(
-        app.session, app.search_field(), "W-100", "W-1001", monkeypatch, AppState, "_read_list"
+        app.session, app.search_field(), "W-100", "W-1001", monkeypatch, OrdersState, "_read_list"
     )
     assert "10 orders" in app.texts()
     assert not app.crashed()
@@ -369,8 +369,8 @@ async def test_one_day_range_covers_the_whole_local_day(store: Store):
     """A one-day range runs from local midnight to the end of that local day."""
     today = datetime.now(UTC).astimezone().date()
     state = AppState(StoreGateway(store))
-    await state.set_dates(today, today)
-    flt = state.current_filter()
+    await state.orders.set_dates(today, today)
+    flt = state.orders.current_filter()
     assert flt.placed_from is not None and flt.placed_to is not None
     assert flt.placed_from.astimezone().date() == today
     assert flt.placed_to.astimezone().date() == today
@@ -395,7 +395,7 @@ class FlakyGateway(StoreGateway):
 async def test_unreadable_cache_shows_an_error_state_with_retry(session: Session, orders120: Store):
     """A failing cache read shows "Couldn't read your orders" and the reason; "Try again" recovers."""
     state = AppState(FlakyGateway(orders120, failures=1), sync=SyncInfo(is_demo=True))
-    await state.load()
+    await state.orders.load()
     session.page.route = "/orders"
     shell = AppShell(session.page, state)
     await shell.start()

@@ -131,22 +131,22 @@ def _state(store: Store, usage: Any, **kw: Any) -> AppState:
 async def test_a_search_counts_once_when_the_user_pauses(orders_store: Store):
     """Typing is not counted per keystroke: a text counts after the pause, or at once on Enter."""
     state = _state(orders_store, UsageRepository(orders_store))
-    await state.load()
+    await state.orders.load()
     for text in ("W", "W-", "W-1", "W-10", "W-1000"):  # fast typing: each overtakes the last
-        await state.search(text)
+        await state.orders.search(text)
     await asyncio.sleep(0.2)
-    await state.usage_settled()
+    await state.usage.settled()
     s = UsageRepository(orders_store).summary()
     assert (s.sessions, s.searches, s.searches_found) == (1, 1, 1)
 
-    await state.search("ZZZ")
-    await state.search("ZZZ")  # Enter on the same text: counted now, not again after the pause
-    await state.usage_settled()
+    await state.orders.search("ZZZ")
+    await state.orders.search("ZZZ")  # Enter on the same text: counted now, not again after the pause
+    await state.usage.settled()
     assert UsageRepository(orders_store).summary().searches == 2
     await asyncio.sleep(0.2)
-    await state.search("")  # clearing the search is no search
+    await state.orders.search("")  # clearing the search is no search
     await asyncio.sleep(0.2)
-    await state.usage_settled()
+    await state.usage.settled()
     s = UsageRepository(orders_store).summary()
     assert (s.searches, s.searches_found, s.search_found_pct) == (2, 1, 50.0)
 
@@ -154,11 +154,11 @@ async def test_a_search_counts_once_when_the_user_pauses(orders_store: Store):
 async def test_copies_exports_and_order_opens_are_recorded(orders_store: Store):
     """Copy a number, open an order, export History: one row each, with the order number where there is one."""
     state = _state(orders_store, UsageRepository(orders_store), archive=StoreArchive(orders_store, clock=lambda: NOW))
-    await state.load()
-    await state.open_order("W-10001")
-    await state.tracking_number_copied("W-10001", "ups")
-    assert await state.export_history("csv") is not None
-    await state.usage_settled()
+    await state.orders.load()
+    await state.order.open_order("W-10001")
+    await state.usage.tracking_number_copied("W-10001", "ups")
+    assert await state.history.export_history("csv") is not None
+    await state.usage.settled()
     with orders_store.reading() as conn:
         rows = conn.execute(
             select(usage_events.c.kind, usage_events.c.order_number, usage_events.c.detail).order_by(usage_events.c.id)
@@ -181,11 +181,11 @@ async def test_a_failing_recorder_is_logged_never_shown(
     broken.close()
     state = _state(orders_store, UsageRepository(broken))
     with caplog.at_level(logging.WARNING, logger="app.state"):
-        await state.load()
-        await state.open_order("W-10002")
-        await state.answer_feedback("W-10002", True)
-        await state.usage_settled()
-    assert state.order is not None and state.order.order_number == "W-10002"
-    assert state.feedback_for("W-10002") is True
-    assert state.list_error is None
+        await state.orders.load()
+        await state.order.open_order("W-10002")
+        await state.usage.answer_feedback("W-10002", True)
+        await state.usage.settled()
+    assert state.order.order is not None and state.order.order.order_number == "W-10002"
+    assert state.usage.feedback_for("W-10002") is True
+    assert state.orders.list_error is None
     assert any("recording a self-service figure failed" in r.message for r in caplog.records)
