@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.gui import SyncLoop
+from app.live import SyncLoop
 from app.state import SyncEvent, SyncHub
 from services.demo import DemoServer
 from services.domain import OrderFilter, ShipmentStatus, SyncInfo, SyncPhase, utc_now
@@ -149,7 +149,9 @@ def test_gui_sync_loop_gets_pushes_live_through_the_coordinator(store: Store) ->
             list,
             hub,
             3600,
-            coordinator=lambda: SyncCoordinator(engine, interval=3600, min_intervals={"ordertrack": 3600.0}),
+            coordinator=lambda **hooks: SyncCoordinator(
+                engine, interval=3600, min_intervals={"ordertrack": 3600.0}, **hooks
+            ),
         )
         loop.start()
         try:

@@ -10,7 +10,7 @@ from typing import Any
 import flet as ft
 from flet.messaging.session import Session
 
-from app.gui import make_session_main
+from app.session import make_session_main
 from app.state import StoreGateway, SyncHub, initial_sync_info
 from services.domain import DeliveryWindow, Order, ShipmentStatus, with_events
 from services.storage import Store

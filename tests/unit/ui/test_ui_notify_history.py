@@ -14,7 +14,7 @@ import flet as ft
 import pytest
 from flet.messaging.session import Session
 
-from app.gui import make_session_main
+from app.session import make_session_main
 from app.state import StoreArchive, StoreGateway, SyncHub, initial_sync_info
 from services.domain import OrderStatus
 from services.storage import NotifyRepository, Store

@@ -10,7 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from app.gui import SyncLoop, free_port, sync_interval
+from app.gui import free_port
+from app.live import SyncLoop, sync_interval
 from app.state import SyncEvent, SyncHub
 from services.domain import ChangeSet, NewTrackingEvent, ShipmentStatus, SyncInfo, SyncPhase, TrackingEvent
 from views import formatting as fmt

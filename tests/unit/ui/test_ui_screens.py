@@ -13,7 +13,7 @@ import pytest
 from flet.messaging.protocol import MessageAction
 from flet.messaging.session import Session
 
-from app.gui import make_session_main
+from app.session import make_session_main
 from app.settings import Settings
 from app.state import AppState, OrdersState, StoreGateway, SyncHub, initial_sync_info
 from services.domain import (

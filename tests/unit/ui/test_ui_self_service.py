@@ -13,7 +13,7 @@ import pytest
 from flet.messaging.session import Session
 from sqlalchemy import select
 
-from app.gui import make_session_main
+from app.session import make_session_main
 from app.state import AppState, StoreArchive, StoreGateway, SyncHub, initial_sync_info
 from services.storage import SelfServiceSummary, Store, UsageRepository
 from services.storage.tables import feedback, usage_events
