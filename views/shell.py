@@ -18,12 +18,12 @@ import flet as ft
 
 from services.domain import ThemeChoice
 from views import widgets
+from views.frame import AlertBadge, Frame, navigation
 from views.history_view import HistoryScreen
 from views.notifications_view import NotificationsScreen
 from views.order_view import WIDE_DETAIL, OrderScreen
 from views.orders_view import OrdersScreen
 from views.routes import (
-    ICONS,
     LIST_SCREENS,
     TITLES,
     TOP_SCREENS,
@@ -32,7 +32,6 @@ from views.routes import (
     parse_route,
     shortcut,
     top_dialog,
-    unread_badge,
 )
 from views.session import ShellModel
 from views.settings_view import SettingsScreen
@@ -42,12 +41,6 @@ __all__ = ["AppShell", "ShellModel", "Shortcut", "order_route", "parse_route", "
 
 LOADING_DELAY = 0.15
 """Seconds an order read may take before the screen shows a progress state instead of waiting."""
-
-WIDE = 700
-"""From this window width on, a NavigationRail replaces the NavigationBar."""
-
-CONTENT_MAX = 1080
-"""Widest the content column grows on big windows (centered beyond that)."""
 
 SEED = ft.Colors.INDIGO
 
@@ -75,19 +68,17 @@ class AppShell:
         self.notifications = NotificationsScreen(model.alerts, on_open=self.open_order, is_dark=self.is_dark)
         self.history = HistoryScreen(model.history, on_open=self.open_order, is_dark=self.is_dark)
         self._theme = model.settings.theme
-        self._alert_icons: list[ft.Icon] = []
-        self._seen_unread: int | None = None
+        self.badge = AlertBadge()
         self.screen = "timeline"
         self.back_route = "/timeline"
         self.route: str | None = None
         self.order_loading = False
-        self._width: float | None = None
-        self._wide = self._is_wide()
-        self._detail_wide = self._content_width() >= WIDE_DETAIL
+        self.frame = Frame(page)
+        self._wide = self.frame.is_wide()
+        self._detail_wide = self.frame.content_width() >= WIDE_DETAIL
         self._sync_slot = ft.Container()
         self._order_sync_slot = ft.Container()
         self._order_body = ft.Container(expand=True)
-        self._frames: list[ft.Container] = []
         self._top_view = ft.View(route="/orders", padding=0, spacing=0)
         self._order_view = ft.View(route="/orders", padding=0, spacing=0)
         self._unsubscribe: list[Callable[[], None]] = []
@@ -232,28 +223,16 @@ class AppShell:
             return self.page.platform_brightness == ft.Brightness.DARK
         return choice is ThemeChoice.DARK
 
-    def _is_wide(self) -> bool:
-        return self._window_width() >= WIDE
-
-    def _window_width(self) -> float:
-        return float(self._width or self.page.width or 390)
-
-    def _content_width(self) -> float:
-        width = self._window_width()
-        if width >= WIDE:
-            width -= 81  # rail + divider
-        return min(width, CONTENT_MAX) - 32
-
     def _on_resize(self, e: ft.PageResizeEvent) -> None:
-        self._width = e.width or None
-        wide, detail_wide = self._is_wide(), self._content_width() >= WIDE_DETAIL
+        self.frame.resized(e.width)
+        wide, detail_wide = self.frame.is_wide(), self.frame.content_width() >= WIDE_DETAIL
         if (wide, detail_wide) != (self._wide, self._detail_wide):
             self._wide, self._detail_wide = wide, detail_wide
             self.orders.set_compact(not wide)
             self.history.set_compact(not wide)
             self._render()
         else:
-            self._apply_width()
+            self.frame.apply_width()
 
     def _on_brightness(self, e: ft.PlatformBrightnessChangeEvent) -> None:
         if self._theme is ThemeChoice.SYSTEM:
@@ -284,8 +263,9 @@ class AppShell:
 
     def _on_alerts(self) -> None:
         self.notifications.refresh()
-        self._paint_badge()
-        self._announce_new_alerts()
+        unread = self.model.alerts.unread_count
+        self.badge.paint(unread)
+        self.badge.announce(self.page, unread, lambda _: self.go("/notifications"))
         self.page.update()
 
     def _on_history(self) -> None:
@@ -310,22 +290,6 @@ class AppShell:
         if self.screen == screen:
             self._render()
 
-    def _announce_new_alerts(self) -> None:
-        """Show a snack bar when in-app alerts arrive while the app is open (not for the first count)."""
-        count = self.model.alerts.unread_count
-        seen, self._seen_unread = self._seen_unread, count
-        if seen is None or count <= seen:
-            return
-        new = count - seen
-        text = "1 new alert" if new == 1 else f"{new} new alerts"
-        self.page.show_dialog(
-            ft.SnackBar(
-                ft.Text(f"{text} — see Notifications"),
-                action="View",
-                on_action=lambda _: self.go("/notifications"),
-            )
-        )
-
     def _repaint_all(self) -> None:
         self.orders.repaint()  # chips are colour-coded per theme: rebuild every row
         self.timeline.refresh()
@@ -346,41 +310,15 @@ class AppShell:
 
     def _render(self) -> None:
         """Rebuild the page's view stack for the current screen and window size."""
-        self._wide = self._is_wide()
-        self._detail_wide = self._content_width() >= WIDE_DETAIL
-        self._frames = []
+        self._wide = self.frame.is_wide()
+        self._detail_wide = self.frame.content_width() >= WIDE_DETAIL
+        self.frame.clear()
         top = self._build_top()
         views: list[ft.View] = [top]
         if self.screen == "order":
             views.append(self._build_order_view())
         self.page.views.clear()
         self.page.views.extend(views)
-
-    def _framed(self, body: ft.Control, sync_slot: ft.Container) -> ft.Control:
-        """Wrap a screen body with the sync line, centered and width-limited on big windows."""
-        frame = ft.Container(
-            content=ft.Column([sync_slot, body], spacing=8, expand=True),
-            padding=ft.Padding.symmetric(horizontal=16, vertical=8),
-        )
-        self._frames.append(frame)
-        self._size_frame(frame)
-        return ft.Row(
-            [frame],
-            alignment=ft.MainAxisAlignment.CENTER,
-            vertical_alignment=ft.CrossAxisAlignment.STRETCH,
-            expand=True,
-        )
-
-    def _size_frame(self, frame: ft.Container) -> None:
-        width = self._window_width() - (81 if self._is_wide() else 0)
-        if width > CONTENT_MAX:
-            frame.width, frame.expand = CONTENT_MAX, False
-        else:
-            frame.width, frame.expand = None, True
-
-    def _apply_width(self) -> None:
-        for frame in self._frames:
-            self._size_frame(frame)
 
     def _top_screen(self) -> str:
         if self.screen == "order":
@@ -389,16 +327,7 @@ class AppShell:
         return self.screen
 
     def _nav_icon(self, screen: str, selected: bool) -> ft.Icon:
-        icon = ft.Icon(ICONS[screen][1 if selected else 0])
-        if screen == "notifications":
-            icon.badge = unread_badge(self.model.alerts.unread_count)
-            self._alert_icons.append(icon)
-        return icon
-
-    def _paint_badge(self) -> None:
-        badge = unread_badge(self.model.alerts.unread_count)
-        for icon in self._alert_icons:
-            icon.badge = badge
+        return self.badge.nav_icon(screen, selected, self.model.alerts.unread_count)
 
     def _build_top(self) -> ft.View:
         top = self._top_screen()
@@ -412,40 +341,19 @@ class AppShell:
             body = self.orders.root
         else:
             body = self.timeline.root
-        centered = self._framed(body, self._sync_slot)
+        centered = self.frame.framed(body, self._sync_slot)
         index = TOP_SCREENS.index(top)
         view = self._top_view
         view.route = "/" + top
         view.appbar = ft.AppBar(title=ft.Text(TITLES[top]), automatically_imply_leading=False)
-        self._alert_icons = []
-        if self._wide:
-            rail = ft.NavigationRail(
-                selected_index=index,
-                label_type=ft.NavigationRailLabelType.ALL,
-                min_width=80,
-                group_alignment=-1.0,
-                destinations=[
-                    ft.NavigationRailDestination(
-                        icon=self._nav_icon(s, False), selected_icon=self._nav_icon(s, True), label=TITLES[s]
-                    )
-                    for s in TOP_SCREENS
-                ],
-                on_change=self._on_nav,
-            )
-            view.controls = [ft.Row([rail, ft.VerticalDivider(width=1), centered], spacing=0, expand=True)]
+        self.badge.clear()
+        nav = navigation(self._wide, index, self._nav_icon, self._on_nav)
+        if isinstance(nav, ft.NavigationRail):
+            view.controls = [ft.Row([nav, ft.VerticalDivider(width=1), centered], spacing=0, expand=True)]
             view.navigation_bar = None
         else:
             view.controls = [centered]
-            view.navigation_bar = ft.NavigationBar(
-                selected_index=index,
-                destinations=[
-                    ft.NavigationBarDestination(
-                        icon=self._nav_icon(s, False), selected_icon=self._nav_icon(s, True), label=TITLES[s]
-                    )
-                    for s in TOP_SCREENS
-                ],
-                on_change=self._on_nav,
-            )
+            view.navigation_bar = nav
         return view
 
     def _build_order_view(self) -> ft.View:
@@ -460,7 +368,7 @@ class AppShell:
             automatically_imply_leading=False,
         )
         self._paint_order()
-        view.controls = [self._framed(self._order_body, self._order_sync_slot)]
+        view.controls = [self.frame.framed(self._order_body, self._order_sync_slot)]
         return view
 
     def _paint_order(self) -> None:
@@ -471,7 +379,7 @@ class AppShell:
             m.timeline,
             self.model.status.tz,
             loading=self.order_loading,
-            width=self._content_width(),
+            width=self.frame.content_width(),
             now=m.now,
             checked_at=self._checked_at(),
             eta_history=m.eta_history,
