@@ -9,11 +9,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from app.database import uses_passphrase
-from services.credentials import source_token_key
+from app.settings import Settings
+from services.credentials import CredentialStore, source_token_key
 from services.domain import (
     AppError,
     ConfigError,
@@ -23,11 +25,40 @@ from services.domain import (
     ValidationError,
     utc_now,
 )
-
-if TYPE_CHECKING:
-    from app.container import AppContainer
+from services.storage import Store
+from services.sync import SyncReport
 
 log = logging.getLogger(__name__)
+
+
+class AdminContainer(Protocol):
+    """What the admin actions and a session read from the app container (``app.container.AppContainer``)."""
+
+    home: Path
+    settings: Settings
+
+    @property
+    def store(self) -> Store:
+        """Return the open cache."""
+        ...
+
+    @property
+    def credentials(self) -> CredentialStore:
+        """Return the keyring door."""
+        ...
+
+    @property
+    def is_demo(self) -> bool:
+        """Tell whether the app runs on the embedded demo."""
+        ...
+
+    def sync_once(self, only: str | None = None) -> list[SyncReport]:
+        """Sync every source (or the one named ``only``) once."""
+        ...
+
+    def set_history_after_days(self, days: int) -> int:
+        """Save and apply a new History delay; return how many orders moved."""
+        ...
 
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
 
@@ -35,7 +66,7 @@ _LOOPBACK = ("localhost", "127.0.0.1", "::1")
 class ContainerAdmin:
     """Settings' source and data actions over the container (keyring, sync engine, cache); blocking."""
 
-    def __init__(self, container: AppContainer, *, on_moved: Callable[[int], None] | None = None) -> None:
+    def __init__(self, container: AdminContainer, *, on_moved: Callable[[int], None] | None = None) -> None:
         """Wrap ``container``; ``on_moved`` hears how many orders a changed History delay moved."""
         self._container = container
         self._on_moved = on_moved

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.admin import ContainerAdmin
+from app.admin import AdminContainer, ContainerAdmin
 from app.live import SyncLoop, sync_interval
 from app.state import AppState, StoreArchive, StoreGateway, SyncEvent, SyncHub, initial_sync_info, read_feed
 from services.domain import OrderFilter, ThemeChoice, utc_now
@@ -33,7 +33,7 @@ APP_TITLE = "Order Tracking"
 
 
 def make_session_main(
-    container: AppContainer, hub: SyncHub, first_paint: threading.Event | None = None
+    container: AdminContainer, hub: SyncHub, first_paint: threading.Event | None = None
 ) -> Callable[[ft.Page], Awaitable[None]]:
     """Return the per-session ``main``: state from the cache first, then live sync updates."""
     gateway = StoreGateway(container.store)

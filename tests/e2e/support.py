@@ -54,6 +54,20 @@ def app_env(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def cli_text(home: Path, *args: str, timeout: float = 60) -> str:
+    """Run ``python -m app ARGS`` (text output) and return what it printed."""
+    done = subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        cwd=ROOT,
+        env=app_env(home),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def cli(home: Path, *args: str, timeout: float = 60) -> Any:
     """Run ``python -m app ARGS`` (JSON output) and return the parsed answer."""
     result = subprocess.run(

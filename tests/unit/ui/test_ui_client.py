@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, timedelta
 from typing import Any
 
 import flet as ft
@@ -13,64 +12,36 @@ from flet.messaging.protocol import MessageAction
 from flet.messaging.session import Session
 
 from app.admin import ContainerAdmin, check_source_url
-from app.settings import Settings
 from app.state import AppState, StoreGateway, attention_items
-from services.credentials import MemoryCredentialStore, source_token_key
+from services.credentials import source_token_key
 from services.domain import (
     AttentionReason,
     Channel,
     DeliveryWindow,
     Order,
-    OrderEvent,
     OrderFilter,
     OrderStatus,
-    Shipment,
     ShipmentStatus,
     SyncInfo,
     SyncPhase,
     SyncState,
-    with_events,
 )
 from services.storage import Store
-from services.storage.archive import move_to_history
-from tests.unit.ui.support import by_type, fill, find, make_order, settle, texts, top_texts, tracking_event
+from tests.unit.ui.support import (
+    NOW,
+    FakeContainer,
+    by_type,
+    fill,
+    find,
+    make_order,
+    order,
+    parcel,
+    settle,
+    texts,
+    top_texts,
+)
 from views.shell import AppShell
 from views.widgets import TONE_COLORS, Tone, status_colors
-
-NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-
-
-def parcel(number: str, *events: tuple[timedelta, ShipmentStatus, str], eta: DeliveryWindow | None = None) -> Shipment:
-    """A UPS parcel whose events happened ``delta`` before NOW."""
-    return with_events(
-        Shipment(
-            tracking_number=number,
-            carrier="ups",
-            carrier_name="UPS",
-            tracking_url=f"https://www.ups.com/track?tracknum={number}",
-            estimated_delivery=eta,
-        ),
-        tuple(tracking_event(NOW - d, st, text, "Louisville, KY, US") for d, st, text in events),
-    )
-
-
-def order(number: str, placed_ago: timedelta, *shipments: Shipment, status: OrderStatus = OrderStatus.SHIPPED) -> Order:
-    """An order placed ``placed_ago`` before NOW."""
-    placed = NOW - placed_ago
-    return Order(
-        order_number=number,
-        source="demo",
-        channel=Channel.WEB,
-        placed_at=placed,
-        status=status,
-        currency="EUR",
-        total=Decimal("49.90"),
-        tax_total=Decimal("8.32"),
-        events=(OrderEvent(placed, OrderStatus.PLACED, f"Order {number} placed"),),
-        shipments=shipments,
-        merchant="Northwind Outdoor",
-    )
-
 
 H, D = timedelta(hours=1), timedelta(days=1)
 
@@ -127,38 +98,6 @@ def attention_orders() -> list[Order]:
     ]
 
 
-class FakeContainer:
-    """What ContainerAdmin reads from the app container: store, credentials, one-source sync."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.home = store.path.parent
-        self.settings = Settings()
-        self.credentials = MemoryCredentialStore()
-        self.synced: list[str | None] = []
-        self.sync_result: list[Any] = []
-
-    @property
-    def is_demo(self) -> bool:
-        """Tell whether no source is configured."""
-        return not self.store.sources.list()
-
-    def sync_once(self, only: str | None = None) -> list[Any]:
-        """Record the request; answer with the prepared reports."""
-        self.synced.append(only)
-        return self.sync_result
-
-    def move_to_history(self, after_days: int | None = None) -> int:
-        """Move finished orders by the History delay, as of NOW."""
-        days = self.settings.history_after_days if after_days is None else after_days
-        return move_to_history(self.store, after_days=days, now=NOW)
-
-    def set_history_after_days(self, days: int) -> int:
-        """Keep the new delay (in memory) and apply it."""
-        self.settings.history_after_days = days
-        return self.move_to_history()
-
-
 @dataclass(frozen=True)
 class Report:
     """The SyncReport fields ContainerAdmin reads."""
@@ -176,13 +115,13 @@ class Client:
     def __init__(self, session: Session, store: Store, *, sync: SyncInfo | None = None) -> None:
         self.session = session
         self.page = session.page
-        self.container = FakeContainer(store)
+        self.container = FakeContainer(store, now=NOW)
         self.sync_requests = 0
         self.state = AppState(
             StoreGateway(store),
             sync=sync
             or SyncInfo(phase=SyncPhase.UP_TO_DATE, last_synced_at=NOW - 5 * timedelta(minutes=1), is_demo=True),
-            admin=ContainerAdmin(self.container),  # type: ignore[arg-type]
+            admin=ContainerAdmin(self.container),
             clock=lambda: NOW,
             tz=UTC,
             request_sync=self._request,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,12 +9,10 @@ from typing import Any
 
 import flet as ft
 import pytest
-from flet.messaging.protocol import MessageAction
 from flet.messaging.session import Session
 
-from app.session import make_session_main
 from app.settings import Settings
-from app.state import AppState, OrdersState, StoreGateway, SyncHub, initial_sync_info
+from app.state import AppState, OrdersState, StoreGateway
 from services.domain import (
     ChangeSet,
     NewTrackingEvent,
@@ -28,7 +25,7 @@ from services.domain import (
 from services.storage import Store
 from tests.unit.ui.support import (
     T0,
-    FakeContainer,
+    UiApp,
     by_type,
     fill,
     find,
@@ -54,71 +51,6 @@ class Report:
     finished_at: datetime | None = field(default_factory=lambda: datetime.now(UTC))
 
 
-class App:
-    """One running session of the app over a store, plus the process-level hub."""
-
-    def __init__(self, session: Session, store: Store, tmp_path: Path, *, is_demo: bool = True) -> None:
-        self.session = session
-        self.page = session.page
-        self.store = store
-        self.container = FakeContainer(store=store, home=tmp_path, is_demo=is_demo)
-        self.hub = SyncHub(initial_sync_info(StoreGateway(store), is_demo=is_demo))
-
-    async def start(self, route: str = "/orders") -> App:
-        """Run the real per-session main on ``route`` and let the first paint settle."""
-        self.page.route = route
-        await make_session_main(self.container, self.hub)(self.page)  # type: ignore[arg-type]
-        self.session.get_page_patch()
-        await settle()
-        return self
-
-    def texts(self) -> list[str]:
-        """Return the visible texts of the top-most view."""
-        return top_texts(self.page)
-
-    def tiles(self) -> list[ft.ListTile]:
-        """Return the clickable order rows."""
-        return by_type(self.page, ft.ListTile, lambda t: t.on_click is not None)
-
-    def search_field(self) -> ft.TextField:
-        """Return the "Search orders" field."""
-        return by_type(self.page, ft.TextField, lambda t: t.label == "Search orders")[0]
-
-    def button(self, text: str) -> Any:
-        """Return the control labelled ``text`` (button text or tooltip)."""
-        found = by_type(
-            self.page,
-            ft.BaseControl,
-            lambda c: getattr(c, "content", None) == text
-            or getattr(c, "tooltip", None) == text
-            or (isinstance(getattr(c, "content", None), ft.Text) and c.content.value == text),
-        )
-        assert found, f"no button {text!r} on screen: {self.texts()}"
-        return found[0]
-
-    async def type_search(self, text: str) -> None:
-        """Type into the search field the way the client reports it."""
-        field_ = self.search_field()
-        field_.value = text  # the client patches the value, then fires "change"
-        await self.session.dispatch_event(field_._i, "change", text)
-        await settle()
-
-    async def click(self, control: Any) -> None:
-        """Click a control and let the consequences settle."""
-        await self.session.dispatch_event(control._i, "click", None)
-        await settle()
-
-    def from_thread(self, fn: Any, *args: Any) -> None:
-        """Call ``fn`` on another thread, as the sync loop does."""
-        t = threading.Thread(target=fn, args=args)
-        t.start()
-        t.join()
-
-    def crashed(self) -> list[Any]:
-        """Return the session-crashed messages (an unhandled error in a handler)."""
-        return [m for m in self.session.connection.messages if m.action == MessageAction.SESSION_CRASHED]
-
-
 @pytest.fixture
 def orders120(store: Store) -> Store:
     """A cache with 120 orders W-10000..W-10119."""
@@ -128,7 +60,7 @@ def orders120(store: Store) -> Store:
 
 async def test_first_screen_lists_cached_orders_one_page_at_a_time(session: Session, orders120: Store, tmp_path: Path):
     """The list paints from the cache at once: count, demo badge, 50 tiles and "Load more"."""
-    app = await App(session, orders120, tmp_path).start()
+    app = await UiApp(session, orders120, tmp_path).start()
     texts = app.texts()
     assert "120 orders" in texts
     assert "Demo data" in texts
@@ -145,7 +77,7 @@ async def test_first_screen_lists_cached_orders_one_page_at_a_time(session: Sess
 
 async def test_search_filters_by_order_number_prefix(session: Session, orders120: Store, tmp_path: Path):
     """Typing a prefix narrows list and count; lower case is forgiven; clearing restores everything."""
-    app = await App(session, orders120, tmp_path).start()
+    app = await UiApp(session, orders120, tmp_path).start()
     await app.type_search("W-1001")
     assert "10 orders" in app.texts()  # W-10010..W-10019
     assert sorted(t.title.value for t in app.tiles()) == [f"W-{10010 + d}" for d in range(10)]
@@ -167,7 +99,7 @@ async def test_a_late_search_result_never_overwrites_what_was_typed_since(
     The client patches the field's value before the server finishes the earlier search; painting that
     earlier result must update the list, not write the older text back into the field.
     """
-    app = await App(session, orders120, tmp_path).start()
+    app = await UiApp(session, orders120, tmp_path).start()
     await type_during_a_late_read(
         app.session, app.search_field(), "W-100", "W-1001", monkeypatch, OrdersState, "_read_list"
     )
@@ -177,7 +109,7 @@ async def test_a_late_search_result_never_overwrites_what_was_typed_since(
 
 async def test_date_range_filters_and_clears(session: Session, orders120: Store, tmp_path: Path):
     """The date-range picker limits the list to orders placed on those (local) days; "Clear dates" undoes it."""
-    app = await App(session, orders120, tmp_path).start()
+    app = await UiApp(session, orders120, tmp_path).start()
     await app.click(app.button("Date range"))
     picker = app.page._dialogs.controls[-1]
     assert isinstance(picker, ft.DateRangePicker) and picker.open
@@ -199,7 +131,7 @@ async def test_opening_an_order_shows_its_unified_timeline_in_order(
     session: Session, orders120: Store, tmp_path: Path
 ):
     """Clicking a row opens /orders/<n>: header, parcels and every event, oldest first, with notes."""
-    app = await App(session, orders120, tmp_path).start()
+    app = await UiApp(session, orders120, tmp_path).start()
     await app.type_search("W-10003")
     await app.click(app.tiles()[0])
     assert app.page.route == "/orders/W-10003"
@@ -236,7 +168,7 @@ async def test_opening_an_order_shows_its_unified_timeline_in_order(
 
 async def test_enter_opens_the_only_match(session: Session, orders120: Store, tmp_path: Path):
     """Pressing Enter in the search box opens the order when exactly one matches."""
-    app = await App(session, orders120, tmp_path).start()
+    app = await UiApp(session, orders120, tmp_path).start()
     await app.type_search("W-10042")
     field_ = app.search_field()
     await app.session.dispatch_event(field_._i, "submit", "W-10042")
@@ -249,7 +181,7 @@ async def test_deep_link_opens_the_order_and_unknown_orders_say_so(
     session: Session, orders120: Store, tmp_path: Path
 ):
     """A /orders/<number> link opens straight on the order; a missing number gets a designed state."""
-    app = await App(session, orders120, tmp_path).start("/orders/W-10042")
+    app = await UiApp(session, orders120, tmp_path).start("/orders/W-10042")
     assert "Order W-10042" in app.texts()
     assert "Departed facility" in app.texts()
     app.page.route = "/orders/NOPE-1"
@@ -264,7 +196,7 @@ async def test_deep_link_opens_the_order_and_unknown_orders_say_so(
 async def test_background_sync_refreshes_the_open_list_and_status(session: Session, store: Store, tmp_path: Path):
     """A pass on the sync thread shows "Syncing…", then new orders and "Last synced" without a click."""
     fill(store, [make_order(i) for i in range(10)])
-    app = await App(session, store, tmp_path).start()
+    app = await UiApp(session, store, tmp_path).start()
     assert "10 orders" in app.texts()
     app.from_thread(app.hub.started)
     await settle()
@@ -283,7 +215,7 @@ async def test_background_sync_refreshes_the_open_list_and_status(session: Sessi
 async def test_background_change_refreshes_the_open_order(session: Session, store: Store, tmp_path: Path):
     """A new carrier event for the open order appears on its timeline when the sync brings it."""
     fill(store, [make_order(i) for i in range(5)])
-    app = await App(session, store, tmp_path).start("/orders/W-10001")
+    app = await UiApp(session, store, tmp_path).start("/orders/W-10001")
     assert "Out for delivery" not in app.texts()
     order = make_order(1)
     ups = order.shipments[0]
@@ -303,7 +235,7 @@ async def test_background_change_refreshes_the_open_order(session: Session, stor
 
 async def test_empty_cache_shows_loading_then_a_designed_empty_state(session: Session, store: Store, tmp_path: Path):
     """Never a blank page: "Fetching your orders…" during the first sync, then "No orders yet"."""
-    app = await App(session, store, tmp_path).start()
+    app = await UiApp(session, store, tmp_path).start()
     app.from_thread(app.hub.started)
     await settle()
     texts = app.texts()
@@ -318,7 +250,7 @@ async def test_empty_cache_shows_loading_then_a_designed_empty_state(session: Se
 
 async def test_failing_sync_keeps_cached_data_and_says_offline(session: Session, orders120: Store, tmp_path: Path):
     """A failed pass keeps the list and explains: "Offline — showing cached data from …" plus the reason."""
-    app = await App(session, orders120, tmp_path).start()
+    app = await UiApp(session, orders120, tmp_path).start()
     app.from_thread(app.hub.finished, [Report(finished_at=None)])
     app.from_thread(app.hub.finished, [Report(error="connection refused")])
     await settle()
@@ -331,7 +263,7 @@ async def test_failing_sync_keeps_cached_data_and_says_offline(session: Session,
 
 async def test_demo_badge_only_on_demo_data(session: Session, orders120: Store, tmp_path: Path):
     """Configured sources show no "Demo data" badge."""
-    app = await App(session, orders120, tmp_path, is_demo=False).start()
+    app = await UiApp(session, orders120, tmp_path, is_demo=False).start()
     assert "Demo data" not in app.texts()
     assert "120 orders" in app.texts()
 
@@ -340,7 +272,7 @@ async def test_navigation_rail_when_wide_bar_when_narrow_and_settings_work(
     session: Session, orders120: Store, tmp_path: Path
 ):
     """Wide windows get a NavigationRail, phones a NavigationBar; Settings switches the theme for real."""
-    app = await App(session, orders120, tmp_path).start()
+    app = await UiApp(session, orders120, tmp_path).start()
     top = app.page.views[0]
     assert find(top, lambda c: isinstance(c, ft.NavigationRail))
     assert top.navigation_bar is None
