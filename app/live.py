@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Protocol
 
 from app.state import SyncHub
 from services.domain import ChangeSet, utc_now
@@ -69,21 +69,21 @@ class CoordinatorFactory(Protocol):
 class SyncLoop:
     """The one background sync of the process: a daemon thread driving the sync coordinator.
 
-    With ``coordinator`` (a factory, called in the thread with the loop's hooks) the sources are pulled
-    on their own schedules and their push streams feed the hub live; without it, ``sync_once`` runs
-    every interval.
+    ``coordinator`` (a factory, called in the thread with the loop's hooks) builds the one scheduler:
+    the sources are pulled on their own schedules and their push streams feed the hub live. When it
+    cannot be built (a misconfigured source), the failure is shown and building is tried again when
+    a session asks for a sync, or after ``retry`` seconds.
     """
 
     def __init__(
         self,
-        sync_once: Callable[[], Any],
         hub: SyncHub,
-        interval: float,
+        coordinator: CoordinatorFactory,
         *,
         first_paint: threading.Event | None = None,
         startup_grace: float = STARTUP_GRACE,
-        coordinator: CoordinatorFactory | None = None,
         housekeeping: Callable[[], int] | None = None,
+        retry: float = DEFAULT_SYNC_INTERVAL,
     ) -> None:
         """Prepare the loop; :meth:`start` runs it.
 
@@ -95,9 +95,8 @@ class SyncLoop:
         ``startup_grace`` seconds: a pass can be CPU-heavy (the embedded demo generates its data) and
         must not slow the web server while the browser loads the client and the first screen.
         """
-        self._sync_once = sync_once
         self._hub = hub
-        self._interval = interval
+        self._retry = retry
         self._first_paint = first_paint
         self._startup_grace = startup_grace
         self._make_coordinator = coordinator
@@ -129,18 +128,19 @@ class SyncLoop:
     def _run(self) -> None:
         if self._first_paint is not None:
             self._first_paint.wait(self._startup_grace)
-        if self._make_coordinator is not None and not self._stop.is_set():
+        while not self._stop.is_set():  # checked first: a stop during the startup wait builds nothing
+            self._hub.wake.clear()
             try:
                 self.coordinator = self._make_coordinator(
                     on_pass_started=self._pass_started, on_report=self._on_report, on_push=self._on_push
                 )
-            except Exception as err:  # e.g. a misconfigured source: report it, poll the old way
+            except Exception as err:  # e.g. a misconfigured source: show it, try again when asked
                 log.warning("cannot start the sync coordinator: %s", err, exc_info=True)
                 self._hub.failed(str(err) or type(err).__name__)
+                self._hub.wake.wait(self._retry)
             else:
                 self._run_coordinated(self.coordinator)
                 return
-        self._run_polling()
 
     def _hub_reports(self, report: SyncReport) -> list[SyncReport]:
         """Return every source's latest report, only ``report`` carrying changes (errors stay visible)."""
@@ -207,20 +207,3 @@ class SyncLoop:
                 coordinator.request_refresh()
         finally:
             coordinator.close()
-
-    def _run_polling(self) -> None:
-        while not self._stop.is_set():  # checked first: a stop during the startup wait runs no pass
-            self._hub.wake.clear()
-            self._hub.started()
-            try:
-                reports = self._sync_once()
-            except Exception as err:  # a broken pass must not end the loop
-                log.warning("background sync failed: %s", err, exc_info=True)
-                self._hub.failed(str(err) or type(err).__name__)
-            else:
-                reports = list(reports)
-                changed = any(not r.changes.empty for r in reports)
-                self._hub.finished(reports, moved_to_history=self._housekeep(changed))
-            if self._stop.is_set():
-                break
-            self._hub.wake.wait(self._interval)

@@ -97,12 +97,11 @@ class Runtime:
         )
         self.first_paint = threading.Event()
         self.loop = SyncLoop(
-            container.sync_once,
             self.hub,
-            every,
+            lambda **hooks: SyncCoordinator(container.engine(), interval=every, **hooks),
             first_paint=self.first_paint,
-            coordinator=lambda **hooks: SyncCoordinator(container.engine(), interval=every, **hooks),
             housekeeping=container.move_to_history,
+            retry=every,
         )
         self.main = make_session_main(container, self.hub, self.first_paint)
         self._container = container

@@ -146,12 +146,8 @@ def test_gui_sync_loop_gets_pushes_live_through_the_coordinator(store: Store) ->
 
         hub.subscribe(listen)
         loop = SyncLoop(
-            list,
             hub,
-            3600,
-            coordinator=lambda **hooks: SyncCoordinator(
-                engine, interval=3600, min_intervals={"ordertrack": 3600.0}, **hooks
-            ),
+            lambda **hooks: SyncCoordinator(engine, interval=3600, min_intervals={"ordertrack": 3600.0}, **hooks),
         )
         loop.start()
         try:
