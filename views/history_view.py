@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import date, tzinfo
+from datetime import date
 from typing import Any, Protocol
 
 import flet as ft
@@ -16,6 +16,7 @@ import flet as ft
 from services.domain import HISTORY_STATUSES, ExportFile, ExportJob, ListFilters, OrderSummary
 from views import formatting as fmt
 from views import widgets
+from views.base import ScreenModel
 from views.filter_bar import FilterBar, FilterState
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ EXPORTS = (
 _PHASES = {"orders": "Reading orders", "layout": "Laying out pages"}
 
 
-class HistoryModel(Protocol):
+class HistoryModel(ScreenModel, Protocol):
     """Archived orders (History), their search, and the History exports."""
 
     @property
@@ -59,11 +60,6 @@ class HistoryModel(Protocol):
     @property
     def history_error(self) -> str | None:
         """Return why History could not be read, if it could not."""
-        ...
-
-    @property
-    def tz(self) -> tzinfo | None:
-        """Return the time zone times are shown in (None: this machine's local time)."""
         ...
 
     @property
@@ -290,34 +286,17 @@ class HistoryScreen:
             self.status.value, self.status.color = f"Exported {job.file_name}.", ft.Colors.ON_SURFACE_VARIANT
 
     def _tile(self, s: OrderSummary) -> ft.ListTile:
-        details = [s.merchant or fmt.label(s.channel.value), fmt.short_day(s.placed_at, self.model.tz)]
-        if s.carriers:
-            details.append(", ".join(fmt.carrier_name(c) for c in s.carriers))
-        return ft.ListTile(
+        return widgets.order_tile(
+            s,
             key=f"history:{s.order_number}",
             leading=ft.Icon(ft.Icons.INVENTORY_2_OUTLINED, color=ft.Colors.ON_SURFACE_VARIANT),
-            title=ft.Text(s.order_number, weight=ft.FontWeight.W_600, no_wrap=True, overflow=ft.TextOverflow.ELLIPSIS),
-            subtitle=ft.Text(" · ".join(details), max_lines=2, overflow=ft.TextOverflow.ELLIPSIS),
-            trailing=ft.Column(
-                [
-                    widgets.status_chip(s.status.value, self._is_dark()),
-                    ft.Text(fmt.money(s.total, s.currency), weight=ft.FontWeight.W_500),
-                ],
-                horizontal_alignment=ft.CrossAxisAlignment.END,
-                alignment=ft.MainAxisAlignment.CENTER,
-                spacing=6,
-                tight=True,
-            ),
-            on_click=self._click_handler(s.order_number),
+            status=s.status.value,
+            tz=self.model.tz,
+            dark=self._is_dark(),
+            on_open=self._on_open,
         )
 
     # ------------------------------------------------------------------ events
-
-    def _click_handler(self, number: str) -> Callable[[Any], None]:
-        def handler(_: Any) -> None:
-            self._on_open(number)
-
-        return handler
 
     def _export_handler(self, key: str) -> Callable[[Any], Any]:
         async def handler(_: Any) -> None:

@@ -7,7 +7,6 @@ was sent or suppressed ("rule X fired on event Y" / "suppressed: …"). Tapping 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import tzinfo
 from typing import Any, Protocol
 
 import flet as ft
@@ -15,6 +14,7 @@ import flet as ft
 from services.domain import AlertItem
 from views import formatting as fmt
 from views import widgets
+from views.base import ScreenModel
 
 CHANNEL_LABELS = {
     "in_app": "In-app",
@@ -38,7 +38,7 @@ def channel_label(channel: str) -> str:
     return CHANNEL_LABELS.get(channel, fmt.label(channel))
 
 
-class NotificationsModel(Protocol):
+class NotificationsModel(ScreenModel, Protocol):
     """The notification log the Notifications screen shows, and its actions."""
 
     @property
@@ -59,11 +59,6 @@ class NotificationsModel(Protocol):
     @property
     def unread_count(self) -> int:
         """Return how many in-app alerts are unread (the navigation badge)."""
-        ...
-
-    @property
-    def tz(self) -> tzinfo | None:
-        """Return the time zone times are shown in (None: this machine's local time)."""
         ...
 
     async def load_alerts(self) -> None:

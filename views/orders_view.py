@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date, tzinfo
+from datetime import date
 from typing import Any, Protocol
 
 import flet as ft
@@ -15,11 +15,11 @@ from services.domain import (
     OrderStatus,
     OrderSummary,
     SortOrder,
-    SyncInfo,
     SyncPhase,
 )
 from views import formatting as fmt
 from views import widgets
+from views.base import ScreenModel
 from views.filter_bar import FilterBar, FilterMenu, FilterState
 
 TILE_EXTENT = 84
@@ -42,7 +42,7 @@ def display_status(summary: OrderSummary) -> str:
     return summary.shipment_status.value
 
 
-class OrdersModel(Protocol):
+class OrdersModel(ScreenModel, Protocol):
     """What the Orders screen reads and calls (``app.state.OrdersState`` satisfies it)."""
 
     query: str
@@ -75,16 +75,6 @@ class OrdersModel(Protocol):
         """Tell whether more rows match than are loaded."""
         ...
 
-    @property
-    def sync(self) -> SyncInfo:
-        """Return the sync status snapshot."""
-        ...
-
-    @property
-    def tz(self) -> tzinfo | None:
-        """Return the time zone times are shown in (None: this machine's local time)."""
-        ...
-
     async def search(self, text: str) -> None:
         """Filter by order-number prefix and reload the first page."""
 
@@ -102,9 +92,6 @@ class OrdersModel(Protocol):
 
     async def reload(self) -> None:
         """Re-read the rows from the cache."""
-
-    def request_sync(self) -> None:
-        """Ask the background sync to run now."""
 
 
 class OrdersScreen:
@@ -299,40 +286,18 @@ class OrdersScreen:
         )
 
     def _tile(self, s: OrderSummary) -> ft.ListTile:
-        dark = self._is_dark()
-        tz = self.model.tz
-        details = [s.merchant or fmt.label(s.channel.value), fmt.short_day(s.placed_at, tz)]
-        if s.carriers:
-            details.append(", ".join(fmt.carrier_name(c) for c in s.carriers))
         leading_icon = ft.Icons.WARNING_AMBER_ROUNDED if s.needs_attention else _CHANNEL_ICONS[s.channel]
-        return ft.ListTile(
+        return widgets.order_tile(
+            s,
             key=f"order:{s.order_number}",
-            leading=ft.Icon(
-                leading_icon,
-                color=ft.Colors.ERROR if s.needs_attention else ft.Colors.ON_SURFACE_VARIANT,
-            ),
-            title=ft.Text(s.order_number, weight=ft.FontWeight.W_600, no_wrap=True, overflow=ft.TextOverflow.ELLIPSIS),
-            subtitle=ft.Text(" · ".join(details), max_lines=2, overflow=ft.TextOverflow.ELLIPSIS),
-            trailing=ft.Column(
-                [
-                    widgets.status_chip(display_status(s), dark),
-                    ft.Text(fmt.money(s.total, s.currency), weight=ft.FontWeight.W_500),
-                ],
-                horizontal_alignment=ft.CrossAxisAlignment.END,
-                alignment=ft.MainAxisAlignment.CENTER,
-                spacing=6,
-                tight=True,
-            ),
-            on_click=self._click_handler(s.order_number),
+            leading=ft.Icon(leading_icon, color=ft.Colors.ERROR if s.needs_attention else ft.Colors.ON_SURFACE_VARIANT),
+            status=display_status(s),
+            tz=self.model.tz,
+            dark=self._is_dark(),
+            on_open=self._on_open,
         )
 
     # ------------------------------------------------------------------ events
-
-    def _click_handler(self, number: str) -> Callable[[Any], None]:
-        def handler(_: Any) -> None:
-            self._on_open(number)
-
-        return handler
 
     def _on_search_focus(self, e: ft.Event[ft.TextField]) -> None:
         self.search_focused = True

@@ -7,11 +7,12 @@ has its own listeners) and the few calls the shell itself makes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime, tzinfo
+from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Protocol
 
-from services.domain import EtaChange, ListFilters, Order, SyncInfo, TimelineEntry
+from services.domain import EtaChange, ListFilters, Order, TimelineEntry
+from views.base import Observed, ScreenModel
 from views.feedback import SelfServiceModel
 from views.history_view import HistoryModel
 from views.notifications_view import NotificationsModel
@@ -20,28 +21,11 @@ from views.settings_view import SettingsModel
 from views.timeline_view import TimelineModel
 
 
-class StatusModel(Protocol):
+class StatusModel(ScreenModel, Observed, Protocol):
     """The session's sync status line and clock."""
 
-    @property
-    def sync(self) -> SyncInfo:
-        """Return the sync status snapshot."""
-        ...
 
-    @property
-    def tz(self) -> tzinfo | None:
-        """Return the time zone times are shown in (None: this machine's local time)."""
-        ...
-
-    def request_sync(self) -> None:
-        """Ask the background sync to run now."""
-
-    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
-        """Register a listener; return the function that removes it."""
-        ...
-
-
-class OrderModel(Protocol):
+class OrderModel(ScreenModel, Observed, Protocol):
     """The open order (``app.state.OrderState``)."""
 
     @property
@@ -64,36 +48,21 @@ class OrderModel(Protocol):
         """Return the ETA changes per tracking number, oldest first."""
         ...
 
-    @property
-    def now(self) -> datetime:
-        """Return the current time (UTC)."""
-        ...
-
     async def open_order(self, order_number: str) -> None:
         """Load one order and its unified timeline."""
 
     def close_order(self) -> None:
         """Forget the open order."""
 
-    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
-        """Register a listener; return the function that removes it."""
-        ...
 
-
-class _Screen(Protocol):
-    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
-        """Register a listener; return the function that removes it."""
-        ...
-
-
-class ShellOrders(OrdersModel, _Screen, Protocol):
+class ShellOrders(OrdersModel, Observed, Protocol):
     """The Orders state, observable, with its filter choices."""
 
     async def load_choices(self) -> None:
         """Read what the carrier and source filters offer."""
 
 
-class ShellFeed(TimelineModel, _Screen, Protocol):
+class ShellFeed(TimelineModel, Observed, Protocol):
     """The Timeline state, observable."""
 
     @property
@@ -102,18 +71,18 @@ class ShellFeed(TimelineModel, _Screen, Protocol):
         ...
 
 
-class ShellHistory(HistoryModel, _Screen, Protocol):
+class ShellHistory(HistoryModel, Observed, Protocol):
     """The History state, observable, and its "Show in History" entry from the Orders screen."""
 
     async def show_like(self, query: str, filters: ListFilters, start: date | None, end: date | None) -> None:
         """Take the Orders screen's search, dates and filters."""
 
 
-class ShellAlerts(NotificationsModel, _Screen, Protocol):
+class ShellAlerts(NotificationsModel, Observed, Protocol):
     """The alert log, observable."""
 
 
-class ShellSettings(SettingsModel, _Screen, Protocol):
+class ShellSettings(SettingsModel, Observed, Protocol):
     """Settings, observable, and the read of the sources' health."""
 
     async def load_sources(self) -> None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, tzinfo
 from typing import Any, Protocol
 
 import flet as ft
 
-from services.domain import AppError, SourceInfo, SourceTest, SyncInfo
+from services.domain import AppError, SourceInfo, SourceTest
 from views import formatting as fmt
 from views import widgets
+from views.base import ScreenModel
 
 _HEALTH = {
     "healthy": ("Healthy", "delivered"),
@@ -19,7 +19,7 @@ _HEALTH = {
 }
 
 
-class SourcesModel(Protocol):
+class SourcesModel(ScreenModel, Protocol):
     """What the Sources section reads and calls (part of ``views.settings_view.SettingsModel``)."""
 
     source_test: SourceTest | None
@@ -27,21 +27,6 @@ class SourcesModel(Protocol):
     @property
     def sources(self) -> Sequence[SourceInfo]:
         """Return the data sources with their health."""
-        ...
-
-    @property
-    def sync(self) -> SyncInfo:
-        """Return the sync status snapshot."""
-        ...
-
-    @property
-    def tz(self) -> tzinfo | None:
-        """Return the time zone times are shown in (None: this machine's local time)."""
-        ...
-
-    @property
-    def now(self) -> datetime:
-        """Return the current time (UTC)."""
         ...
 
     async def add_source(self, name: str, url: str, token: str) -> None:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date
 from typing import Any, Protocol
 
 import flet as ft
 
-from services.domain import AttentionItem, AttentionReason, EventKind, FeedEntry, SyncInfo, SyncPhase
+from services.domain import AttentionItem, AttentionReason, EventKind, FeedEntry, SyncPhase
 from views import formatting as fmt
 from views import widgets
+from views.base import ScreenModel
 
 ATTENTION_TITLES: dict[AttentionReason, str] = {
     AttentionReason.EXCEPTION: "Delivery problem",
@@ -50,7 +51,7 @@ _STATUS_ICONS = {
 }
 
 
-class TimelineModel(Protocol):
+class TimelineModel(ScreenModel, Protocol):
     """What the Timeline reads and calls (``app.state.FeedState`` satisfies it)."""
 
     @property
@@ -83,29 +84,11 @@ class TimelineModel(Protocol):
         """Return how many live orders the cache holds."""
         ...
 
-    @property
-    def sync(self) -> SyncInfo:
-        """Return the sync status snapshot."""
-        ...
-
-    @property
-    def tz(self) -> tzinfo | None:
-        """Return the time zone times are shown in (None: this machine's local time)."""
-        ...
-
-    @property
-    def now(self) -> datetime:
-        """Return the current time (UTC)."""
-        ...
-
     async def load_feed(self) -> None:
         """Read the pinned items and the first page of the feed."""
 
     async def load_more_feed(self) -> None:
         """Append older feed entries."""
-
-    def request_sync(self) -> None:
-        """Ask the background sync to run now."""
 
 
 class TimelineScreen:
@@ -208,7 +191,7 @@ class TimelineScreen:
             title=ft.Text(ATTENTION_TITLES[item.reason], weight=ft.FontWeight.W_600),
             subtitle=ft.Text(f"{who}\n{sub}", max_lines=3, overflow=ft.TextOverflow.ELLIPSIS),
             is_three_line=True,
-            on_click=self._click_handler(item.order_number),
+            on_click=widgets.opener(self._on_open, item.order_number),
             content_padding=ft.Padding.symmetric(horizontal=8),
         )
 
@@ -262,17 +245,12 @@ class TimelineScreen:
                 spacing=4,
                 tight=True,
             ),
-            on_click=self._click_handler(item.order_number),
+            on_click=widgets.opener(self._on_open, item.order_number),
             content_padding=ft.Padding.symmetric(horizontal=8),
         )
 
     # ------------------------------------------------------------------ events
 
-    def _click_handler(self, number: str) -> Callable[[Any], None]:
-        def handler(_: Any) -> None:
-            self._on_open(number)
-
-        return handler
 
     def _toggle_attention(self, _: Any) -> None:
         self.show_all_attention = not self.show_all_attention

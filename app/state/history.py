@@ -7,7 +7,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, time
+from datetime import date
 
 from services.domain import (
     HISTORY_STATUSES,
@@ -20,7 +20,7 @@ from services.domain import (
 )
 from services.storage import usage as usage_kinds
 
-from .observable import Latest, ScreenState, Status, local_bound, off_loop, reason
+from .observable import Latest, ScreenState, Status, list_filter, off_loop, reason
 from .ports import ArchivePort
 from .usage import UsageState
 
@@ -78,16 +78,11 @@ class HistoryState(ScreenState):
 
     def history_filter(self) -> OrderFilter:
         """Return the cache filter of the History screen: search text, dates (local days) and filters."""
-        start = local_bound(self.history_date_from, time.min, self.tz) if self.history_date_from else None
-        end = local_bound(self.history_date_to, time.max, self.tz) if self.history_date_to else None
-        f = self.history_filters
-        return OrderFilter(
-            placed_from=start,
-            placed_to=end,
-            statuses=(f.status,) if f.status else (),
-            channels=(f.channel,) if f.channel else (),
-            carriers=(f.carrier,) if f.carrier else (),
-            source=f.source,
+        return list_filter(
+            self.history_filters,
+            self.history_date_from,
+            self.history_date_to,
+            self.tz,
             text=self.history_query.strip() or None,
             archived=True,
         )

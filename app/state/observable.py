@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any, TypeVar
 
-from services.domain import SyncInfo, utc_now
+from services.domain import ListFilters, OrderFilter, SyncInfo, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +146,21 @@ def local_bound(day: date, at: time, tz: tzinfo | None) -> datetime:
     if tz is None:
         return datetime.combine(day, at).astimezone().astimezone(UTC)
     return datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+
+
+def list_filter(
+    filters: ListFilters, start: date | None, end: date | None, tz: tzinfo | None, **extra: Any
+) -> OrderFilter:
+    """Return the cache filter of a list screen: its filters, its dates (inclusive local days) and ``extra``."""
+    return OrderFilter(
+        placed_from=local_bound(start, time.min, tz) if start else None,
+        placed_to=local_bound(end, time.max, tz) if end else None,
+        statuses=(filters.status,) if filters.status else (),
+        channels=(filters.channel,) if filters.channel else (),
+        carriers=(filters.carrier,) if filters.carrier else (),
+        source=filters.source,
+        **extra,
+    )
 
 
 def reason(err: BaseException) -> str:

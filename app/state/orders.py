@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
-from datetime import date, time
+from datetime import date
 
 from services.domain import ListFilters, OrderFilter, OrderSummary, SortOrder
 from services.storage import usage as usage_kinds
 
-from .observable import Latest, ScreenState, Status, local_bound, off_loop, reason
+from .observable import Latest, ScreenState, Status, list_filter, off_loop, reason
 from .ports import OrdersGateway
 from .sources import source_infos
 from .usage import UsageState
@@ -74,18 +74,13 @@ class OrdersState(ScreenState):
 
     def current_filter(self) -> OrderFilter:
         """Return the cache filter for search text, date range (local days, inclusive) and list filters."""
-        start = local_bound(self.date_from, time.min, self.tz) if self.date_from else None
-        end = local_bound(self.date_to, time.max, self.tz) if self.date_to else None
-        f = self.filters
-        return OrderFilter(
+        return list_filter(
+            self.filters,
+            self.date_from,
+            self.date_to,
+            self.tz,
             number_prefix=self.query.strip() or None,
-            placed_from=start,
-            placed_to=end,
-            statuses=(f.status,) if f.status else (),
-            channels=(f.channel,) if f.channel else (),
-            carriers=(f.carrier,) if f.carrier else (),
-            source=f.source,
-            needs_attention=f.needs_attention,
+            needs_attention=self.filters.needs_attention,
             archived=False,  # the Orders screen lists live orders; finished old ones are in History
         )
 

@@ -14,7 +14,7 @@ import pytest
 
 from app.gui import free_port
 from app.live import CoordinatorFactory, SyncLoop, sync_interval
-from app.state import SyncEvent, SyncHub
+from app.state import Latest, SyncEvent, SyncHub
 from services.domain import (
     ChangeSet,
     NewTrackingEvent,
@@ -208,9 +208,12 @@ def test_sync_loop_runs_at_start_on_request_and_stops_cleanly(store: Store):
         done.set()
         return []
 
+    passes = threading.Semaphore(0)
+    hub.subscribe(lambda e: passes.release() if e.info.phase is SyncPhase.UP_TO_DATE else None)
     loop = SyncLoop(hub, coordinated(store, answer))
     loop.start()
     assert done.wait(5)
+    assert passes.acquire(timeout=5), "the first pass never finished"
     done.clear()
     hub.request()
     assert done.wait(5)
@@ -345,3 +348,27 @@ def test_hub_announces_orders_moved_by_a_changed_delay():
     assert heard == []
     hub.moved_to_history(4)
     assert len(heard) == 1 and heard[0].moved_to_history == 4 and heard[0].changed and heard[0].changes.empty
+
+
+def test_sync_interval_comes_from_the_setting_unless_the_environment_overrides_it(monkeypatch: pytest.MonkeyPatch):
+    """Settings' sync_interval_seconds is the interval; ORDERTRACK_SYNC_INTERVAL overrides it; 1 s at least."""
+    monkeypatch.delenv("ORDERTRACK_SYNC_INTERVAL", raising=False)
+    assert sync_interval(120) == 120.0
+    assert sync_interval(0) == 30.0  # unset in the file: the default
+    monkeypatch.setenv("ORDERTRACK_SYNC_INTERVAL", "5")
+    assert sync_interval(120) == 5.0
+    monkeypatch.setenv("ORDERTRACK_SYNC_INTERVAL", "soon")
+    assert sync_interval(120) == 120.0
+    monkeypatch.setenv("ORDERTRACK_SYNC_INTERVAL", "0.01")
+    assert sync_interval(120) == 1.0
+
+
+def test_latest_drops_every_answer_a_newer_request_overtook():
+    """The stale-answer guard of every screen state: only the newest ticket is current; cancel drops all."""
+    latest = Latest()
+    first = latest.begin()
+    second = latest.begin()
+    assert not latest.is_current(first) and latest.is_current(second)
+    assert latest.peek() == second  # a follow-up (load more) of the same request
+    latest.cancel()
+    assert not latest.is_current(second)

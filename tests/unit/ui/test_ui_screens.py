@@ -339,3 +339,30 @@ async def test_unreadable_cache_shows_an_error_state_with_retry(session: Session
     await session.dispatch_event(retry._i, "click", None)
     await settle()
     assert "120 orders" in top_texts(session.page)
+
+
+async def test_a_failed_reread_keeps_the_orders_shown_and_marks_them_stale(session: Session, orders120: Store):
+    """Keep-last-good: a read error after a good read leaves the rows on screen with the reason and "Try again"."""
+    gateway = FlakyGateway(orders120, failures=0)
+    state = AppState(gateway, sync=SyncInfo(is_demo=True))
+    await state.orders.load()
+    session.page.route = "/orders"
+    shell = AppShell(session.page, state)
+    await shell.start()
+    session.get_page_patch()
+    assert len(by_type(session.page, ft.ListTile, lambda t: t.on_click is not None)) == 50
+
+    gateway.failures = 1
+    await state.orders.reload()
+    await settle()
+    texts = top_texts(session.page)
+    assert "Couldn't refresh your orders: the local cache is locked by another program" in texts
+    assert "120 orders" in texts  # the last good count and rows stay
+    assert len(by_type(session.page, ft.ListTile, lambda t: t.on_click is not None)) == 50
+    assert len(state.orders.summaries) == 50
+
+    retry = by_type(session.page, ft.TextButton, lambda b: b.content == "Try again")[0]
+    await session.dispatch_event(retry._i, "click", None)
+    await settle()
+    assert not any(t.startswith("Couldn't refresh") for t in top_texts(session.page))
+    assert state.orders.list_error is None
