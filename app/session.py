@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.admin import AdminContainer, ContainerAdmin
-from app.live import SyncLoop, sync_interval
-from app.state import AppState, StoreArchive, StoreGateway, SyncEvent, SyncHub, initial_sync_info, read_feed
+from app.live import SyncEvent, SyncHub, SyncLoop, sync_interval
+from app.state import AppState, StoreArchive, StoreGateway, initial_sync_info, read_feed
 from services.domain import OrderFilter, ThemeChoice, utc_now
 from services.storage import UsageRepository
 from services.sync.coordinator import SyncCoordinator

@@ -1,8 +1,8 @@
 """Observable app state: one :class:`AppState` per session (a state object per screen), one :class:`SyncHub`.
 
-How a background change reaches a screen: ``app.live`` hands a finished pass to :class:`SyncHub`; each
-session applies it on its UI loop (:meth:`AppState.apply_sync`), the screen states that changed re-read
-the cache and call their listeners, and each view repaints what it shows.
+How a background change reaches a screen: ``app.live`` hands a finished pass or a push to its ``SyncHub``;
+each session applies it on its UI loop (:meth:`AppState.apply_sync`), the screen states that changed
+re-read the cache and call their listeners, and each view repaints what it shows.
 
 Never imports flet or views (an import-linter contract): the values both sides share live in
 ``services.domain`` (``SyncInfo``, ``ListFilters``, ``AttentionItem`` ...).
@@ -15,13 +15,13 @@ from .app_state import AppState
 from .archive import StoreArchive
 from .feed import FEED_ITEMS, FeedState, read_feed
 from .history import EXPORT_FORMATS, HISTORY_LIMIT, HistoryState
-from .hub import ReportLike, SyncEvent, SyncHub, SyncListener, initial_sync_info
 from .observable import Latest, Listener, Observable, ScreenState, Status
 from .order import OrderState
 from .orders import PAGE_SIZE, SEARCH_SETTLE, OrdersState
 from .ports import ArchivePort, ExportProgressFn, OrdersGateway, SourceAdmin, StoreGateway, StoreLike, UsagePort
 from .settings import SettingsState
 from .sources import source_infos
+from .sync_status import initial_sync_info
 from .usage import UsageState
 
 __all__ = [
@@ -43,7 +43,6 @@ __all__ = [
     "OrderState",
     "OrdersGateway",
     "OrdersState",
-    "ReportLike",
     "ScreenState",
     "SettingsState",
     "SourceAdmin",
@@ -51,9 +50,6 @@ __all__ = [
     "StoreArchive",
     "StoreGateway",
     "StoreLike",
-    "SyncEvent",
-    "SyncHub",
-    "SyncListener",
     "UsagePort",
     "UsageState",
     "attention_items",

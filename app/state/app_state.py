@@ -6,12 +6,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, tzinfo
 
+from app.live import SyncEvent
 from services.domain import SyncInfo, SyncPhase, ThemeChoice, utc_now
 
 from .alerts import AlertsState
 from .feed import FeedState
 from .history import HistoryState
-from .hub import SyncEvent
 from .observable import Status
 from .order import OrderState
 from .orders import PAGE_SIZE, SEARCH_SETTLE, OrdersState

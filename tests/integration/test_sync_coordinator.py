@@ -11,8 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.live import SyncLoop
-from app.state import SyncEvent, SyncHub
+from app.live import SyncEvent, SyncHub, SyncLoop
 from services.demo import DemoServer
 from services.domain import OrderFilter, ShipmentStatus, SyncInfo, SyncPhase, utc_now
 from services.storage import Store, tracking_candidates

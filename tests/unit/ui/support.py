@@ -14,9 +14,10 @@ import flet as ft
 from flet.messaging.protocol import MessageAction
 from flet.messaging.session import Session
 
+from app.live import SyncHub
 from app.session import make_session_main
 from app.settings import Settings
-from app.state import StoreGateway, SyncHub, initial_sync_info
+from app.state import StoreGateway, initial_sync_info
 from services.credentials import MemoryCredentialStore
 from services.domain import (
     Channel,

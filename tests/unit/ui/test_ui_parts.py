@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from app.gui import free_port
-from app.live import CoordinatorFactory, SyncLoop, sync_interval
-from app.state import Latest, SyncEvent, SyncHub
+from app.live import CoordinatorFactory, SyncEvent, SyncHub, SyncLoop, sync_interval
+from app.state import Latest
 from services.domain import (
     ChangeSet,
     NewTrackingEvent,
