@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from services.domain import ChangeSet, SyncInfo, SyncPhase, utc_now
+from services.domain import ChangeSet, SyncHealth, SyncInfo, SyncPhase, sync_health, utc_now
 from services.sync import SyncReport
 from services.sync.coordinator import SyncCoordinator
 
@@ -129,8 +129,7 @@ class SyncHub:
             info = self._info
         if (
             info.phase is SyncPhase.UP_TO_DATE
-            and info.last_synced_at is not None
-            and self._clock() - info.last_synced_at > self._stale_after
+            and sync_health(info.last_synced_at, None, self._clock(), self._stale_after) is SyncHealth.STALE
         ):
             return replace(info, phase=SyncPhase.STALE, stale_since=info.last_synced_at)
         return info

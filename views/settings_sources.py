@@ -7,15 +7,16 @@ from typing import Any, Protocol
 
 import flet as ft
 
-from services.domain import AppError, SourceInfo, SourceTest
+from services.domain import AppError, SourceInfo, SourceTest, SyncHealth
 from views import formatting as fmt
 from views import widgets
 from views.base import ScreenModel
 
 _HEALTH = {
-    "healthy": ("Healthy", "delivered"),
-    "failing": ("Failing", "exception"),
-    "never": ("Not synced yet", "pending"),
+    SyncHealth.HEALTHY: ("Healthy", "delivered"),
+    SyncHealth.STALE: ("Stale", "pending"),
+    SyncHealth.FAILING: ("Failing", "exception"),
+    SyncHealth.NEVER: ("Not synced yet", "pending"),
 }
 
 
@@ -126,7 +127,7 @@ class SourcesSection:
         m = self.model
         dark = self._is_dark()
         now, tz = m.now, m.tz
-        label, tone = _HEALTH.get(src.health, (fmt.label(src.health), "pending"))
+        label, tone = _HEALTH[src.health]
         bg, fg = widgets.status_colors(tone, dark)
         chip = ft.Container(
             content=ft.Text(label, size=12, weight=ft.FontWeight.W_600, color=fg),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from services.domain import DEMO_SOURCE, SourceConfig, SourceInfo, SyncState
+from services.domain import DEMO_SOURCE, SourceConfig, SourceInfo, SyncHealth, SyncState
 from services.sync import is_internal_state
 
 
@@ -18,7 +18,7 @@ def source_infos(configs: Sequence[SourceConfig], states: Sequence[SyncState]) -
             name=name,
             kind=kind,
             url=url,
-            health=st.health if st else "never",
+            health=st.health if st else SyncHealth.NEVER,
             last_success_at=st.last_success_at if st else None,
             stale_since=st.stale_since if st else None,
             last_error=st.last_error if st else None,

@@ -23,6 +23,7 @@ from .enums import (
     EventKind,
     OrderStatus,
     ShipmentStatus,
+    SyncHealth,
 )
 from .errors import (
     AppError,
@@ -55,6 +56,7 @@ from .models import (
     TimelineEntry,
     TrackingEvent,
     combine_changes,
+    sync_health,
 )
 from .session import (
     DEMO_SOURCE,
@@ -78,6 +80,8 @@ from .timeline import merge_events, unified_timeline, with_events
 from .times import format_utc, has_offset, parse_utc, to_utc, utc_now
 
 __all__ = [
+    "SyncHealth",
+    "sync_health",
     "ATTENTION_MAX_AGE",
     "STALE_AFTER",
     "AttentionItem",

@@ -72,3 +72,12 @@ ATTENTION_SHIPMENT_STATUSES = frozenset(
     {ShipmentStatus.FAILED_ATTEMPT, ShipmentStatus.EXCEPTION, ShipmentStatus.AVAILABLE_FOR_PICKUP}
 )
 """Shipment statuses that need the customer's attention."""
+
+
+class SyncHealth(StrEnum):
+    """One source's sync verdict (the one vocabulary of CLI, stats and Settings)."""
+
+    NEVER = "never"
+    HEALTHY = "healthy"
+    STALE = "stale"
+    FAILING = "failing"

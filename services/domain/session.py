@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from .enums import Channel, OrderStatus
+from .enums import Channel, OrderStatus, SyncHealth
 
 DEMO_SOURCE = "demo"
 """The name the embedded demo source syncs under (the app's default with no source configured)."""
@@ -81,7 +81,7 @@ class SourceInfo:
     name: str
     kind: str
     url: str
-    health: str = "never"
+    health: SyncHealth = SyncHealth.NEVER
     last_success_at: datetime | None = None
     stale_since: datetime | None = None
     last_error: str | None = None
