@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, ViewportSize, expect
 
 from tests.e2e.support import (
     DESKTOP,
@@ -42,9 +42,9 @@ def _archive(home: Path) -> None:
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_history_export_downloads_and_notifications_screen(
-    server: Server, browser: Browser, home: Path, viewport: dict[str, int]
+    server: Server, browser: Browser, home: Path, viewport: ViewportSize
 ) -> None:
-    ctx = browser.new_context(viewport=viewport, accept_downloads=True)  # type: ignore[arg-type]
+    ctx = browser.new_context(viewport=viewport, accept_downloads=True)
     try:
         page = open_app(ctx, server.at("/orders"))
         expect(page.get_by_text(COUNT)).to_be_visible(timeout=45_000)  # the first sync filled the cache

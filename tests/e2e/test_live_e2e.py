@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, ViewportSize, expect
 
 from services.demo import DemoServer
 from tests.e2e.support import (
@@ -52,9 +52,9 @@ def _moving_parcel(home: Path) -> tuple[str, str]:
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_a_posted_event_reaches_the_open_order_and_notifications_without_reload(
-    browser: Browser, shop_server: Server, shop_home: Path, shop: DemoServer, viewport: dict[str, int]
+    browser: Browser, shop_server: Server, shop_home: Path, shop: DemoServer, viewport: ViewportSize
 ) -> None:
-    ctx = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+    ctx = browser.new_context(viewport=viewport)
     try:
         page = open_app(ctx, shop_server.at("/orders"))
         expect(page.get_by_text(COUNT)).to_be_visible(timeout=45_000)  # the first sync filled the cache
@@ -105,7 +105,7 @@ def _wait_until(condition: Any, message: str, timeout: float = 15.0) -> None:
 
 
 def _open_settings(browser: Browser, server: Server) -> tuple[Any, Any]:
-    ctx = browser.new_context(viewport=DESKTOP)  # type: ignore[arg-type]
+    ctx = browser.new_context(viewport=DESKTOP)
     page = open_app(ctx, server.at("/settings"))
     expect(page.get_by_role("switch", name="Order confirmed")).to_be_visible(timeout=WAIT)
     return ctx, page
