@@ -66,22 +66,13 @@ def cli_text(home: Path, *args: str, timeout: float = 60) -> str:
         text=True,
         timeout=timeout,
     )
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 0, f"`ordertrack {' '.join(args)}` failed: {done.stderr}"
     return done.stdout
 
 
 def cli(home: Path, *args: str, timeout: float = 60) -> Any:
     """Run ``python -m app ARGS`` (JSON output) and return the parsed answer."""
-    result = subprocess.run(
-        [sys.executable, "-m", "app", *args],
-        cwd=ROOT,
-        env=app_env(home),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    assert result.returncode == 0, f"`ordertrack {' '.join(args)}` failed: {result.stderr}"
-    return json.loads(result.stdout)
+    return json.loads(cli_text(home, *args, timeout=timeout))
 
 
 LINK = re.compile(r"Serving .+ on (http://\S+)")

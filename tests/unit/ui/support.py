@@ -33,6 +33,7 @@ from services.domain import (
 )
 from services.storage import Store
 from services.storage.archive import move_to_history
+from services.sync import SyncReport
 
 T0 = datetime(2026, 11, 2, 9, 15, tzinfo=UTC)
 """When the first realistic order (:func:`make_order`) was placed."""
@@ -287,6 +288,12 @@ def make_order(i: int, *, day: int | None = None, prefix: str = "W-") -> Order:
             OrderEvent(placed + timedelta(hours=26), OrderStatus.SHIPPED, "Handed to the carrier"),
         ),
     )
+
+
+def sync_report(source: str = "demo", **fields: Any) -> SyncReport:
+    """A finished pass of ``source`` (just now, unless ``finished_at`` says otherwise), as the engine reports it."""
+    fields.setdefault("finished_at", datetime.now(UTC))
+    return SyncReport(source, **fields)
 
 
 def fill(store: Store, orders: list[Order], *, at: datetime = RECEIVED) -> None:

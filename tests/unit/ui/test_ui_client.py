@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, timedelta
 from typing import Any
 
@@ -16,6 +16,7 @@ from app.state import AppState, StoreGateway, attention_items
 from services.credentials import source_token_key
 from services.domain import (
     AttentionReason,
+    ChangeSet,
     Channel,
     DeliveryWindow,
     Order,
@@ -27,6 +28,7 @@ from services.domain import (
     SyncState,
 )
 from services.storage import Store
+from services.sync import SyncReport
 from tests.unit.ui.support import (
     NOW,
     FakeContainer,
@@ -96,17 +98,6 @@ def attention_orders() -> list[Order]:
             status=OrderStatus.DELIVERED,
         ),
     ]
-
-
-@dataclass(frozen=True)
-class Report:
-    """The SyncReport fields ContainerAdmin reads."""
-
-    source: str = "shop"
-    error: str | None = None
-    orders_seen: int = 12
-    not_modified: bool = False
-    changes: Any = field(default_factory=lambda: type("C", (), {"new_orders": ("X-1", "X-2")})())
 
 
 class Client:
@@ -397,12 +388,12 @@ async def test_test_connection_shows_progress_then_the_result_and_remove_asks_fi
     app = await Client(session, store).start("/settings")
     await app.state.settings.add_source("shop", "http://127.0.0.1:9", "tok")
     await settle()
-    app.container.sync_result = [Report()]
+    app.container.sync_result = [SyncReport("shop", ChangeSet(new_orders=("X-1", "X-2")), orders_seen=12)]
     test = [b for b in app.buttons(ft.OutlinedButton, "Test connection")][0]
     await app.click(test)
     assert app.container.synced == ["shop"]
     assert "Connected. 12 orders checked, 2 new." in app.texts()
-    app.container.sync_result = [Report(error="connection refused")]
+    app.container.sync_result = [SyncReport("shop", error="connection refused", orders_seen=12)]
     await app.click(app.buttons(ft.OutlinedButton, "Test connection")[0])
     assert "Could not sync: connection refused" in app.texts()
     await app.click(app.buttons(ft.TextButton, "Remove")[0])

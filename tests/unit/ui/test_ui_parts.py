@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -27,7 +26,7 @@ from services.domain import (
     TrackingEvent,
 )
 from services.storage import Store
-from services.sync import SourceRuntime, SyncEngine
+from services.sync import SourceRuntime, SyncEngine, SyncReport
 from services.sync.coordinator import SyncCoordinator
 from services.sync.ports import FetchedPage
 from tests.unit.ui.support import make_order
@@ -120,16 +119,6 @@ def test_routes_round_trip_order_numbers_with_url_characters():
     assert parse_route("/nowhere") == ("timeline", None)
 
 
-@dataclass(frozen=True)
-class Report:
-    """The fields of services.sync.SyncReport the hub reads."""
-
-    source: str
-    changes: ChangeSet = field(default_factory=ChangeSet)
-    error: str | None = None
-    finished_at: datetime | None = None
-
-
 def test_hub_tracks_phases_and_goes_stale():
     """Started -> syncing; ok -> up to date; errors -> failing (last success kept); old -> stale."""
     now = [datetime(2026, 11, 25, 12, 0, tzinfo=UTC)]
@@ -141,14 +130,14 @@ def test_hub_tracks_phases_and_goes_stale():
     event = NewTrackingEvent(
         "W-1", "1Z", "ups", TrackingEvent(now[0], ShipmentStatus.IN_TRANSIT, "Arrival scan")
     )
-    hub.finished([Report("demo", ChangeSet(new_orders=("W-2",), new_events=(event,)), finished_at=now[0])])
+    hub.finished([SyncReport("demo", ChangeSet(new_orders=("W-2",), new_events=(event,)), finished_at=now[0])])
     assert hub.info.phase is SyncPhase.UP_TO_DATE and hub.info.last_synced_at == now[0]
     assert seen[-1].order_numbers == {"W-1", "W-2"}
-    hub.finished([Report("demo", error="connection refused")])
+    hub.finished([SyncReport("demo", error="connection refused")])
     assert hub.info.phase is SyncPhase.FAILING
     assert hub.info.error == "connection refused"
     assert hub.info.last_synced_at == now[0]
-    hub.finished([Report("demo", finished_at=now[0])])
+    hub.finished([SyncReport("demo", finished_at=now[0])])
     now[0] += timedelta(minutes=11)
     assert hub.info.phase is SyncPhase.STALE and hub.info.stale_since == now[0] - timedelta(minutes=11)
     assert hub.info.is_demo

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from tests.unit.ui.support import (
     find,
     make_order,
     settle,
+    sync_report,
     timeline_rows,
     top_texts,
     tracking_event,
@@ -38,17 +38,6 @@ from tests.unit.ui.support import (
 )
 from views.orders_view import TILE_EXTENT
 from views.shell import AppShell
-
-
-@dataclass(frozen=True)
-class Report:
-    """A finished sync pass (the fields of services.sync.SyncReport the UI reads)."""
-
-    source: str = "demo"
-    changes: ChangeSet = field(default_factory=ChangeSet)
-    not_modified: bool = False
-    error: str | None = None
-    finished_at: datetime | None = field(default_factory=lambda: datetime.now(UTC))
 
 
 @pytest.fixture
@@ -203,7 +192,7 @@ async def test_background_sync_refreshes_the_open_list_and_status(session: Sessi
     assert "Syncing…" in app.texts()
     fill(store, [make_order(i) for i in range(10, 15)])
     changes = ChangeSet(new_orders=tuple(f"W-{10000 + i}" for i in range(10, 15)))
-    app.from_thread(app.hub.finished, [Report(changes=changes)])
+    app.from_thread(app.hub.finished, [sync_report(changes=changes)])
     await settle()
     texts = app.texts()
     assert "15 orders" in texts
@@ -225,7 +214,7 @@ async def test_background_change_refreshes_the_open_order(session: Session, stor
     with store.transaction() as uow:
         uow.upsert_tracking(with_events(ups, (*ups.events, new)), source="demo", received_at=T0, live=True)
     changes = ChangeSet(new_events=(NewTrackingEvent("W-10001", ups.tracking_number, "ups", new),))
-    app.from_thread(app.hub.finished, [Report(changes=changes)])
+    app.from_thread(app.hub.finished, [sync_report(changes=changes)])
     await settle()
     texts = app.texts()
     assert "Out for delivery today" in texts
@@ -242,7 +231,7 @@ async def test_empty_cache_shows_loading_then_a_designed_empty_state(session: Se
     assert "Fetching your orders…" in texts
     assert "Syncing…" in texts
     assert by_type(app.page, ft.ProgressRing)
-    app.from_thread(app.hub.finished, [Report()])
+    app.from_thread(app.hub.finished, [sync_report()])
     await settle()
     assert "No orders yet" in app.texts()
     assert not app.crashed()
@@ -251,8 +240,8 @@ async def test_empty_cache_shows_loading_then_a_designed_empty_state(session: Se
 async def test_failing_sync_keeps_cached_data_and_says_offline(session: Session, orders120: Store, tmp_path: Path):
     """A failed pass keeps the list and explains: "Offline — showing cached data from …" plus the reason."""
     app = await UiApp(session, orders120, tmp_path).start()
-    app.from_thread(app.hub.finished, [Report(finished_at=None)])
-    app.from_thread(app.hub.finished, [Report(error="connection refused")])
+    app.from_thread(app.hub.finished, [sync_report(finished_at=None)])
+    app.from_thread(app.hub.finished, [sync_report(error="connection refused")])
     await settle()
     texts = app.texts()
     assert "120 orders" in texts
