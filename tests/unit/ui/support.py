@@ -396,6 +396,42 @@ class UiApp:
         assert found, f"no button {text!r} on screen: {self.texts()}"
         return found[0]
 
+    def labelled(self, kind: type, text: str) -> list[Any]:
+        """Return the controls of ``kind`` whose text, tooltip or title says ``text``."""
+
+        def says(c: Any) -> bool:
+            content = getattr(c, "content", None)
+            title = getattr(c, "title", None)
+            return (
+                content == text
+                or getattr(c, "tooltip", None) == text
+                or (isinstance(content, ft.Text) and content.value == text)
+                or (isinstance(title, ft.Text) and title.value == text)
+            )
+
+        return by_type(self.page, kind, says)
+
+    async def pick(self, label: str, option: str) -> None:
+        """Choose ``option`` in the filter menu labelled ``label``."""
+        menu = by_type(
+            self.page,
+            ft.PopupMenuButton,
+            lambda m: any(
+                isinstance(t, ft.Text) and str(t.value).startswith(f"{label}: ")
+                for t in find(m.content, lambda c: True)
+            ),
+        )
+        assert menu, f"no {label} menu: {self.texts()}"
+        items = [i for i in menu[0].items if i.content == option]
+        assert items, f"{option!r} not offered by {label}: {[i.content for i in menu[0].items]}"
+        await self.click(items[0])
+
+    def dialog(self) -> Any:
+        """Return the open dialog."""
+        open_ = [d for d in self.page._dialogs.controls if getattr(d, "open", False)]
+        assert open_, "no dialog is open"
+        return open_[-1]
+
     def toggles(self) -> list[ft.TextButton]:
         """Return the "ETA changes (n)" toggles of the open order."""
         return by_type(self.page, ft.TextButton, lambda b: str(b.content).startswith("ETA changes"))

@@ -8,7 +8,6 @@ from typing import Any
 
 import flet as ft
 import pytest
-from flet.messaging.protocol import MessageAction
 from flet.messaging.session import Session
 
 from app.admin import ContainerAdmin, check_source_url
@@ -32,6 +31,7 @@ from services.sync import SyncReport
 from tests.unit.ui.support import (
     NOW,
     FakeContainer,
+    UiApp,
     by_type,
     fill,
     find,
@@ -40,7 +40,6 @@ from tests.unit.ui.support import (
     parcel,
     settle,
     texts,
-    top_texts,
 )
 from views.shell import AppShell
 from views.widgets import TONE_COLORS, Tone, status_colors
@@ -100,12 +99,11 @@ def attention_orders() -> list[Order]:
     ]
 
 
-class Client:
-    """A session showing the shell over a real store, with a fixed clock and real app actions."""
+class Client(UiApp):
+    """The UI harness with the shell built over an AppState with a fixed clock and Settings' real admin actions."""
 
     def __init__(self, session: Session, store: Store, *, sync: SyncInfo | None = None) -> None:
-        self.session = session
-        self.page = session.page
+        super().__init__(session, store, store.path.parent)
         self.container = FakeContainer(store, now=NOW)
         self.sync_requests = 0
         self.state = AppState(
@@ -122,64 +120,15 @@ class Client:
     def _request(self) -> None:
         self.sync_requests += 1
 
-    async def start(self, route: str = "/") -> Client:
+    async def start(self, route: str = "/", *, rounds: int = 10) -> Client:
         """Show ``route`` and let everything settle."""
         self.page.route = route
         await self.state.orders.load()
         self.shell = AppShell(self.page, self.state)
         await self.shell.start()
         self.session.get_page_patch()
-        await settle(10)
+        await settle(rounds)
         return self
-
-    def texts(self) -> list[str]:
-        """Return the visible texts of the top-most view."""
-        return top_texts(self.page)
-
-    def buttons(self, kind: type, text: str) -> list[Any]:
-        """Return the controls of ``kind`` whose text, tooltip or title says ``text``."""
-
-        def says(c: Any) -> bool:
-            content = getattr(c, "content", None)
-            title = getattr(c, "title", None)
-            return (
-                content == text
-                or getattr(c, "tooltip", None) == text
-                or (isinstance(content, ft.Text) and content.value == text)
-                or (isinstance(title, ft.Text) and title.value == text)
-            )
-
-        return by_type(self.page, kind, says)
-
-    async def click(self, control: Any) -> None:
-        """Click a control and let the consequences settle."""
-        await self.session.dispatch_event(control._i, "click", None)
-        await settle()
-
-    async def pick(self, label: str, option: str) -> None:
-        """Choose ``option`` in the filter menu labelled ``label``."""
-        menu = by_type(
-            self.page,
-            ft.PopupMenuButton,
-            lambda m: any(
-                isinstance(t, ft.Text) and str(t.value).startswith(f"{label}: ")
-                for t in find(m.content, lambda c: True)
-            ),
-        )
-        assert menu, f"no {label} menu: {self.texts()}"
-        items = [i for i in menu[0].items if i.content == option]
-        assert items, f"{option!r} not offered by {label}: {[i.content for i in menu[0].items]}"
-        await self.click(items[0])
-
-    def dialog(self) -> Any:
-        """Return the open dialog."""
-        open_ = [d for d in self.page._dialogs.controls if getattr(d, "open", False)]
-        assert open_, "no dialog is open"
-        return open_[-1]
-
-    def crashed(self) -> list[Any]:
-        """Return the session-crashed messages (an unhandled error in a handler)."""
-        return [m for m in self.session.connection.messages if m.action == MessageAction.SESSION_CRASHED]
 
 
 def tile_titles(page: ft.Page) -> list[str]:
@@ -233,7 +182,7 @@ async def test_timeline_pins_attention_groups_days_and_opens_orders(session: Ses
     await app.click(pinned)
     assert app.page.route == "/orders/A-1"
     assert "Order A-1" in app.texts()
-    await app.click(app.buttons(ft.IconButton, "Back")[0])
+    await app.click(app.labelled(ft.IconButton, "Back")[0])
     assert app.page.route == "/timeline"  # back where the user came from
     assert not app.crashed()
 
@@ -248,7 +197,7 @@ async def test_timeline_pages_older_events_and_shows_designed_states(session: Se
     await settle()
     before = len(app.state.feed.feed)
     assert app.state.feed.feed_has_more
-    more = app.buttons(ft.TextButton, "Show older events")
+    more = app.labelled(ft.TextButton, "Show older events")
     assert more
     await app.click(more[0])
     assert len(app.state.feed.feed) > before
@@ -280,7 +229,7 @@ async def test_filters_narrow_the_list_with_counts_and_clear(session: Session, o
     await app.pick("Status", "Delivered")
     assert "No matching orders" in app.texts()
     assert any("with these filters" in t for t in app.texts())
-    await app.click(app.buttons(ft.TextButton, "Clear filters")[0])
+    await app.click(app.labelled(ft.TextButton, "Clear filters")[0])
     assert "120 orders" in app.texts()
     chip = by_type(app.page, ft.Chip)[0]
     chip.selected = True
@@ -338,8 +287,8 @@ async def test_order_shows_copy_button_eta_passed_freshness_and_both_times(
     assert "Last carrier update 1 day ago" in texts
     assert "Carrier local: Thu 26 Nov, 07:00 (UTC−05:00)" in texts
     assert any(t.endswith("your time") for t in texts)
-    assert app.buttons(ft.TextButton, "Track on UPS")[0].url.url.startswith("https://www.ups.com/")
-    copy = app.buttons(ft.IconButton, "Copy tracking number")
+    assert app.labelled(ft.TextButton, "Track on UPS")[0].url.url.startswith("https://www.ups.com/")
+    copy = app.labelled(ft.IconButton, "Copy tracking number")
     assert len(copy) == 1
     await app.click(copy[0])
     assert copied == ["1ZLATE"]
@@ -361,7 +310,7 @@ async def test_settings_lists_source_health_and_adds_a_source_with_a_hidden_toke
     assert "Demo data" in texts and "Healthy" in texts
     assert "Last sync 5 min ago (11:55)" in texts
     assert "/data/ordertrack" in texts
-    await app.click(app.buttons(ft.FilledTonalButton, "Add source")[0])
+    await app.click(app.labelled(ft.FilledTonalButton, "Add source")[0])
     dialog = app.dialog()
     fields = {f.label: f for f in find(dialog, lambda c: isinstance(c, ft.TextField))}
     assert fields["Token"].password is True and fields["Token"].can_reveal_password is False
@@ -389,14 +338,14 @@ async def test_test_connection_shows_progress_then_the_result_and_remove_asks_fi
     await app.state.settings.add_source("shop", "http://127.0.0.1:9", "tok")
     await settle()
     app.container.sync_result = [SyncReport("shop", ChangeSet(new_orders=("X-1", "X-2")), orders_seen=12)]
-    test = [b for b in app.buttons(ft.OutlinedButton, "Test connection")][0]
+    test = [b for b in app.labelled(ft.OutlinedButton, "Test connection")][0]
     await app.click(test)
     assert app.container.synced == ["shop"]
     assert "Connected. 12 orders checked, 2 new." in app.texts()
     app.container.sync_result = [SyncReport("shop", error="connection refused", orders_seen=12)]
-    await app.click(app.buttons(ft.OutlinedButton, "Test connection")[0])
+    await app.click(app.labelled(ft.OutlinedButton, "Test connection")[0])
     assert "Could not sync: connection refused" in app.texts()
-    await app.click(app.buttons(ft.TextButton, "Remove")[0])
+    await app.click(app.labelled(ft.TextButton, "Remove")[0])
     dialog = app.dialog()
     assert dialog.title.value == "Remove source?"
     confirm = [b for b in find(dialog, lambda c: isinstance(c, ft.FilledButton)) if b.content == "Remove"][0]
@@ -413,9 +362,9 @@ async def test_verify_database_and_clear_cache_with_confirmation(session: Sessio
     with store.transaction() as uow:
         uow.set_sync_state(SyncState("demo", cursor="c-42", etag="e-1", last_success_at=NOW))
     app = await Client(session, store).start("/settings")
-    await app.click(app.buttons(ft.OutlinedButton, "Verify database")[0])
+    await app.click(app.labelled(ft.OutlinedButton, "Verify database")[0])
     assert any(t.startswith("The database is healthy: no damage found") for t in app.texts())
-    await app.click(app.buttons(ft.OutlinedButton, "Clear cache")[0])
+    await app.click(app.labelled(ft.OutlinedButton, "Clear cache")[0])
     dialog = app.dialog()
     assert dialog.title.value == "Clear the cache?"
     assert store.sync_state.get("demo").cursor == "c-42"  # nothing happens before confirming
@@ -469,7 +418,7 @@ async def test_routes_navigation_and_offline_banner(session: Session, orders120:
     await app.session.dispatch_event(bar._i, "change", "1")
     await settle()
     assert app.page.route == "/orders"
-    assert app.buttons(ft.TextButton, "Filters")  # filters fold away on phones
+    assert app.labelled(ft.TextButton, "Filters")  # filters fold away on phones
     assert not app.crashed()
 
 
@@ -513,11 +462,11 @@ async def test_a_long_timeline_folds_its_middle_until_asked(session: Session, st
     assert "Timeline (201 events)" in texts
     assert "Sorting scan 1" in texts and "Sorting scan 200" in texts
     assert "Sorting scan 100" not in texts
-    unfold = app.buttons(ft.TextButton, "Show 171 more events")
+    unfold = app.labelled(ft.TextButton, "Show 171 more events")
     assert unfold
     await app.click(unfold[0])
     assert "Sorting scan 100" in app.texts()
-    assert not app.buttons(ft.TextButton, "Show 171 more events")
+    assert not app.labelled(ft.TextButton, "Show 171 more events")
     assert not app.crashed()
 
 

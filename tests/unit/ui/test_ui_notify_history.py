@@ -343,27 +343,14 @@ async def test_history_has_the_orders_filters_and_exports_what_they_show(
     assert "7 orders in history" in app.texts()
     assert not [b for b in by_type(app.page, ft.TextButton) if b.content == "Clear filters" and b.visible]
 
-    async def pick(label: str, option: str) -> None:
-        menus = by_type(
-            app.page,
-            ft.PopupMenuButton,
-            lambda m: any(
-                isinstance(t, ft.Text) and str(t.value).startswith(f"{label}: ")
-                for t in find(m.content, lambda c: True)
-            ),
-        )
-        assert menus, f"no {label} menu: {app.texts()}"
-        await app.click(next(i for i in menus[0].items if i.content == option))
-        await settle()
-
-    await pick("Status", "Returned")
+    await app.pick("Status", "Returned")
     assert [t.key for t in app.tiles()] == ["history:R-10036"]
-    await pick("Status", "Any")
-    await pick("Carrier", "Royal Mail")  # every third order has a Royal Mail parcel: 30, 33, 36
+    await app.pick("Status", "Any")
+    await app.pick("Carrier", "Royal Mail")  # every third order has a Royal Mail parcel: 30, 33, 36
     assert {t.key for t in app.tiles()} == {"history:W-10030", "history:W-10033", "history:R-10036"}
-    await pick("Channel", "Web")  # i % 3 == 0 is the web channel as well
+    await app.pick("Channel", "Web")  # i % 3 == 0 is the web channel as well
     assert len(app.tiles()) == 3
-    await pick("Channel", "Marketplace")
+    await app.pick("Channel", "Marketplace")
     assert "No matching past orders" in app.texts()
     await app.click(app.button("Clear filters"))
     assert "7 orders in history" in app.texts()

@@ -313,14 +313,19 @@ class FlakyGateway(StoreGateway):
         return super().count(flt)
 
 
-async def test_unreadable_cache_shows_an_error_state_with_retry(session: Session, orders120: Store):
-    """A failing cache read shows "Couldn't read your orders" and the reason; "Try again" recovers."""
-    state = AppState(FlakyGateway(orders120, failures=1), sync=SyncInfo(is_demo=True))
+async def orders_over(session: Session, gateway: StoreGateway) -> AppState:
+    """Show the Orders screen of a shell over ``gateway`` (its first read done before the first paint)."""
+    state = AppState(gateway, sync=SyncInfo(is_demo=True))
     await state.orders.load()
     session.page.route = "/orders"
-    shell = AppShell(session.page, state)
-    await shell.start()
+    await AppShell(session.page, state).start()
     session.get_page_patch()
+    return state
+
+
+async def test_unreadable_cache_shows_an_error_state_with_retry(session: Session, orders120: Store):
+    """A failing cache read shows "Couldn't read your orders" and the reason; "Try again" recovers."""
+    await orders_over(session, FlakyGateway(orders120, failures=1))
     texts = top_texts(session.page)
     assert "Couldn't read your orders" in texts
     assert "the local cache is locked by another program" in texts
@@ -333,12 +338,7 @@ async def test_unreadable_cache_shows_an_error_state_with_retry(session: Session
 async def test_a_failed_reread_keeps_the_orders_shown_and_marks_them_stale(session: Session, orders120: Store):
     """Keep-last-good: a read error after a good read leaves the rows on screen with the reason and "Try again"."""
     gateway = FlakyGateway(orders120, failures=0)
-    state = AppState(gateway, sync=SyncInfo(is_demo=True))
-    await state.orders.load()
-    session.page.route = "/orders"
-    shell = AppShell(session.page, state)
-    await shell.start()
-    session.get_page_patch()
+    state = await orders_over(session, gateway)
     assert len(by_type(session.page, ft.ListTile, lambda t: t.on_click is not None)) == 50
 
     gateway.failures = 1
