@@ -9,24 +9,46 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
-from services.credentials import CredentialStore, KeyringCredentialStore, source_token_key
+from services.credentials import (
+    CredentialStore,
+    CredentialsUnavailableError,
+    KeyringCredentialStore,
+    source_token_key,
+)
 from services.demo import DemoServer
-from services.domain import ConfigError, SourceConfig, utc_now
-from services.storage import Store
+from services.domain import DEMO_SOURCE, ConfigError, SourceConfig, utc_now
+from services.notify import SMTP_PASSWORD_KEY, Channels, Dispatcher, EmailChannel, NativeChannel, load_prefs
+from services.notify.preferences import Preferences
+from services.storage import NotifyRepository, Store
 from services.storage.archive import move_to_history
 from services.sync import ChangeListener, SourceRuntime, SyncEngine, SyncReport
 
 from .database import open_store
-from .notifications import install as install_notifications
 from .paths import data_dir
 from .runtime import runtime_for as build_runtime
 from .settings import MAX_HISTORY_AFTER_DAYS, Settings
 
 log = logging.getLogger(__name__)
 
-DEMO_SOURCE_NAME = "demo"
+DEMO_SOURCE_NAME = DEMO_SOURCE
+"""The embedded demo's source name (the domain's one definition)."""
+
+
+class LiveChannels(Channels):
+    """Channels rebuilt from the current preferences each time they are used (prefs change at runtime)."""
+
+    def __init__(self, password: Callable[[], str | None], prefs: Preferences) -> None:
+        """Read the SMTP password through ``password`` (the keyring) only when an e-mail is sent."""
+        super().__init__(native=NativeChannel())
+        self._password = password
+        self.refresh(prefs)
+
+    def refresh(self, prefs: Preferences) -> None:
+        """Rebuild the e-mail channel from ``prefs``."""
+        self.email = EmailChannel(prefs.smtp, self._password) if prefs.email else None
 
 
 class AppContainer:
@@ -61,7 +83,35 @@ class AppContainer:
         home.mkdir(parents=True, exist_ok=True, mode=0o700)
         settings = Settings.load(home)
         store = open_store(home, credentials or KeyringCredentialStore(), passphrase)
-        return install_notifications(cls(home, store, settings, credentials or KeyringCredentialStore()))
+        container = cls(home, store, settings, credentials or KeyringCredentialStore())
+        container.install_notifications()
+        return container
+
+    @property
+    def dispatcher(self) -> Dispatcher | None:
+        """Return the notification dispatcher the engines report to, if installed."""
+        return next((d for d in self.change_listeners if isinstance(d, Dispatcher)), None)
+
+    def install_notifications(self) -> None:
+        """Register the notification dispatcher as a change listener of every engine the container builds."""
+        if self.dispatcher is not None:
+            return
+        channels = LiveChannels(self._smtp_password, Preferences())
+        repo = NotifyRepository(self.store)
+
+        def current() -> Preferences:
+            prefs = load_prefs(repo)
+            channels.refresh(prefs)
+            return prefs
+
+        self.change_listeners.append(Dispatcher(self.store, channels, prefs=current))
+
+    def _smtp_password(self) -> str | None:
+        try:
+            return self.credentials.get(SMTP_PASSWORD_KEY)
+        except CredentialsUnavailableError as err:
+            log.warning("SMTP password unavailable: %s", err.message)
+            return None
 
     @property
     def is_demo(self) -> bool:

@@ -4,18 +4,16 @@
     OrderScreen link ─▶ FeedbackSection.link_opened(...)       "Track on …" counts as a link opened
     OrderScreen copy ─▶ FeedbackSection.number_copied(...)     a copied tracking number
 
-Every click goes to the model (``views.model.SelfServiceUiModel``), which records it off the UI
+Every click goes to the model (:class:`SelfServiceModel`, ``app.state.UsageState``), which records it off the UI
 loop on this device only. Without a model (a shell built outside the app) nothing is asked.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 import flet as ft
-
-from views.model import SelfServiceUiModel
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +23,34 @@ YES_TIP = "Yes, this page answered my question"
 NO_TIP = "No, I still have a question"
 
 
+class SelfServiceModel(Protocol):
+    """The app's own metrics the Order screen feeds: feedback answers, tracking links opened, numbers copied.
+
+    Recording is fire-and-forget off the UI loop (kept on this device only); a failure is logged,
+    never shown.
+    """
+
+    def feedback_for(self, order_number: str) -> bool | None:
+        """Return this session's answer to "Did this page answer your question?" for an order (None: none)."""
+        ...
+
+    async def answer_feedback(self, order_number: str, helpful: bool) -> None:
+        """Record the answer for an order (once per order per session; later answers are ignored)."""
+        ...
+
+    async def tracking_link_opened(self, order_number: str, carrier: str) -> None:
+        """Record that the customer opened a shipment's tracking page."""
+        ...
+
+    async def tracking_number_copied(self, order_number: str, carrier: str) -> None:
+        """Record that the customer copied a tracking number."""
+        ...
+
+
 class FeedbackSection:
     """Builds the feedback row of the open order and forwards the screen's self-service clicks."""
 
-    def __init__(self, model: SelfServiceUiModel | None = None) -> None:
+    def __init__(self, model: SelfServiceModel | None = None) -> None:
         """Keep the model; the composition root sets :attr:`model` when the shell is built without it."""
         self.model = model
         self._slot: ft.Container | None = None

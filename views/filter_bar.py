@@ -14,9 +14,8 @@ from typing import Any
 
 import flet as ft
 
-from services.domain import Channel, OrderStatus
+from services.domain import Channel, ListFilters, OrderStatus
 from views import formatting as fmt
-from views.model import ListFilters
 
 ANY = "*"
 """The dropdown key meaning "no filter"."""

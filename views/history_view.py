@@ -7,19 +7,17 @@ then hands it to ``FilePicker.save_file`` (a browser download on the web, a save
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any, Protocol
 
 import flet as ft
 
-from services.domain import OrderStatus, OrderSummary
+from services.domain import HISTORY_STATUSES, ExportFile, ExportJob, ListFilters, OrderSummary
 from views import formatting as fmt
 from views import widgets
+from views.base import ScreenModel
 from views.filter_bar import FilterBar, FilterState
-from views.model import HistoryUiModel
-
-HISTORY_STATUSES = (OrderStatus.DELIVERED, OrderStatus.CANCELLED, OrderStatus.RETURNED)
-"""The statuses of orders in History (the status filter's options)."""
 
 log = logging.getLogger(__name__)
 
@@ -31,12 +29,114 @@ EXPORTS = (
 _PHASES = {"orders": "Reading orders", "layout": "Laying out pages"}
 
 
+class HistoryModel(ScreenModel, Protocol):
+    """Archived orders (History), their search, and the History exports."""
+
+    @property
+    def history(self) -> Sequence[OrderSummary]:
+        """Return the archived orders shown, newest first."""
+        ...
+
+    @property
+    def history_total(self) -> int:
+        """Return how many archived orders match the search."""
+        ...
+
+    @property
+    def history_query(self) -> str:
+        """Return the History search text (an order-number prefix)."""
+        ...
+
+    @property
+    def history_query_set(self) -> int:
+        """Return a counter that moves when the History search was set from outside its field."""
+        ...
+
+    @property
+    def history_loaded(self) -> bool:
+        """Tell whether History was read at least once."""
+        ...
+
+    @property
+    def history_error(self) -> str | None:
+        """Return why History could not be read, if it could not."""
+        ...
+
+    @property
+    def export_job(self) -> ExportJob | None:
+        """Return the running (or last) export."""
+        ...
+
+    async def load_history(self) -> None:
+        """Read the archived orders matching the search."""
+        ...
+
+    @property
+    def history_filters(self) -> ListFilters:
+        """Return the History filters (status, channel, carrier, source)."""
+        ...
+
+    @property
+    def history_date_from(self) -> date | None:
+        """Return the first day of the History date filter (inclusive)."""
+        ...
+
+    @property
+    def history_date_to(self) -> date | None:
+        """Return the last day of the History date filter (inclusive)."""
+        ...
+
+    @property
+    def history_carriers(self) -> Sequence[str]:
+        """Return the carriers archived orders have (the carrier filter's options)."""
+        ...
+
+    @property
+    def history_sources(self) -> Sequence[str]:
+        """Return the sources archived orders come from (the source filter's options)."""
+        ...
+
+    @property
+    def history_filtered(self) -> bool:
+        """Tell whether any History search, date or filter is set."""
+        ...
+
+    @property
+    def history_after_days(self) -> int | None:
+        """Return the days before finished orders move to History (None until read)."""
+        ...
+
+    async def search_history(self, text: str) -> None:
+        """Filter History by text: order number, merchant, customer, items or tracking number."""
+        ...
+
+    async def set_history_filters(self, filters: ListFilters) -> None:
+        """Filter History by status, channel, carrier and source."""
+        ...
+
+    async def set_history_dates(self, start: date | None, end: date | None) -> None:
+        """Filter History by placed date (inclusive days)."""
+        ...
+
+    async def clear_history_filters(self) -> None:
+        """Drop every History search, date and filter."""
+        ...
+
+    async def export_history(self, fmt: str) -> ExportFile | None:
+        """Build the ``fmt`` export of History off the UI loop; None when cancelled or failed."""
+        ...
+
+    def cancel_export(self) -> None:
+        """Ask the running export to stop."""
+        ...
+
+
 class HistoryScreen:
-    """Builds and repaints the History body from a :class:`HistoryUiModel`; owns the file picker."""
+    """Builds and repaints the History body from a :class:`HistoryModel`; owns the file picker."""
 
     def __init__(
         self,
-        model: HistoryUiModel,
+        model: HistoryModel,
         *,
         on_open: Callable[[str], None],
         is_dark: Callable[[], bool] | None = None,
@@ -186,34 +286,17 @@ class HistoryScreen:
             self.status.value, self.status.color = f"Exported {job.file_name}.", ft.Colors.ON_SURFACE_VARIANT
 
     def _tile(self, s: OrderSummary) -> ft.ListTile:
-        details = [s.merchant or fmt.label(s.channel.value), fmt.short_day(s.placed_at, self.model.tz)]
-        if s.carriers:
-            details.append(", ".join(fmt.carrier_name(c) for c in s.carriers))
-        return ft.ListTile(
+        return widgets.order_tile(
+            s,
             key=f"history:{s.order_number}",
             leading=ft.Icon(ft.Icons.INVENTORY_2_OUTLINED, color=ft.Colors.ON_SURFACE_VARIANT),
-            title=ft.Text(s.order_number, weight=ft.FontWeight.W_600, no_wrap=True, overflow=ft.TextOverflow.ELLIPSIS),
-            subtitle=ft.Text(" · ".join(details), max_lines=2, overflow=ft.TextOverflow.ELLIPSIS),
-            trailing=ft.Column(
-                [
-                    widgets.status_chip(s.status.value, self._is_dark()),
-                    ft.Text(fmt.money(s.total, s.currency), weight=ft.FontWeight.W_500),
-                ],
-                horizontal_alignment=ft.CrossAxisAlignment.END,
-                alignment=ft.MainAxisAlignment.CENTER,
-                spacing=6,
-                tight=True,
-            ),
-            on_click=self._click_handler(s.order_number),
+            status=s.status.value,
+            tz=self.model.tz,
+            dark=self._is_dark(),
+            on_open=self._on_open,
         )
 
     # ------------------------------------------------------------------ events
-
-    def _click_handler(self, number: str) -> Callable[[Any], None]:
-        def handler(_: Any) -> None:
-            self._on_open(number)
-
-        return handler
 
     def _export_handler(self, key: str) -> Callable[[Any], Any]:
         async def handler(_: Any) -> None:

@@ -6,14 +6,15 @@ was sent or suppressed ("rule X fired on event Y" / "suppressed: …"). Tapping 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 import flet as ft
 
+from services.domain import AlertItem
 from views import formatting as fmt
 from views import widgets
-from views.model import AlertItem, NotificationsUiModel
+from views.base import ScreenModel
 
 CHANNEL_LABELS = {
     "in_app": "In-app",
@@ -37,12 +38,52 @@ def channel_label(channel: str) -> str:
     return CHANNEL_LABELS.get(channel, fmt.label(channel))
 
 
+class NotificationsModel(ScreenModel, Protocol):
+    """The notification log the Notifications screen shows, and its actions."""
+
+    @property
+    def alerts(self) -> Sequence[AlertItem]:
+        """Return the alert log, newest first."""
+        ...
+
+    @property
+    def alerts_loaded(self) -> bool:
+        """Tell whether the log was read at least once."""
+        ...
+
+    @property
+    def alerts_error(self) -> str | None:
+        """Return why the log could not be read, if it could not."""
+        ...
+
+    @property
+    def unread_count(self) -> int:
+        """Return how many in-app alerts are unread (the navigation badge)."""
+        ...
+
+    async def load_alerts(self) -> None:
+        """Read the alert log and the unread count."""
+        ...
+
+    async def refresh_unread(self) -> None:
+        """Re-read the unread count only (the navigation badge)."""
+        ...
+
+    async def mark_all_read(self) -> None:
+        """Mark every alert read."""
+        ...
+
+    async def mark_alert_read(self, alert_id: int) -> None:
+        """Mark one alert read."""
+        ...
+
+
 class NotificationsScreen:
-    """Builds and repaints the Notifications body from a :class:`NotificationsUiModel`."""
+    """Builds and repaints the Notifications body from a :class:`NotificationsModel`."""
 
     def __init__(
         self,
-        model: NotificationsUiModel,
+        model: NotificationsModel,
         *,
         on_open: Callable[[str], None],
         is_dark: Callable[[], bool] | None = None,

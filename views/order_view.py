@@ -10,7 +10,6 @@ import flet as ft
 
 from services.domain import (
     FINAL_SHIPMENT_STATUSES,
-    DeliveryWindow,
     EtaChange,
     EventKind,
     Order,
@@ -21,6 +20,7 @@ from services.domain import (
 )
 from views import formatting as fmt
 from views import widgets
+from views.eta_view import eta_change, eta_changes
 from views.feedback import FeedbackSection
 
 WIDE_DETAIL = 900
@@ -224,7 +224,7 @@ class OrderScreen:
             lines.append(ft.Text(delivered, color=ft.Colors.ON_SURFACE_VARIANT))
         elif s.estimated_delivery is not None:
             eta = s.estimated_delivery
-            expected = " · ".join([f"Expected {fmt.eta(eta, tz)}", *_eta_change(eta, history, tz)])
+            expected = " · ".join([f"Expected {fmt.eta(eta, tz)}", *eta_change(eta, history, tz)])
             if eta_passed(eta, self._now, tz) and s.status not in FINAL_SHIPMENT_STATUSES:
                 lines.append(
                     ft.Row(
@@ -274,40 +274,8 @@ class OrderScreen:
         return _card(ft.Column(lines, spacing=6))
 
     def _eta_changes(self, tracking_number: str, history: Sequence[EtaChange], tz: tzinfo | None) -> list[ft.Control]:
-        """Return the "ETA changes (n)" toggle and, when expanded, one line per estimate (oldest first)."""
         key = (self._number, tracking_number)
-        is_open = key in self.eta_open
-        toggle = ft.TextButton(
-            f"ETA changes ({len(history)})",
-            icon=ft.Icons.EXPAND_LESS if is_open else ft.Icons.EXPAND_MORE,
-            tooltip=f"{'Hide' if is_open else 'Show'} how the delivery estimate of {tracking_number} changed",
-            on_click=self._eta_toggle(key),
-        )
-        if not is_open:
-            return [toggle]
-        rows: list[ft.Control] = []
-        previous: DeliveryWindow | None = None
-        for change in history:
-            window = change.window
-            if window is None:
-                what = "estimate withdrawn"
-            else:
-                shown = fmt.eta(window, tz)
-                if previous is None:
-                    what = f"{shown} · first estimate"
-                else:
-                    zone = UTC if window.date_only and previous.date_only else tz
-                    moved = fmt.eta_move((previous.start, previous.end), (window.start, window.end), zone, was=False)
-                    what = f"{shown} · {moved}"
-                previous = window
-            rows.append(
-                ft.Text(
-                    f"{what} · first seen {fmt.moment(change.seen_at, tz)}",
-                    size=12,
-                    color=ft.Colors.ON_SURFACE_VARIANT,
-                )
-            )
-        return [toggle, ft.Container(ft.Column(rows, spacing=4), padding=ft.Padding.only(left=12))]
+        return eta_changes(tracking_number, history, tz, is_open=key in self.eta_open, on_toggle=self._eta_toggle(key))
 
     def _eta_toggle(self, key: tuple[str | None, str]) -> Callable[[Any], None]:
         def toggle(_: Any) -> None:
@@ -418,20 +386,6 @@ class OrderScreen:
             e.page.show_dialog(ft.SnackBar(ft.Text(f"Tracking number {s.tracking_number} copied")))
 
         return copy
-
-
-def _eta_change(eta: DeliveryWindow, history: Sequence[EtaChange], tz: tzinfo | None) -> list[str]:
-    """Say how the current estimate came about: ``first estimate`` / ``moved later by 1 day (was Mon 1 Dec)``."""
-    if not history:
-        return []  # nothing recorded (yet): say nothing rather than guess
-    earlier = history[:-1] if history[-1].window == eta else history
-    if not earlier:
-        return ["first estimate"]
-    before = earlier[-1].window
-    if before is None:
-        return ["new estimate after the carrier withdrew one"]
-    zone = UTC if eta.date_only and before.date_only else tz  # calendar days compare as days
-    return [fmt.eta_move((before.start, before.end), (eta.start, eta.end), zone)]
 
 
 def _card(content: ft.Control) -> ft.Control:

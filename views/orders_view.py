@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
+from typing import Any, Protocol
 
 import flet as ft
 
-from services.domain import FINAL_ORDER_STATUSES, Channel, OrderStatus, OrderSummary
+from services.domain import (
+    FINAL_ORDER_STATUSES,
+    Channel,
+    ListFilters,
+    OrderStatus,
+    OrderSummary,
+    SortOrder,
+    SyncPhase,
+)
 from views import formatting as fmt
 from views import widgets
+from views.base import ScreenModel
 from views.filter_bar import FilterBar, FilterMenu, FilterState
-from views.model import ListFilters, OrdersUiModel, SortOrder, SyncPhase
 
 TILE_EXTENT = 84
 """Fixed height of one list row (``ListView.item_extent``): lets Flutter lay out only what is visible."""
@@ -33,16 +42,68 @@ def display_status(summary: OrderSummary) -> str:
     return summary.shipment_status.value
 
 
+class OrdersModel(ScreenModel, Protocol):
+    """What the Orders screen reads and calls (``app.state.OrdersState`` satisfies it)."""
+
+    query: str
+    date_from: date | None
+    date_to: date | None
+    filters: ListFilters
+    sort: SortOrder
+    total: int
+    cache_total: int
+    history_matches: int
+    list_error: str | None
+
+    @property
+    def summaries(self) -> Sequence[OrderSummary]:
+        """Return the rows loaded so far (pages appended in order)."""
+        ...
+
+    @property
+    def carrier_choices(self) -> Sequence[str]:
+        """Return the carrier slugs the carrier filter offers."""
+        ...
+
+    @property
+    def source_choices(self) -> Sequence[str]:
+        """Return the source names the source filter offers."""
+        ...
+
+    @property
+    def has_more(self) -> bool:
+        """Tell whether more rows match than are loaded."""
+        ...
+
+    async def search(self, text: str) -> None:
+        """Filter by order-number prefix and reload the first page."""
+
+    async def set_dates(self, start: date | None, end: date | None) -> None:
+        """Filter by placed date (inclusive days) and reload the first page."""
+
+    async def set_filters(self, filters: ListFilters) -> None:
+        """Filter the list and reload its first page."""
+
+    async def set_sort(self, sort: SortOrder) -> None:
+        """Sort the list and reload its first page."""
+
+    async def load_more(self) -> None:
+        """Append the next page of rows."""
+
+    async def reload(self) -> None:
+        """Re-read the rows from the cache."""
+
+
 class OrdersScreen:
-    """Builds and repaints the Orders screen body from an :class:`OrdersUiModel`."""
+    """Builds and repaints the Orders screen body from an :class:`OrdersModel`."""
 
     def __init__(
         self,
-        model: OrdersUiModel,
+        model: OrdersModel,
         *,
         on_open: Callable[[str], None],
         is_dark: Callable[[], bool],
-        on_history: Callable[[], None] | None = None,
+        on_history: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         """Create the controls; call :meth:`refresh` to paint the model.
 
@@ -111,7 +172,8 @@ class OrdersScreen:
         """Repaint count, filters and the list from the model (no page update)."""
         m = self.model
         self.count_text.value = fmt.count_orders(m.total)
-        self.count_text.visible = m.list_error is None and (m.total > 0 or self._filtered())
+        kept = bool(m.summaries)  # a failed read keeps the rows shown (marked stale), like every screen
+        self.count_text.visible = (m.list_error is None or kept) and (m.total > 0 or self._filtered())
         moved = m.history_matches if self._on_history is not None and m.list_error is None else 0
         self.history_link.content = f"{moved:,} more in History"
         self.history_link.tooltip = f"Show the {moved:,} matching finished order{'s' if moved != 1 else ''} in History"
@@ -121,16 +183,20 @@ class OrdersScreen:
         self.filter_bar.paint()
         self.sort_select.select(m.sort.value)
 
-        if m.list_error is not None:
+        if m.list_error is not None and not kept:
             self.list_area.content = widgets.error_state("Couldn't read your orders", m.list_error, self._on_retry)
             self._rendered = []
             return
-        if m.total == 0:
+        if m.total == 0 and not kept:
             self.list_area.content = self._empty()
             self._rendered = []
             return
         self._paint_rows()
-        self.list_area.content = self.list
+        if m.list_error is not None:
+            note = widgets.stale_note(f"Couldn't refresh your orders: {m.list_error}", self._on_retry)
+            self.list_area.content = ft.Column([note, self.list], spacing=8, expand=True)
+        else:
+            self.list_area.content = self.list
 
     def set_compact(self, compact: bool) -> None:
         """Fold the filter panel behind the "Filters" button on narrow windows (open on wide ones)."""
@@ -220,40 +286,18 @@ class OrdersScreen:
         )
 
     def _tile(self, s: OrderSummary) -> ft.ListTile:
-        dark = self._is_dark()
-        tz = self.model.tz
-        details = [s.merchant or fmt.label(s.channel.value), fmt.short_day(s.placed_at, tz)]
-        if s.carriers:
-            details.append(", ".join(fmt.carrier_name(c) for c in s.carriers))
         leading_icon = ft.Icons.WARNING_AMBER_ROUNDED if s.needs_attention else _CHANNEL_ICONS[s.channel]
-        return ft.ListTile(
+        return widgets.order_tile(
+            s,
             key=f"order:{s.order_number}",
-            leading=ft.Icon(
-                leading_icon,
-                color=ft.Colors.ERROR if s.needs_attention else ft.Colors.ON_SURFACE_VARIANT,
-            ),
-            title=ft.Text(s.order_number, weight=ft.FontWeight.W_600, no_wrap=True, overflow=ft.TextOverflow.ELLIPSIS),
-            subtitle=ft.Text(" · ".join(details), max_lines=2, overflow=ft.TextOverflow.ELLIPSIS),
-            trailing=ft.Column(
-                [
-                    widgets.status_chip(display_status(s), dark),
-                    ft.Text(fmt.money(s.total, s.currency), weight=ft.FontWeight.W_500),
-                ],
-                horizontal_alignment=ft.CrossAxisAlignment.END,
-                alignment=ft.MainAxisAlignment.CENTER,
-                spacing=6,
-                tight=True,
-            ),
-            on_click=self._click_handler(s.order_number),
+            leading=ft.Icon(leading_icon, color=ft.Colors.ERROR if s.needs_attention else ft.Colors.ON_SURFACE_VARIANT),
+            status=display_status(s),
+            tz=self.model.tz,
+            dark=self._is_dark(),
+            on_open=self._on_open,
         )
 
     # ------------------------------------------------------------------ events
-
-    def _click_handler(self, number: str) -> Callable[[Any], None]:
-        def handler(_: Any) -> None:
-            self._on_open(number)
-
-        return handler
 
     def _on_search_focus(self, e: ft.Event[ft.TextField]) -> None:
         self.search_focused = True
@@ -281,9 +325,8 @@ class OrdersScreen:
         await self.model.search("")
 
     async def _on_show_history(self, _: Any = None) -> None:
-        await self.model.show_in_history()
         if self._on_history is not None:
-            self._on_history()
+            await self._on_history()
 
     async def _on_sort(self, _: Any = None) -> None:
         await self.model.set_sort(SortOrder(self.sort_select.value))

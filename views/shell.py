@@ -1,19 +1,10 @@
-"""The app frame: routes, navigation (rail when wide, bar when narrow), theme, sync status line.
-
-Routes::
-
-    /  and  /timeline      Timeline (home): needs attention + every order's events, by day
-    /orders                Orders list (search, dates, filters, sort)
-    /orders/<number>       one order (deep link; the number is URL-quoted)
-    /history               History: archived orders, search, exports (PDF / CSV / JSON)
-    /notifications         the alert log (unread count badge on the destination)
-    /settings              Settings
+"""The app frame: routes (``views.routes``), navigation (rail when wide, bar when narrow), theme, sync line.
 
 Keyboard: Tab / Shift+Tab move through the navigation and the screen, Enter / Space activate,
 Escape closes a dialog or goes back from an order, "/" on Orders jumps to the search (:func:`shortcut`).
 
-The shell owns no data: it reads an :class:`OrdersUiModel`, calls its actions and repaints when
-the model tells it which :class:`Aspect` changed.
+The shell owns no data: it is handed one state object per screen (:class:`ShellModel`), gives each
+screen its own, and subscribes to each: a screen's state calling back repaints that screen.
 """
 
 from __future__ import annotations
@@ -21,29 +12,35 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
-from urllib.parse import quote, unquote
 
 import flet as ft
 
+from services.domain import ThemeChoice
 from views import widgets
+from views.frame import AlertBadge, Frame, navigation
 from views.history_view import HistoryScreen
-from views.model import Aspect, OrdersUiModel, ThemeChoice
 from views.notifications_view import NotificationsScreen
 from views.order_view import WIDE_DETAIL, OrderScreen
 from views.orders_view import OrdersScreen
+from views.routes import (
+    LIST_SCREENS,
+    TITLES,
+    TOP_SCREENS,
+    Shortcut,
+    order_route,
+    parse_route,
+    shortcut,
+    top_dialog,
+)
+from views.session import ShellModel
 from views.settings_view import SettingsScreen
 from views.timeline_view import TimelineScreen
 
+__all__ = ["AppShell", "ShellModel", "Shortcut", "order_route", "parse_route", "shortcut", "top_dialog"]
+
 LOADING_DELAY = 0.15
 """Seconds an order read may take before the screen shows a progress state instead of waiting."""
-
-WIDE = 700
-"""From this window width on, a NavigationRail replaces the NavigationBar."""
-
-CONTENT_MAX = 1080
-"""Widest the content column grows on big windows (centered beyond that)."""
 
 SEED = ft.Colors.INDIGO
 
@@ -54,137 +51,37 @@ _THEME_MODES = {
 }
 
 
-def order_route(number: str) -> str:
-    """Return the route of one order."""
-    return f"/orders/{quote(number, safe='')}"
-
-
-TOP_SCREENS = ("timeline", "orders", "history", "notifications", "settings")
-"""The navigation destinations, in rail / bar order."""
-
-_TITLES = {
-    "timeline": "Timeline",
-    "orders": "Orders",
-    "history": "History",
-    "notifications": "Notifications",
-    "settings": "Settings",
-}
-_ICONS = {
-    "timeline": (ft.Icons.TIMELINE_OUTLINED, ft.Icons.TIMELINE),
-    "orders": (ft.Icons.RECEIPT_LONG_OUTLINED, ft.Icons.RECEIPT_LONG),
-    "history": (ft.Icons.HISTORY_OUTLINED, ft.Icons.HISTORY),
-    "notifications": (ft.Icons.NOTIFICATIONS_OUTLINED, ft.Icons.NOTIFICATIONS),
-    "settings": (ft.Icons.SETTINGS_OUTLINED, ft.Icons.SETTINGS),
-}
-_LIST_SCREENS = ("timeline", "orders", "history", "notifications")
-"""Top screens an order can be opened from (its Back returns there)."""
-
-
-def unread_badge(count: int) -> str | None:
-    """Return the badge text of the Notifications destination (None: no badge)."""
-    if count <= 0:
-        return None
-    return "99+" if count > 99 else str(count)
-
-
-class Shortcut(StrEnum):
-    """What a key press asks the app to do (see :func:`shortcut`)."""
-
-    BACK = "back"
-    SEARCH = "search"
-    CLOSE_DIALOG = "close_dialog"
-
-
-def shortcut(
-    key: str,
-    *,
-    screen: str,
-    ctrl: bool = False,
-    alt: bool = False,
-    meta: bool = False,
-    typing: bool = False,
-    dialog_open: bool = False,
-    dialog_modal: bool = False,
-) -> Shortcut | None:
-    """Map a key press (Flutter's key label, e.g. ``"Escape"``, ``"/"``) on ``screen`` to a shortcut.
-
-    - Escape closes a modal dialog (Flutter only closes dismissible ones by itself), like its Cancel.
-    - Escape on an order goes back to the list it was opened from, like the Back button.
-    - "/" on Orders puts the cursor in the search field, unless the user is already typing there.
-    - While a dialog is open, keys belong to the dialog: nothing else happens.
-
-    Keys with Ctrl / Alt / Meta belong to the browser and the text fields; Shift is ignored, as
-    some keyboard layouts need it for "/".
-    """
-    if ctrl or alt or meta:
-        return None
-    if dialog_open or dialog_modal:
-        return Shortcut.CLOSE_DIALOG if key == "Escape" and dialog_modal else None
-    if key == "Escape" and screen == "order":
-        return Shortcut.BACK
-    if key == "/" and screen == "orders" and not typing:
-        return Shortcut.SEARCH
-    return None
-
-
-def top_dialog(page: ft.Page) -> ft.DialogControl | None:
-    """Return the top-most open dialog of ``page`` (snack bars and banners are not dialogs here)."""
-    # Flet 1.0.5 keeps what show_dialog() opened in ``page._dialogs`` and offers no public reader
-    controls = getattr(getattr(page, "_dialogs", None), "controls", None) or []
-    for dialog in reversed(controls):
-        if isinstance(dialog, ft.DialogControl) and dialog.open and not isinstance(dialog, ft.SnackBar | ft.Banner):
-            return dialog
-    return None
-
-
-def parse_route(route: str) -> tuple[str, str | None]:
-    """Split a route into ``(screen, order_number)``; unknown routes land on the Timeline."""
-    path = (route or "/").split("?", 1)[0].rstrip("/") or "/"
-    if path.startswith("/orders/") and len(path) > len("/orders/"):
-        return "order", unquote(path[len("/orders/") :])
-    if path == "/settings":
-        return "settings", None
-    if path == "/history":
-        return "history", None
-    if path == "/notifications":
-        return "notifications", None
-    if path == "/orders":
-        return "orders", None
-    return "timeline", None
-
-
 class AppShell:
-    """Builds the page's views from the model and keeps them current."""
+    """Builds the page's views from the screens' states and keeps them current."""
 
-    def __init__(self, page: ft.Page, model: OrdersUiModel, *, title: str = "Order Tracking") -> None:
+    def __init__(self, page: ft.Page, model: ShellModel, *, title: str = "Order Tracking") -> None:
         """Create the screens; :meth:`start` shows the first route."""
         self.page = page
         self.model = model
         self.title = title
         self.orders = OrdersScreen(
-            model, on_open=self.open_order, is_dark=self.is_dark, on_history=lambda: self.go("/history")
+            model.orders, on_open=self.open_order, is_dark=self.is_dark, on_history=self._show_in_history
         )
-        self.timeline = TimelineScreen(model, on_open=self.open_order, is_dark=self.is_dark)
+        self.timeline = TimelineScreen(model.feed, on_open=self.open_order, is_dark=self.is_dark)
         self.order_screen = OrderScreen(on_back=self._back, is_dark=self.is_dark, on_repaint=self._repaint_order)
-        self.settings = SettingsScreen(model, is_dark=self.is_dark)
-        self.notifications = NotificationsScreen(model, on_open=self.open_order, is_dark=self.is_dark)
-        self.history = HistoryScreen(model, on_open=self.open_order, is_dark=self.is_dark)
-        self._alert_icons: list[ft.Icon] = []
-        self._seen_unread: int | None = None
+        self.settings = SettingsScreen(model.settings, is_dark=self.is_dark)
+        self.notifications = NotificationsScreen(model.alerts, on_open=self.open_order, is_dark=self.is_dark)
+        self.history = HistoryScreen(model.history, on_open=self.open_order, is_dark=self.is_dark)
+        self._theme = model.settings.theme
+        self.badge = AlertBadge()
         self.screen = "timeline"
         self.back_route = "/timeline"
         self.route: str | None = None
         self.order_loading = False
-        self._width: float | None = None
-        self._wide = self._is_wide()
-        self._detail_wide = self._content_width() >= WIDE_DETAIL
+        self.frame = Frame(page)
+        self._wide = self.frame.is_wide()
+        self._detail_wide = self.frame.content_width() >= WIDE_DETAIL
         self._sync_slot = ft.Container()
         self._order_sync_slot = ft.Container()
         self._order_body = ft.Container(expand=True)
-        self._frames: list[ft.Container] = []
         self._top_view = ft.View(route="/orders", padding=0, spacing=0)
         self._order_view = ft.View(route="/orders", padding=0, spacing=0)
-        self._unsubscribe: Callable[[], None] | None = None
+        self._unsubscribe: list[Callable[[], None]] = []
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -194,27 +91,37 @@ class AppShell:
         page.title = self.title
         page.theme = ft.Theme(color_scheme_seed=SEED)
         page.dark_theme = ft.Theme(color_scheme_seed=SEED)
-        page.theme_mode = _THEME_MODES[self.model.theme]
+        page.theme_mode = _THEME_MODES[self._theme]
         page.on_route_change = self._on_route_change
         page.on_view_pop = self._on_view_pop
         page.on_resize = self._on_resize
         page.on_platform_brightness_change = self._on_brightness
         page.on_keyboard_event = self._on_keyboard
-        self._unsubscribe = self.model.subscribe(self._on_model_change)
+        m = self.model
+        self._unsubscribe = [
+            m.status.subscribe(self._on_status),
+            m.orders.subscribe(self._on_orders),
+            m.feed.subscribe(self._on_feed),
+            m.order.subscribe(self._on_order),
+            m.alerts.subscribe(self._on_alerts),
+            m.history.subscribe(self._on_history),
+            m.settings.subscribe(self._on_settings),
+        ]
         self.orders.set_compact(not self._wide)
         self.history.set_compact(not self._wide)
         self.orders.refresh()
         self.timeline.refresh()
         self._paint_sync()
         await self.show_route(page.route or "/")
-        page.run_task(self.model.load_choices)
-        page.run_task(self.model.refresh_unread)
+        page.run_task(m.orders.load_choices)
+        page.run_task(m.settings.load_sources)
+        page.run_task(m.alerts.refresh_unread)
 
     def stop(self) -> None:
-        """Stop listening to the model (the session is closing)."""
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
+        """Stop listening to the screens' states (the session is closing)."""
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []
 
     # ------------------------------------------------------------------ navigation
 
@@ -225,23 +132,24 @@ class AppShell:
         self.route = route
         screen, number = parse_route(route)
         self.screen = screen
-        if screen in _LIST_SCREENS:
+        if screen in LIST_SCREENS:
             self.back_route = "/" + screen
+        m = self.model
         if screen == "notifications":
             self.notifications.refresh()
-            await self.model.load_alerts()
+            await m.alerts.load_alerts()
         elif screen == "history":
             self.history.refresh()
-            await self.model.load_history()
-        if screen == "timeline" and not self.model.feed_loaded and not self.model.feed_loading:
-            self.model.close_order()
+            await m.history.load_history()
+        if screen == "timeline" and not m.feed.feed_loaded and not m.feed.feed_loading:
+            m.order.close_order()
             self._render()
             self.page.update()
-            await self.model.load_feed()
+            await m.feed.load_feed()
             return
         if screen == "order" and number is not None:
             self.order_loading = True
-            read = asyncio.ensure_future(self.model.open_order(number))
+            read = asyncio.ensure_future(m.order.open_order(number))
             try:
                 done, _ = await asyncio.wait({read}, timeout=LOADING_DELAY)
                 if not done:  # a slow read gets a progress screen; a fast one paints once, finished
@@ -251,7 +159,7 @@ class AppShell:
             finally:
                 self.order_loading = False
         else:
-            self.model.close_order()
+            m.order.close_order()
         self._render()
         self.page.update()
 
@@ -266,6 +174,12 @@ class AppShell:
     def open_order(self, number: str) -> None:
         """Open one order."""
         self.go(order_route(number))
+
+    async def _show_in_history(self) -> None:
+        """Show History with the Orders screen's search, dates and filters ("N more in History")."""
+        o = self.model.orders
+        await self.model.history.show_like(o.query, o.filters, o.date_from, o.date_to)
+        self.go("/history")
 
     def _back(self, _: Any = None) -> None:
         self.go(self.back_route)
@@ -304,81 +218,77 @@ class AppShell:
 
     def is_dark(self) -> bool:
         """Tell whether the dark palette is showing."""
-        choice = self.model.theme
+        choice = self._theme
         if choice is ThemeChoice.SYSTEM:
             return self.page.platform_brightness == ft.Brightness.DARK
         return choice is ThemeChoice.DARK
 
-    def _is_wide(self) -> bool:
-        return self._window_width() >= WIDE
-
-    def _window_width(self) -> float:
-        return float(self._width or self.page.width or 390)
-
-    def _content_width(self) -> float:
-        width = self._window_width()
-        if width >= WIDE:
-            width -= 81  # rail + divider
-        return min(width, CONTENT_MAX) - 32
-
     def _on_resize(self, e: ft.PageResizeEvent) -> None:
-        self._width = e.width or None
-        wide, detail_wide = self._is_wide(), self._content_width() >= WIDE_DETAIL
+        self.frame.resized(e.width)
+        wide, detail_wide = self.frame.is_wide(), self.frame.content_width() >= WIDE_DETAIL
         if (wide, detail_wide) != (self._wide, self._detail_wide):
             self._wide, self._detail_wide = wide, detail_wide
             self.orders.set_compact(not wide)
             self.history.set_compact(not wide)
             self._render()
         else:
-            self._apply_width()
+            self.frame.apply_width()
 
     def _on_brightness(self, e: ft.PlatformBrightnessChangeEvent) -> None:
-        if self.model.theme is ThemeChoice.SYSTEM:
+        if self._theme is ThemeChoice.SYSTEM:
             self._repaint_all()
 
     # ------------------------------------------------------------------ model changes
 
-    def _on_model_change(self, aspects: frozenset[Aspect]) -> None:
-        if Aspect.THEME in aspects:
-            self.page.theme_mode = _THEME_MODES[self.model.theme]
+    def _on_status(self) -> None:
+        self._paint_sync()
+        self.orders.refresh()
+        self.timeline.refresh()
+        self._render_if("settings")
+        self.page.update()
+
+    def _on_orders(self) -> None:
+        self.orders.refresh()
+        self.timeline.refresh()
+        self.page.update()
+
+    def _on_feed(self) -> None:
+        self.timeline.refresh()
+        self.page.update()
+
+    def _on_order(self) -> None:
+        if self.screen == "order":
+            self._paint_order()
+            self.page.update()
+
+    def _on_alerts(self) -> None:
+        self.notifications.refresh()
+        unread = self.model.alerts.unread_count
+        self.badge.paint(unread)
+        self.badge.announce(self.page, unread, lambda _: self.go("/notifications"))
+        self.page.update()
+
+    def _on_history(self) -> None:
+        self.history.refresh()
+        self.page.update()
+
+    def _on_settings(self) -> None:
+        theme = self.model.settings.theme
+        if theme is not self._theme:
+            self._theme = theme
+            self.page.theme_mode = _THEME_MODES[theme]
             self._repaint_all()
             self.page.update()
             return
-        if Aspect.SYNC in aspects:
-            self._paint_sync()
-        if aspects & {Aspect.LIST, Aspect.SYNC, Aspect.SOURCES}:
-            self.orders.refresh()
-        if aspects & {Aspect.FEED, Aspect.SYNC, Aspect.LIST}:
-            self.timeline.refresh()
-        if Aspect.ORDER in aspects and self.screen == "order":
-            self._paint_order()
-        if Aspect.SOURCES in aspects and self.screen == "order":
+        self.orders.refresh()  # a source added or removed changes the source filter
+        if self.screen == "order":
             self._paint_order()  # freshness ("updated 5 min ago") follows the source's health
-        if Aspect.ALERTS in aspects:
-            self.notifications.refresh()
-            self._paint_badge()
-            self._announce_new_alerts()
-        if aspects & {Aspect.HISTORY, Aspect.EXPORT}:
-            self.history.refresh()
-        if self.screen == "settings" and aspects & {Aspect.SYNC, Aspect.SOURCES, Aspect.DATA}:
-            self._render()
+        self._render_if("settings")
         self.page.update()
 
-    def _announce_new_alerts(self) -> None:
-        """Show a snack bar when in-app alerts arrive while the app is open (not for the first count)."""
-        count = self.model.unread_count
-        seen, self._seen_unread = self._seen_unread, count
-        if seen is None or count <= seen:
-            return
-        new = count - seen
-        text = "1 new alert" if new == 1 else f"{new} new alerts"
-        self.page.show_dialog(
-            ft.SnackBar(
-                ft.Text(f"{text} — see Notifications"),
-                action="View",
-                on_action=lambda _: self.go("/notifications"),
-            )
-        )
+    def _render_if(self, screen: str) -> None:
+        if self.screen == screen:
+            self._render()
 
     def _repaint_all(self) -> None:
         self.orders.repaint()  # chips are colour-coded per theme: rebuild every row
@@ -389,20 +299,20 @@ class AppShell:
         self._render()
 
     def _paint_sync(self) -> None:
-        info, tz, dark = self.model.sync, self.model.tz, self.is_dark()
+        info, tz, dark = self.model.status.sync, self.model.status.tz, self.is_dark()
         self._sync_slot.content = widgets.sync_banner(info, tz, dark, self._sync_now)
         self._order_sync_slot.content = widgets.sync_banner(info, tz, dark, self._sync_now)
 
     def _sync_now(self, _: Any) -> None:
-        self.model.request_sync()
+        self.model.status.request_sync()
 
     # ------------------------------------------------------------------ building views
 
     def _render(self) -> None:
         """Rebuild the page's view stack for the current screen and window size."""
-        self._wide = self._is_wide()
-        self._detail_wide = self._content_width() >= WIDE_DETAIL
-        self._frames = []
+        self._wide = self.frame.is_wide()
+        self._detail_wide = self.frame.content_width() >= WIDE_DETAIL
+        self.frame.clear()
         top = self._build_top()
         views: list[ft.View] = [top]
         if self.screen == "order":
@@ -410,49 +320,14 @@ class AppShell:
         self.page.views.clear()
         self.page.views.extend(views)
 
-    def _framed(self, body: ft.Control, sync_slot: ft.Container) -> ft.Control:
-        """Wrap a screen body with the sync line, centered and width-limited on big windows."""
-        frame = ft.Container(
-            content=ft.Column([sync_slot, body], spacing=8, expand=True),
-            padding=ft.Padding.symmetric(horizontal=16, vertical=8),
-        )
-        self._frames.append(frame)
-        self._size_frame(frame)
-        return ft.Row(
-            [frame],
-            alignment=ft.MainAxisAlignment.CENTER,
-            vertical_alignment=ft.CrossAxisAlignment.STRETCH,
-            expand=True,
-        )
-
-    def _size_frame(self, frame: ft.Container) -> None:
-        width = self._window_width() - (81 if self._is_wide() else 0)
-        if width > CONTENT_MAX:
-            frame.width, frame.expand = CONTENT_MAX, False
-        else:
-            frame.width, frame.expand = None, True
-
-    def _apply_width(self) -> None:
-        for frame in self._frames:
-            self._size_frame(frame)
-
     def _top_screen(self) -> str:
         if self.screen == "order":
             back = self.back_route.lstrip("/")
-            return back if back in _LIST_SCREENS else "timeline"
+            return back if back in LIST_SCREENS else "timeline"
         return self.screen
 
     def _nav_icon(self, screen: str, selected: bool) -> ft.Icon:
-        icon = ft.Icon(_ICONS[screen][1 if selected else 0])
-        if screen == "notifications":
-            icon.badge = unread_badge(self.model.unread_count)
-            self._alert_icons.append(icon)
-        return icon
-
-    def _paint_badge(self) -> None:
-        badge = unread_badge(self.model.unread_count)
-        for icon in self._alert_icons:
-            icon.badge = badge
+        return self.badge.nav_icon(screen, selected, self.model.alerts.unread_count)
 
     def _build_top(self) -> ft.View:
         top = self._top_screen()
@@ -466,45 +341,24 @@ class AppShell:
             body = self.orders.root
         else:
             body = self.timeline.root
-        centered = self._framed(body, self._sync_slot)
+        centered = self.frame.framed(body, self._sync_slot)
         index = TOP_SCREENS.index(top)
         view = self._top_view
         view.route = "/" + top
-        view.appbar = ft.AppBar(title=ft.Text(_TITLES[top]), automatically_imply_leading=False)
-        self._alert_icons = []
-        if self._wide:
-            rail = ft.NavigationRail(
-                selected_index=index,
-                label_type=ft.NavigationRailLabelType.ALL,
-                min_width=80,
-                group_alignment=-1.0,
-                destinations=[
-                    ft.NavigationRailDestination(
-                        icon=self._nav_icon(s, False), selected_icon=self._nav_icon(s, True), label=_TITLES[s]
-                    )
-                    for s in TOP_SCREENS
-                ],
-                on_change=self._on_nav,
-            )
-            view.controls = [ft.Row([rail, ft.VerticalDivider(width=1), centered], spacing=0, expand=True)]
+        view.appbar = ft.AppBar(title=ft.Text(TITLES[top]), automatically_imply_leading=False)
+        self.badge.clear()
+        nav = navigation(self._wide, index, self._nav_icon, self._on_nav)
+        if isinstance(nav, ft.NavigationRail):
+            view.controls = [ft.Row([nav, ft.VerticalDivider(width=1), centered], spacing=0, expand=True)]
             view.navigation_bar = None
         else:
             view.controls = [centered]
-            view.navigation_bar = ft.NavigationBar(
-                selected_index=index,
-                destinations=[
-                    ft.NavigationBarDestination(
-                        icon=self._nav_icon(s, False), selected_icon=self._nav_icon(s, True), label=_TITLES[s]
-                    )
-                    for s in TOP_SCREENS
-                ],
-                on_change=self._on_nav,
-            )
+            view.navigation_bar = nav
         return view
 
     def _build_order_view(self) -> ft.View:
         view = self._order_view
-        number = self.model.order_number or ""
+        number = self.model.order.order_number or ""
         view.route = self.route or order_route(number)
         back = widgets.icon_button(ft.Icons.ARROW_BACK, "Back", self._back)
         back.autofocus = True  # the keyboard focus starts on the new screen (Enter goes back, Tab moves on)
@@ -514,18 +368,18 @@ class AppShell:
             automatically_imply_leading=False,
         )
         self._paint_order()
-        view.controls = [self._framed(self._order_body, self._order_sync_slot)]
+        view.controls = [self.frame.framed(self._order_body, self._order_sync_slot)]
         return view
 
     def _paint_order(self) -> None:
-        m = self.model
+        m = self.model.order
         self._order_body.content = self.order_screen.build(
             m.order,
             m.order_number,
             m.timeline,
-            m.tz,
+            self.model.status.tz,
             loading=self.order_loading,
-            width=self._content_width(),
+            width=self.frame.content_width(),
             now=m.now,
             checked_at=self._checked_at(),
             eta_history=m.eta_history,
@@ -536,10 +390,10 @@ class AppShell:
         self.page.update()
 
     def _checked_at(self) -> datetime | None:
-        order = self.model.order
+        order = self.model.order.order
         if order is None:
             return None
-        for src in self.model.sources:
+        for src in self.model.settings.sources:
             if src.name == order.source:
                 return src.last_success_at
         return None

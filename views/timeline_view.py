@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date
-from typing import Any
+from typing import Any, Protocol
 
 import flet as ft
 
-from services.domain import EventKind, FeedEntry
+from services.domain import AttentionItem, AttentionReason, EventKind, FeedEntry, SyncPhase
 from views import formatting as fmt
 from views import widgets
-from views.model import ATTENTION_TITLES, AttentionItem, AttentionReason, OrdersUiModel, SyncPhase
+from views.base import ScreenModel
+
+ATTENTION_TITLES: dict[AttentionReason, str] = {
+    AttentionReason.EXCEPTION: "Delivery problem",
+    AttentionReason.FAILED_ATTEMPT: "Delivery attempt failed",
+    AttentionReason.ACTION_REQUIRED: "Action required",
+    AttentionReason.AVAILABLE_FOR_PICKUP: "Ready for pickup",
+    AttentionReason.DELAYED: "Delayed — ETA passed",
+    AttentionReason.STALE: "No carrier update for 3+ days",
+}
 
 ATTENTION_PREVIEW = 5
 """Pinned items shown before "Show all"."""
@@ -42,10 +51,50 @@ _STATUS_ICONS = {
 }
 
 
-class TimelineScreen:
-    """Builds and repaints the Timeline body from an :class:`OrdersUiModel`."""
+class TimelineModel(ScreenModel, Protocol):
+    """What the Timeline reads and calls (``app.state.FeedState`` satisfies it)."""
 
-    def __init__(self, model: OrdersUiModel, *, on_open: Callable[[str], None], is_dark: Callable[[], bool]) -> None:
+    @property
+    def attention(self) -> Sequence[AttentionItem]:
+        """Return the pinned "needs attention" items, most urgent first."""
+        ...
+
+    @property
+    def feed(self) -> Sequence[FeedEntry]:
+        """Return the loaded feed, newest first."""
+        ...
+
+    @property
+    def feed_has_more(self) -> bool:
+        """Tell whether older feed entries can be loaded."""
+        ...
+
+    @property
+    def feed_loaded(self) -> bool:
+        """Tell whether the feed was read at least once."""
+        ...
+
+    @property
+    def feed_error(self) -> str | None:
+        """Return why the feed could not be read, if it could not."""
+        ...
+
+    @property
+    def cache_total(self) -> int:
+        """Return how many live orders the cache holds."""
+        ...
+
+    async def load_feed(self) -> None:
+        """Read the pinned items and the first page of the feed."""
+
+    async def load_more_feed(self) -> None:
+        """Append older feed entries."""
+
+
+class TimelineScreen:
+    """Builds and repaints the Timeline body from a :class:`TimelineModel`."""
+
+    def __init__(self, model: TimelineModel, *, on_open: Callable[[str], None], is_dark: Callable[[], bool]) -> None:
         """Create the controls; call :meth:`refresh` to paint the model."""
         self.model = model
         self._on_open = on_open
@@ -142,7 +191,7 @@ class TimelineScreen:
             title=ft.Text(ATTENTION_TITLES[item.reason], weight=ft.FontWeight.W_600),
             subtitle=ft.Text(f"{who}\n{sub}", max_lines=3, overflow=ft.TextOverflow.ELLIPSIS),
             is_three_line=True,
-            on_click=self._click_handler(item.order_number),
+            on_click=widgets.opener(self._on_open, item.order_number),
             content_padding=ft.Padding.symmetric(horizontal=8),
         )
 
@@ -196,17 +245,12 @@ class TimelineScreen:
                 spacing=4,
                 tight=True,
             ),
-            on_click=self._click_handler(item.order_number),
+            on_click=widgets.opener(self._on_open, item.order_number),
             content_padding=ft.Padding.symmetric(horizontal=8),
         )
 
     # ------------------------------------------------------------------ events
 
-    def _click_handler(self, number: str) -> Callable[[Any], None]:
-        def handler(_: Any) -> None:
-            self._on_open(number)
-
-        return handler
 
     def _toggle_attention(self, _: Any) -> None:
         self.show_all_attention = not self.show_all_attention

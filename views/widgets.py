@@ -9,8 +9,8 @@ from typing import Any
 
 import flet as ft
 
+from services.domain import OrderSummary, SyncInfo, SyncPhase
 from views import formatting as fmt
-from views.model import SyncInfo, SyncPhase
 
 Handler = Callable[[Any], Any]
 
@@ -223,6 +223,63 @@ def error_state(title: str, message: str, on_retry: Handler | None) -> ft.Contai
     """Build a designed error state with a "Try again" action."""
     action = ft.FilledButton("Try again", icon=ft.Icons.REFRESH, on_click=on_retry) if on_retry else None
     return _state_panel(ft.Icon(ft.Icons.ERROR_OUTLINE, size=48, color=ft.Colors.ERROR), title, message, action)
+
+
+def opener(on_open: Callable[[str], None], number: str) -> Callable[[Any], None]:
+    """Return a click handler that opens order ``number``."""
+
+    def handler(_: Any) -> None:
+        on_open(number)
+
+    return handler
+
+
+def order_tile(
+    s: OrderSummary,
+    *,
+    key: str,
+    leading: ft.Icon,
+    status: str,
+    tz: tzinfo | None,
+    dark: bool,
+    on_open: Callable[[str], None],
+) -> ft.ListTile:
+    """Build one order row: number, merchant · day · carriers, status chip and total; a click opens it."""
+    details = [s.merchant or fmt.label(s.channel.value), fmt.short_day(s.placed_at, tz)]
+    if s.carriers:
+        details.append(", ".join(fmt.carrier_name(c) for c in s.carriers))
+    return ft.ListTile(
+        key=key,
+        leading=leading,
+        title=ft.Text(s.order_number, weight=ft.FontWeight.W_600, no_wrap=True, overflow=ft.TextOverflow.ELLIPSIS),
+        subtitle=ft.Text(" · ".join(details), max_lines=2, overflow=ft.TextOverflow.ELLIPSIS),
+        trailing=ft.Column(
+            [status_chip(status, dark), ft.Text(fmt.money(s.total, s.currency), weight=ft.FontWeight.W_500)],
+            horizontal_alignment=ft.CrossAxisAlignment.END,
+            alignment=ft.MainAxisAlignment.CENTER,
+            spacing=6,
+            tight=True,
+        ),
+        on_click=opener(on_open, s.order_number),
+    )
+
+
+def stale_note(message: str, on_retry: Handler | None) -> ft.Container:
+    """Build the line above data kept from the last good read: why it may be out of date, and "Try again"."""
+    retry = ft.TextButton("Try again", icon=ft.Icons.REFRESH, on_click=on_retry) if on_retry else None
+    return ft.Container(
+        content=ft.Row(
+            [
+                ft.Icon(ft.Icons.ERROR_OUTLINE, color=ft.Colors.ERROR, size=18),
+                ft.Text(message, expand=True, size=13),
+                *([retry] if retry else []),
+            ],
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+        ),
+        bgcolor=ft.Colors.ERROR_CONTAINER,
+        border_radius=8,
+        padding=ft.Padding.symmetric(horizontal=12, vertical=4),
+    )
 
 
 def loading_state(title: str, message: str) -> ft.Container:

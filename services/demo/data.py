@@ -20,6 +20,7 @@ from typing import TypeVar
 from tracking_numbers import get_definition
 
 from services.domain import (
+    DEMO_SOURCE,
     FINAL_SHIPMENT_STATUSES,
     Address,
     Channel,
@@ -45,7 +46,7 @@ from .carriers import (
     tracking_url,
 )
 
-SOURCE = "demo"
+SOURCE = DEMO_SOURCE  # the name the app shows for the embedded demo (one definition, in the domain)
 HISTORY_DAYS = 547
 """Orders are placed over the 18 months before ``now``."""
 

@@ -3,6 +3,7 @@
 A leaf package: it imports nothing of ours outside itself.
 """
 
+from .attention import ATTENTION_MAX_AGE, STALE_AFTER, AttentionItem, AttentionReason, attention_items
 from .codec import (
     eta_to_json,
     money,
@@ -19,11 +20,13 @@ from .enums import (
     ATTENTION_SHIPMENT_STATUSES,
     FINAL_ORDER_STATUSES,
     FINAL_SHIPMENT_STATUSES,
+    HISTORY_STATUSES,
     VERDICT_SHIPMENT_STATUSES,
     Channel,
     EventKind,
     OrderStatus,
     ShipmentStatus,
+    SyncHealth,
 )
 from .errors import (
     AppError,
@@ -58,6 +61,25 @@ from .models import (
     TimelineEntry,
     TrackingEvent,
     combine_changes,
+    sync_health,
+)
+from .session import (
+    DEMO_SOURCE,
+    AlertItem,
+    DataCheck,
+    ExportFile,
+    ExportJob,
+    KeyHolder,
+    ListFilters,
+    NotificationSettings,
+    Protection,
+    RuleSetting,
+    SortOrder,
+    SourceInfo,
+    SourceTest,
+    SyncInfo,
+    SyncPhase,
+    ThemeChoice,
 )
 from .timeline import merge_events, unified_timeline, with_events
 from .times import EARLIEST, LATEST, format_utc, has_offset, in_range, parse_utc, to_utc, utc_now
@@ -77,6 +99,33 @@ __all__ = [
     "FINAL_ORDER_STATUSES",
     "FINAL_SHIPMENT_STATUSES",
     "VERDICT_SHIPMENT_STATUSES",
+    "SyncHealth",
+    "sync_health",
+    "ATTENTION_MAX_AGE",
+    "STALE_AFTER",
+    "AttentionItem",
+    "AttentionReason",
+    "attention_items",
+    "DEMO_SOURCE",
+    "AlertItem",
+    "DataCheck",
+    "ExportFile",
+    "ExportJob",
+    "KeyHolder",
+    "ListFilters",
+    "NotificationSettings",
+    "Protection",
+    "RuleSetting",
+    "SortOrder",
+    "SourceInfo",
+    "SourceTest",
+    "SyncInfo",
+    "SyncPhase",
+    "ThemeChoice",
+    "ATTENTION_SHIPMENT_STATUSES",
+    "FINAL_ORDER_STATUSES",
+    "FINAL_SHIPMENT_STATUSES",
+    "HISTORY_STATUSES",
     "KIND_RANK",
     "Address",
     "ChangeSet",

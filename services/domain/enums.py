@@ -70,7 +70,19 @@ FINAL_ORDER_STATUSES = frozenset(
 )
 """Order statuses that end the order's life (candidates for History)."""
 
+HISTORY_STATUSES = (OrderStatus.DELIVERED, OrderStatus.CANCELLED, OrderStatus.RETURNED)
+"""Order statuses History lists and filters by (a refunded order keeps its last shipping status)."""
+
 ATTENTION_SHIPMENT_STATUSES = frozenset(
     {ShipmentStatus.FAILED_ATTEMPT, ShipmentStatus.EXCEPTION, ShipmentStatus.AVAILABLE_FOR_PICKUP}
 )
 """Shipment statuses that need the customer's attention."""
+
+
+class SyncHealth(StrEnum):
+    """One source's sync verdict (the one vocabulary of CLI, stats and Settings)."""
+
+    NEVER = "never"
+    HEALTHY = "healthy"
+    STALE = "stale"
+    FAILING = "failing"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from .enums import (
@@ -13,6 +13,7 @@ from .enums import (
     EventKind,
     OrderStatus,
     ShipmentStatus,
+    SyncHealth,
 )
 
 
@@ -266,6 +267,23 @@ class SourceConfig:
     enabled: bool = True
 
 
+def sync_health(
+    last_success_at: datetime | None,
+    last_error: str | None,
+    now: datetime | None = None,
+    stale_after: timedelta | None = None,
+) -> SyncHealth:
+    """Return the one sync verdict: failing on an error, never before a success, stale when the last
+    success is older than ``stale_after`` at ``now`` (only asked with both), else healthy."""
+    if last_error is not None:
+        return SyncHealth.FAILING
+    if last_success_at is None:
+        return SyncHealth.NEVER
+    if now is not None and stale_after is not None and now - last_success_at > stale_after:
+        return SyncHealth.STALE
+    return SyncHealth.HEALTHY
+
+
 @dataclass(frozen=True, slots=True)
 class SyncState:
     """Per-source sync bookkeeping and health."""
@@ -279,13 +297,9 @@ class SyncState:
     stale_since: datetime | None = None
 
     @property
-    def health(self) -> str:
-        """Return ``never``, ``healthy`` or ``failing``."""
-        if self.last_success_at is None and self.last_error is None:
-            return "never"
-        if self.last_error is not None:
-            return "failing"
-        return "healthy"
+    def health(self) -> SyncHealth:
+        """Return ``never``, ``healthy`` or ``failing`` (:func:`sync_health` without a clock)."""
+        return sync_health(self.last_success_at, self.last_error)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ engine = SyncEngine(store, sources, listeners=[dispatcher])   # alerts follow ev
 from .channels import DeliveryError, EmailChannel, Message, NativeChannel, NativeUnavailableError
 from .dispatcher import Channels, Dispatcher, load_prefs, save_prefs
 from .preferences import SMTP_PASSWORD_KEY, Preferences, apply_setting
-from .rules import RULES, Candidate, Milestone, Rule
+from .rules import RULES, Candidate, Milestone, Rule, alert_reason, fired_reason
 from .timeline import alert_entries
 
 __all__ = [
@@ -25,7 +25,9 @@ __all__ = [
     "Preferences",
     "Rule",
     "alert_entries",
+    "alert_reason",
     "apply_setting",
+    "fired_reason",
     "load_prefs",
     "save_prefs",
 ]

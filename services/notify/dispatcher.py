@@ -33,6 +33,7 @@ from .rules import (
     evaluate_order,
     evaluate_shipment,
     event_trigger,
+    fired_reason,
     quiet_release,
 )
 
@@ -62,7 +63,7 @@ def save_prefs(repo: NotifyRepository, prefs: Preferences, now: datetime | None 
 
 
 def _base_reason(alert: AlertRecord) -> str:
-    return f"rule {alert.rule} fired on event {alert.trigger}"
+    return fired_reason(alert.rule, alert.trigger)
 
 
 def _backoff(attempts: int) -> timedelta:

@@ -150,7 +150,22 @@ class Candidate:
     @property
     def reason(self) -> str:
         """Return why the alert exists: ``rule X fired on event Y``."""
-        return f"rule {self.rule} fired on event {self.trigger}"
+        return fired_reason(self.rule, self.trigger)
+
+
+def fired_reason(rule: str, trigger: str) -> str:
+    """Return why an alert exists, in the log's words: ``rule X fired on event Y``."""
+    return f"rule {rule} fired on event {trigger}"
+
+
+def alert_reason(status: str, reason: str, rule: str, trigger: str) -> str:
+    """Return why a logged alert was sent or not: its stored reason, else ``suppressed`` / the firing rule."""
+    text = reason.strip()
+    if text:
+        return text
+    if status == "suppressed":
+        return "suppressed"
+    return fired_reason(rule, trigger)
 
 
 def event_trigger(event: TrackingEvent) -> str:

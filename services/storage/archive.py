@@ -22,10 +22,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, func, select, update
 from sqlalchemy.exc import DBAPIError
 
+from services.domain import HISTORY_STATUSES as HISTORY_STATUSES  # the statuses the History rule moves
 from services.domain import Order, OrderFilter, StorageError, utc_now
 
 from .convert import order_from_row, shipment_from_row, ts
-from .reads import HISTORY_STATUSES as HISTORY_STATUSES  # the statuses the History rule moves
 from .reads import LoadedOrder, chunked, due_clause, filter_clause, load_orders
 from .store import Store
 from .tables import orders, shipments

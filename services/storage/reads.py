@@ -10,12 +10,11 @@ from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, and_, exists, func, not_, or_, select, true
 
-from services.domain import Order, OrderEvent, OrderFilter, OrderStatus, TrackingEvent, utc_now
+from services.domain import HISTORY_STATUSES, Order, OrderEvent, OrderFilter, TrackingEvent, utc_now
 
 from .convert import order_event_from_row, order_from_row, shipment_from_row, tracking_event_from_row, ts
 from .tables import order_events, orders, shipments, tracking_events
 
-HISTORY_STATUSES = (OrderStatus.DELIVERED, OrderStatus.CANCELLED, OrderStatus.RETURNED)
 """Order statuses that move to History once they are old enough."""
 
 CHUNK = 500

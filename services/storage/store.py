@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from services.domain import StorageError
+from services.domain.session import Protection
 
 from .engine import WRITE_OPTION, check_key, cipher_url, file_kind, key_pragma, make_engine, sqlcipher_dbapi
 from .migrate import alembic_config, upgrade
@@ -302,6 +303,13 @@ class Store:
         with self.reading() as conn:
             rows = conn.exec_driver_sql("PRAGMA cipher_version").all()
         return str(rows[0][0]) if rows and rows[0][0] else None
+
+    def protection(self) -> Protection:
+        """Return how this cache is protected (who keeps the key is the opener's to add)."""
+        if not self._encrypted:
+            return Protection(encrypted=False)
+        version = self.cipher_version()
+        return Protection(encrypted=True, cipher=f"SQLCipher {version}" if version else "SQLCipher")
 
     def close(self) -> None:
         """Close every connection; the store cannot be used afterwards."""

@@ -152,8 +152,15 @@ class SyncCoordinator:
         refresh_cooldown: float = REFRESH_COOLDOWN,
         reconnect_initial: float = 1.0,
         reconnect_max: float = 60.0,
+        on_pass_started: Callable[[], None] | None = None,
+        on_report: Callable[[SyncReport], None] | None = None,
+        on_push: Callable[[str, ChangeSet], None] | None = None,
+        on_push_status: Callable[[str, bool, str | None], None] | None = None,
     ) -> None:
-        """Prepare schedules (floors enforced) and push listeners; :meth:`start` runs them."""
+        """Prepare schedules (floors enforced) and push listeners; :meth:`start` runs them.
+
+        The hooks (what a pass, a pull and a push tell the app) are given here, before anything runs.
+        """
         self.engine = engine
         self.clock = clock
         self._rng = rng or random.Random()
@@ -186,13 +193,13 @@ class SyncCoordinator:
                     )
         self.reports: dict[str, SyncReport] = {}
         self.passes = 0
-        self.on_pass_started: Callable[[], None] | None = None
+        self.on_pass_started = on_pass_started
         """Called before each pull pass (the GUI shows "syncing")."""
-        self.on_report: Callable[[SyncReport], None] | None = None
+        self.on_report = on_report
         """Called after each pull of a source with its report."""
-        self.on_push_status: Callable[[str, bool, str | None], None] | None = None
+        self.on_push_status = on_push_status
         """Called when a source's push stream goes live or down (source, live, reason)."""
-        self.on_push: Callable[[str, ChangeSet], None] | None = None
+        self.on_push = on_push
         """Called after a pushed event was committed (source, what changed)."""
         self._thread = threading.Thread(target=self._run, name="ordertrack-coordinator", daemon=True)
         self._started = False

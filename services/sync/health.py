@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from services.domain import SyncState, format_utc
+from services.domain import SyncHealth, SyncState, format_utc, sync_health
 from services.storage import Store
 
 from .engine import STREAM_SUFFIX, is_internal_state
@@ -23,7 +23,7 @@ class SourceHealth:
     """One source's verdict: ``healthy``, ``stale``, ``failing`` or ``never`` (synced)."""
 
     source: str
-    state: str
+    state: SyncHealth
     since: datetime | None
     """Stale or failing since when (the last complete sync), None when healthy."""
     reason: str | None
@@ -36,7 +36,7 @@ class SourceHealth:
         """Return the verdict as JSON (times in UTC with Z)."""
         return {
             "source": self.source,
-            "health": self.state,
+            "health": self.state.value,
             "since": format_utc(self.since) if self.since else None,
             "reason": self.reason,
             "last_success_at": format_utc(self.last_success_at) if self.last_success_at else None,
@@ -47,25 +47,24 @@ class SourceHealth:
 
     def describe(self) -> str:
         """Return the verdict as one line of text."""
-        if self.state == "failing":
+        if self.state is SyncHealth.FAILING:
             since = f" (stale since {format_utc(self.since)})" if self.since else ""
             return f"failing: {self.reason}{since}"
-        if self.state == "stale":
+        if self.state is SyncHealth.STALE:
             return f"stale since {format_utc(self.since)}" if self.since else "stale"
-        return self.state
+        return self.state.value
 
 
 def source_health(
     state: SyncState, now: datetime, *, stale_after: timedelta = STALE_AFTER, stream: SyncState | None = None
 ) -> SourceHealth:
     """Return the verdict for one source's sync state at ``now``."""
-    verdict, since, reason = "healthy", None, None
-    if state.last_error is not None:
-        verdict, since, reason = "failing", state.stale_since or state.last_success_at, state.last_error
-    elif state.last_success_at is None:
-        verdict = "never"
-    elif now - state.last_success_at > stale_after:
-        verdict, since, reason = "stale", state.last_success_at, "no sync for a while"
+    verdict = sync_health(state.last_success_at, state.last_error, now, stale_after)
+    since, reason = None, None
+    if verdict is SyncHealth.FAILING:
+        since, reason = state.stale_since or state.last_success_at, state.last_error
+    elif verdict is SyncHealth.STALE:
+        since, reason = state.last_success_at, "no sync for a while"
     return SourceHealth(
         source=state.source,
         state=verdict,

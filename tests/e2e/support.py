@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from playwright.sync_api import ViewportSize
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -35,8 +37,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def free_port() -> int:
@@ -54,9 +56,9 @@ def app_env(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def cli(home: Path, *args: str, timeout: float = 60) -> Any:
-    """Run ``python -m app ARGS`` (JSON output) and return the parsed answer."""
-    result = subprocess.run(
+def cli_text(home: Path, *args: str, timeout: float = 60) -> str:
+    """Run ``python -m app ARGS`` (text output) and return what it printed."""
+    done = subprocess.run(
         [sys.executable, "-m", "app", *args],
         cwd=ROOT,
         env=app_env(home),
@@ -64,8 +66,13 @@ def cli(home: Path, *args: str, timeout: float = 60) -> Any:
         text=True,
         timeout=timeout,
     )
-    assert result.returncode == 0, f"`ordertrack {' '.join(args)}` failed: {result.stderr}"
-    return json.loads(result.stdout)
+    assert done.returncode == 0, f"`ordertrack {' '.join(args)}` failed: {done.stderr}"
+    return done.stdout
+
+
+def cli(home: Path, *args: str, timeout: float = 60) -> Any:
+    """Run ``python -m app ARGS`` (JSON output) and return the parsed answer."""
+    return json.loads(cli_text(home, *args, timeout=timeout))
 
 
 LINK = re.compile(r"Serving .+ on (http://\S+)")

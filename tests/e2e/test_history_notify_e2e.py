@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, ViewportSize, expect
 
 from tests.e2e.support import (
     DESKTOP,
@@ -20,30 +19,12 @@ from tests.e2e.support import (
     nav,
     open_app,
     shoot,
-    start_server,
-    stop_server,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(150)]
 
 COUNT = re.compile(r"^[\d,]+ orders?$")
 HISTORY_COUNT = re.compile(r"^[\d,]+ orders? in history")
-
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh data folder: the app runs on the embedded demo."""
-    return tmp_path_factory.mktemp("ordertrack-home")
-
-
-@pytest.fixture(scope="module")
-def server(home: Path) -> Iterator[Server]:
-    """The app's web server (stopped by PID at the end of the module)."""
-    srv = start_server(home, home / "server.log", ORDERTRACK_SYNC_INTERVAL="3600")
-    try:
-        yield srv
-    finally:
-        stop_server(srv.proc)
 
 
 def _archive(home: Path) -> None:
@@ -61,9 +42,9 @@ def _archive(home: Path) -> None:
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_history_export_downloads_and_notifications_screen(
-    server: Server, browser: Browser, home: Path, viewport: dict[str, int]
+    server: Server, browser: Browser, home: Path, viewport: ViewportSize
 ) -> None:
-    ctx = browser.new_context(viewport=viewport, accept_downloads=True)  # type: ignore[arg-type]
+    ctx = browser.new_context(viewport=viewport, accept_downloads=True)
     try:
         page = open_app(ctx, server.at("/orders"))
         expect(page.get_by_text(COUNT)).to_be_visible(timeout=45_000)  # the first sync filled the cache

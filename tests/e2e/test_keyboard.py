@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.e2e.support import DESKTOP, SCREENSHOTS, Server, open_app, start_server, stop_server
+from tests.e2e.support import DESKTOP, SCREENSHOTS, Server, open_app
 from views.shell import order_route
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
@@ -58,17 +58,6 @@ _FOCUS_CHANGED = (
     return now - window.__kbFocus.since >= SETTLE ? label : false;
 }""".replace("SETTLE", "150")
 )
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The app on a fresh data folder (no source configured: the embedded demo)."""
-    home = tmp_path_factory.mktemp("ordertrack-keyboard")
-    srv = start_server(home, home / "server.log", ORDERTRACK_SYNC_INTERVAL="3600")
-    try:
-        yield srv
-    finally:
-        stop_server(srv.proc)
 
 
 @pytest.fixture

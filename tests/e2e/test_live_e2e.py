@@ -11,24 +11,19 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, ViewportSize, expect
 
 from services.demo import DemoServer
 from tests.e2e.support import (
     DESKTOP,
     PHONE,
-    ROOT,
     Server,
-    app_env,
     cli,
     nav,
     open_app,
@@ -41,44 +36,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
 COUNT = re.compile(r"^[\d,]+ orders?$")
 WAIT = 30_000
-
-
-def cli_text(home: Path, *args: str) -> str:
-    """Run a CLI command that prints text and return its output."""
-    done = subprocess.run(
-        [sys.executable, "-m", "app", *args], cwd=ROOT, env=app_env(home), capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
-@pytest.fixture(scope="module")
-def shop() -> Iterator[DemoServer]:
-    """The merchant backend, which the test can post carrier events to."""
-    demo = DemoServer(orders=60, seed=23)
-    demo.start()
-    try:
-        yield demo
-    finally:
-        demo.stop()
-
-
-@pytest.fixture(scope="module")
-def live_home(tmp_path_factory: pytest.TempPathFactory, shop: DemoServer) -> Path:
-    """A data folder whose only source is ``shop``."""
-    home = tmp_path_factory.mktemp("ordertrack-live")
-    assert "Added source 'shop'" in cli_text(home, "sources", "add", "ordertrack", "--url", shop.url, "--name", "shop")
-    return home
-
-
-@pytest.fixture(scope="module")
-def live_server(live_home: Path) -> Iterator[Server]:
-    """The app on ``live_home``; background polling once an hour (push must carry the news)."""
-    srv = start_server(live_home, live_home / "server.log", ORDERTRACK_SYNC_INTERVAL="3600")
-    try:
-        yield srv
-    finally:
-        stop_server(srv.proc)
+SHOP_SEED = 23
+"""The seed of this module's shop (tests/e2e/conftest.py)."""
 
 
 def _moving_parcel(home: Path) -> tuple[str, str]:
@@ -93,14 +52,14 @@ def _moving_parcel(home: Path) -> tuple[str, str]:
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_a_posted_event_reaches_the_open_order_and_notifications_without_reload(
-    browser: Browser, live_server: Server, live_home: Path, shop: DemoServer, viewport: dict[str, int]
+    browser: Browser, shop_server: Server, shop_home: Path, shop: DemoServer, viewport: ViewportSize
 ) -> None:
-    ctx = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+    ctx = browser.new_context(viewport=viewport)
     try:
-        page = open_app(ctx, live_server.at("/orders"))
+        page = open_app(ctx, shop_server.at("/orders"))
         expect(page.get_by_text(COUNT)).to_be_visible(timeout=45_000)  # the first sync filled the cache
-        number, tracking = _moving_parcel(live_home)
-        page.goto(live_server.at(f"/orders/{number}"))
+        number, tracking = _moving_parcel(shop_home)
+        page.goto(shop_server.at(f"/orders/{number}"))
         page.locator("flt-semantics-placeholder").dispatch_event("click")
         # a card's texts merge into one group label (notes/flet.md §7, gotcha 4)
         card = page.get_by_role("group", name=re.compile(re.escape(f"Tracking number {tracking}")))
@@ -146,7 +105,7 @@ def _wait_until(condition: Any, message: str, timeout: float = 15.0) -> None:
 
 
 def _open_settings(browser: Browser, server: Server) -> tuple[Any, Any]:
-    ctx = browser.new_context(viewport=DESKTOP)  # type: ignore[arg-type]
+    ctx = browser.new_context(viewport=DESKTOP)
     page = open_app(ctx, server.at("/settings"))
     expect(page.get_by_role("switch", name="Order confirmed")).to_be_visible(timeout=WAIT)
     return ctx, page

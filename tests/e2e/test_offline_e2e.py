@@ -8,8 +8,6 @@ app must say it is offline (and since when its data is) while the cached orders 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
@@ -22,59 +20,22 @@ from tests.e2e.support import (
     nav,
     open_app,
     shoot,
-    start_server,
-    stop_server,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+
+SHOP_SEED = 11
+"""The seed of this module's shop (tests/e2e/conftest.py)."""
 
 COUNT = re.compile(r"^[\d,]+ orders?$")
 OFFLINE = re.compile(r"^Offline — showing cached data from ")
 
 
-@pytest.fixture(scope="module")
-def shop() -> Iterator[DemoServer]:
-    """The merchant backend: a demo server this test owns and can switch off."""
-    demo = DemoServer(orders=60, seed=11)
-    demo.start()
-    try:
-        yield demo
-    finally:
-        demo.stop()
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, shop: DemoServer) -> Iterator[Server]:
-    """The app on a data folder whose only source is ``shop`` (no embedded demo)."""
-    home = tmp_path_factory.mktemp("ordertrack-offline")
-    result = cli_text(home, "sources", "add", "ordertrack", "--url", shop.url, "--name", "shop")
-    assert "Added source 'shop'" in result
-    srv = start_server(home, home / "server.log", ORDERTRACK_SYNC_INTERVAL="3600")
-    try:
-        yield srv
-    finally:
-        stop_server(srv.proc)
-
-
-def cli_text(home: Path, *args: str) -> str:
-    """Run a CLI command that prints text (not JSON) and return its output."""
-    import subprocess
-    import sys
-
-    from tests.e2e.support import ROOT, app_env
-
-    done = subprocess.run(
-        [sys.executable, "-m", "app", *args], cwd=ROOT, env=app_env(home), capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
-def test_offline_banner_while_cached_data_stays_browsable(browser: Browser, server: Server, shop: DemoServer):
+def test_offline_banner_while_cached_data_stays_browsable(browser: Browser, shop_server: Server, shop: DemoServer):
     """After the source stops answering, every screen says "Offline"; lists and orders still open."""
     context = browser.new_context(viewport=DESKTOP)
     try:
-        page = open_app(context, server.at("/orders"))
+        page = open_app(context, shop_server.at("/orders"))
         expect(page.get_by_text(COUNT)).to_be_visible(timeout=45_000)  # the first sync filled the cache
         expect(page.get_by_text(re.compile(r"^Last synced \d")).first).to_be_visible(timeout=20_000)
         expect(page.get_by_text("Demo data", exact=True)).to_have_count(0)  # a real source, not the demo
@@ -111,7 +72,7 @@ def test_offline_banner_while_cached_data_stays_browsable(browser: Browser, serv
 
     context = browser.new_context(viewport=PHONE)
     try:
-        page = open_app(context, server.at("/"))
+        page = open_app(context, shop_server.at("/"))
         expect(page.get_by_text(OFFLINE).first).to_be_visible(timeout=20_000)
         expect(page.get_by_role("tab", name=re.compile(r"^Timeline"))).to_be_visible()
         expect(page.get_by_text(re.compile(r"^Needs attention \(\d+\)$|^Today$|^Yesterday$")).first).to_be_visible(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,6 @@ from tests.e2e.support import (
     pick,
     replace_text,
     shoot,
-    start_server,
     stop_server,
 )
 from views.shell import order_route
@@ -48,22 +46,6 @@ class Sample:
     status: str
     channel: str
     status_channel_count: int
-
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh data folder: no source configured, so the app runs on the embedded demo."""
-    return tmp_path_factory.mktemp("ordertrack-home")
-
-
-@pytest.fixture(scope="module")
-def server(home: Path) -> Iterator[Server]:
-    """The app's web server (stopped by PID at the end of the module)."""
-    srv = start_server(home, home / "server.log", ORDERTRACK_SYNC_INTERVAL="3600")
-    try:
-        yield srv
-    finally:
-        stop_server(srv.proc)
 
 
 def _wait_for_orders(page: Any) -> None:

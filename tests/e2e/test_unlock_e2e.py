@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, ViewportSize, expect
 
 from app.database import db_path, kdf_path
 from tests.e2e.support import DESKTOP, PHONE, ROOT, app_env, replace_text, shoot, start_server, stop_server
@@ -28,7 +28,7 @@ SERVER_ENV = {**NO_KEYRING, "ORDERTRACK_PASSPHRASE": "", "ORDERTRACK_SYNC_INTERV
 PASSPHRASE = "correct horse battery"
 
 
-def _open(browser: Browser, url: str, viewport: dict[str, int]) -> tuple[Any, Any]:
+def _open(browser: Browser, url: str, viewport: ViewportSize) -> tuple[Any, Any]:
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
     page.goto(url)

@@ -254,7 +254,7 @@ def test_cli_uses_the_keyring_and_verify_reports_damage(home: Path) -> None:
 def test_the_app_window_unlocks_a_passphrase_cache(tmp_path: Path, orders: tuple[Order, ...]) -> None:
     """What the unlock screen asks for, and its answers: a wrong passphrase in plain words, the right one opens."""
     from app.database import passphrase_mode
-    from app.gui import UnlockGate
+    from app.unlock import UnlockGate
 
     home = tmp_path / "home"
     home.mkdir()

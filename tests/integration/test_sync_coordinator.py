@@ -11,10 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.gui import SyncLoop
-from app.state import SyncEvent, SyncHub
+from app.live import SyncEvent, SyncHub, SyncLoop
 from services.demo import DemoServer
-from services.domain import OrderFilter, ShipmentStatus, utc_now
+from services.domain import OrderFilter, ShipmentStatus, SyncInfo, SyncPhase, utc_now
 from services.storage import Store, tracking_candidates
 from services.sync import SyncEngine
 from services.sync.coordinator import (
@@ -26,7 +25,6 @@ from services.sync.coordinator import (
     min_interval,
 )
 from services.sync.health import source_health
-from views.model import SyncInfo, SyncPhase
 
 from .faultproxy import FaultProxy, ordertrack_runtime, wait_until
 
@@ -147,10 +145,8 @@ def test_gui_sync_loop_gets_pushes_live_through_the_coordinator(store: Store) ->
 
         hub.subscribe(listen)
         loop = SyncLoop(
-            list,
             hub,
-            3600,
-            coordinator=lambda: SyncCoordinator(engine, interval=3600, min_intervals={"ordertrack": 3600.0}),
+            lambda **hooks: SyncCoordinator(engine, interval=3600, min_intervals={"ordertrack": 3600.0}, **hooks),
         )
         loop.start()
         try:

@@ -1,19 +1,24 @@
-"""Helpers for the UI tests: walking control trees, letting the loop settle, realistic orders."""
+"""The UI test harness (:class:`UiApp`, :class:`FakeContainer`), tree helpers, settling, realistic orders."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import flet as ft
+from flet.messaging.protocol import MessageAction
+from flet.messaging.session import Session
 
+from app.live import SyncHub
+from app.session import make_session_main
 from app.settings import Settings
+from app.state import StoreGateway, initial_sync_info
+from services.credentials import MemoryCredentialStore
 from services.domain import (
     Channel,
     DeliveryWindow,
@@ -27,9 +32,15 @@ from services.domain import (
     with_events,
 )
 from services.storage import Store
+from services.storage.archive import move_to_history
+from services.sync import SyncReport
 
 T0 = datetime(2026, 11, 2, 9, 15, tzinfo=UTC)
+"""When the first realistic order (:func:`make_order`) was placed."""
 RECEIVED = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+"""When :func:`fill` writes the orders into the cache."""
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+"""The tests' "now": hand-made orders (:func:`order`, :func:`parcel`) are placed relative to it."""
 
 
 # ----------------------------------------------------------------------------- tree helpers
@@ -166,24 +177,84 @@ def tracking_event(
     )
 
 
-def make_order(i: int, *, day: int | None = None, prefix: str = "W-") -> Order:
-    """A realistic order: placed, confirmed, one or two parcels with carrier events."""
-    placed = T0 + timedelta(days=day if day is not None else i % 20, hours=i % 7)
-    number = f"{prefix}{10000 + i}"
-    ups = with_events(
+def ups_parcel(number: str, events: tuple[TrackingEvent, ...], eta: DeliveryWindow | None = None) -> Shipment:
+    """A UPS parcel with ``events`` (its status follows the latest)."""
+    return with_events(
         Shipment(
-            tracking_number=f"1Z999AA1{i:010d}",
+            tracking_number=number,
             carrier="ups",
             carrier_name="UPS",
-            tracking_url=f"https://www.ups.com/track?tracknum=1Z999AA1{i:010d}",
-            estimated_delivery=DeliveryWindow(placed + timedelta(days=4), placed + timedelta(days=4, hours=10)),
+            tracking_url=f"https://www.ups.com/track?tracknum={number}",
+            estimated_delivery=eta,
         ),
+        events,
+    )
+
+
+def parcel(
+    number: str,
+    *events: tuple[timedelta, ShipmentStatus, str],
+    eta: DeliveryWindow | None = None,
+    now: datetime = NOW,
+) -> Shipment:
+    """A UPS parcel whose events happened ``delta`` before ``now``."""
+    scans = tuple(tracking_event(now - d, st, text, "Louisville, KY, US") for d, st, text in events)
+    return ups_parcel(number, scans, eta)
+
+
+def build_order(
+    number: str,
+    placed: datetime,
+    shipments: tuple[Shipment, ...],
+    *,
+    status: OrderStatus = OrderStatus.SHIPPED,
+    channel: Channel = Channel.WEB,
+    total: Decimal = Decimal("49.90"),
+    tax_total: Decimal = Decimal("8.32"),
+    items: tuple[LineItem, ...] = (),
+    events: tuple[OrderEvent, ...] | None = None,
+) -> Order:
+    """The one builder of hand-made orders (every other builder here fills it in)."""
+    return Order(
+        order_number=number,
+        source="demo",
+        channel=channel,
+        placed_at=placed,
+        status=status,
+        currency="EUR",
+        total=total,
+        tax_total=tax_total,
+        items=items,
+        events=events if events is not None else (OrderEvent(placed, OrderStatus.PLACED, f"Order {number} placed"),),
+        shipments=shipments,
+        merchant="Northwind Outdoor",
+    )
+
+
+def order(
+    number: str,
+    placed_ago: timedelta,
+    *shipments: Shipment,
+    status: OrderStatus = OrderStatus.SHIPPED,
+    now: datetime = NOW,
+) -> Order:
+    """An order placed ``placed_ago`` before ``now``."""
+    return build_order(number, now - placed_ago, shipments, status=status)
+
+
+def make_order(i: int, *, day: int | None = None, prefix: str = "W-") -> Order:
+    """A realistic order placed ``day`` days after T0: placed, confirmed, one or two parcels with carrier events."""
+    placed = T0 + timedelta(days=day if day is not None else i % 20, hours=i % 7)
+    number = f"{prefix}{10000 + i}"
+    ups = ups_parcel(
+        f"1Z999AA1{i:010d}",
         (
             tracking_event(placed + timedelta(hours=5), ShipmentStatus.INFO_RECEIVED, "Label created", None),
             tracking_event(
                 placed + timedelta(hours=30), ShipmentStatus.IN_TRANSIT, "Departed facility", "Louisville, KY, US"
             ),
         ),
+        DeliveryWindow(placed + timedelta(days=4), placed + timedelta(days=4, hours=10)),
     )
     shipments = [ups]
     if i % 3 == 0:
@@ -202,24 +273,27 @@ def make_order(i: int, *, day: int | None = None, prefix: str = "W-") -> Order:
                 ),
             )
         )
-    return Order(
-        order_number=number,
-        source="demo",
+    price = Decimal("129.90") + i
+    return build_order(
+        number,
+        placed,
+        tuple(shipments),
         channel=[Channel.WEB, Channel.MOBILE_APP, Channel.MARKETPLACE][i % 3],
-        placed_at=placed,
-        status=OrderStatus.SHIPPED,
-        currency="EUR",
-        total=Decimal("129.90") + i,
+        total=price,
         tax_total=Decimal("20.74"),
-        items=(LineItem(sku=f"SKU-{i}", name="Trail running shoes", quantity=1, unit_price=Decimal("129.90") + i),),
+        items=(LineItem(sku=f"SKU-{i}", name="Trail running shoes", quantity=1, unit_price=price),),
         events=(
             OrderEvent(placed, OrderStatus.PLACED, "Order placed"),
             OrderEvent(placed + timedelta(minutes=10), OrderStatus.CONFIRMED, "Payment confirmed"),
             OrderEvent(placed + timedelta(hours=26), OrderStatus.SHIPPED, "Handed to the carrier"),
         ),
-        shipments=tuple(shipments),
-        merchant="Northwind Outdoor",
     )
+
+
+def sync_report(source: str = "demo", **fields: Any) -> SyncReport:
+    """A finished pass of ``source`` (just now, unless ``finished_at`` says otherwise), as the engine reports it."""
+    fields.setdefault("finished_at", datetime.now(UTC))
+    return SyncReport(source, **fields)
 
 
 def fill(store: Store, orders: list[Order], *, at: datetime = RECEIVED) -> None:
@@ -228,11 +302,171 @@ def fill(store: Store, orders: list[Order], *, at: datetime = RECEIVED) -> None:
         uow.upsert_orders(orders, source="demo", received_at=at, live=False)
 
 
-@dataclass
 class FakeContainer:
-    """What ``make_session_main`` reads from ``app.container.AppContainer``."""
+    """The app container as the session and Settings' admin actions read it (``app.admin.AdminContainer``).
 
-    store: Store
-    home: Path
-    is_demo: bool = True
-    settings: Settings = field(default_factory=Settings)
+    A real store, settings kept in memory, an in-memory keyring, and a one-source sync that answers
+    with :attr:`sync_result` (recording the request in :attr:`synced`).
+    """
+
+    def __init__(
+        self, store: Store, home: Path | None = None, *, is_demo: bool | None = None, now: datetime | None = None
+    ) -> None:
+        """``is_demo`` fixes the demo flag (default: demo while no source is configured)."""
+        self.store = store
+        self.home = home or store.path.parent
+        self.settings = Settings()
+        self.credentials = MemoryCredentialStore()
+        self.synced: list[str | None] = []
+        self.sync_result: list[Any] = []
+        self._demo = is_demo
+        self._now = now
+
+    @property
+    def is_demo(self) -> bool:
+        """Tell whether the app runs on the embedded demo."""
+        return not self.store.sources.list() if self._demo is None else self._demo
+
+    def sync_once(self, only: str | None = None) -> list[Any]:
+        """Record the request; answer with the prepared reports."""
+        self.synced.append(only)
+        return self.sync_result
+
+    def move_to_history(self, after_days: int | None = None) -> int:
+        """Move finished orders by the History delay (as of ``now`` when given)."""
+        days = self.settings.history_after_days if after_days is None else after_days
+        return move_to_history(self.store, after_days=days, now=self._now)
+
+    def set_history_after_days(self, days: int) -> int:
+        """Keep the new delay (in memory) and apply it."""
+        self.settings.history_after_days = days
+        return self.move_to_history()
+
+
+class UiApp:
+    """One running session of the real app (``app.session.make_session_main``) over a store: the UI harness."""
+
+    def __init__(self, session: Session, store: Store, tmp_path: Path, *, is_demo: bool = True) -> None:
+        """Prepare the session's container and the process-level hub (nothing runs before :meth:`start`)."""
+        self.session = session
+        self.page = session.page
+        self.store = store
+        self.container = FakeContainer(store, tmp_path, is_demo=is_demo)
+        self.hub = SyncHub(initial_sync_info(StoreGateway(store), is_demo=is_demo))
+
+    async def start(self, route: str = "/orders", *, rounds: int = 6) -> UiApp:
+        """Run the real per-session main on ``route`` and let the first paint settle."""
+        self.page.route = route
+        await make_session_main(self.container, self.hub)(self.page)
+        self.session.get_page_patch()
+        await settle(rounds)
+        return self
+
+    async def go(self, route: str, *, rounds: int = 10) -> None:
+        """Change the route the way the client reports it."""
+        self.page.route = route
+        await self.session.dispatch_event(self.page._i, "route_change", {"route": route})
+        await settle(rounds)
+
+    def texts(self) -> list[str]:
+        """Return the visible texts of the top-most view."""
+        return top_texts(self.page)
+
+    def tiles(self) -> list[ft.ListTile]:
+        """Return the clickable rows."""
+        return by_type(self.page, ft.ListTile, lambda t: t.on_click is not None)
+
+    def search_field(self, label: str = "Search orders") -> ft.TextField:
+        """Return the search field labelled ``label``."""
+        return by_type(self.page, ft.TextField, lambda t: t.label == label)[0]
+
+    def buttons(self, tooltip: str) -> list[Any]:
+        """Return the controls whose tooltip is ``tooltip``."""
+        return by_type(self.page, ft.BaseControl, lambda c: getattr(c, "tooltip", None) == tooltip)
+
+    def button(self, text: str) -> Any:
+        """Return the first control labelled ``text`` (button text or tooltip)."""
+        found = by_type(
+            self.page,
+            ft.BaseControl,
+            lambda c: getattr(c, "content", None) == text
+            or getattr(c, "tooltip", None) == text
+            or (isinstance(getattr(c, "content", None), ft.Text) and c.content.value == text),
+        )
+        assert found, f"no button {text!r} on screen: {self.texts()}"
+        return found[0]
+
+    def labelled(self, kind: type, text: str) -> list[Any]:
+        """Return the controls of ``kind`` whose text, tooltip or title says ``text``."""
+
+        def says(c: Any) -> bool:
+            content = getattr(c, "content", None)
+            title = getattr(c, "title", None)
+            return (
+                content == text
+                or getattr(c, "tooltip", None) == text
+                or (isinstance(content, ft.Text) and content.value == text)
+                or (isinstance(title, ft.Text) and title.value == text)
+            )
+
+        return by_type(self.page, kind, says)
+
+    async def pick(self, label: str, option: str) -> None:
+        """Choose ``option`` in the filter menu labelled ``label``."""
+        menu = by_type(
+            self.page,
+            ft.PopupMenuButton,
+            lambda m: any(
+                isinstance(t, ft.Text) and str(t.value).startswith(f"{label}: ")
+                for t in find(m.content, lambda c: True)
+            ),
+        )
+        assert menu, f"no {label} menu: {self.texts()}"
+        items = [i for i in menu[0].items if i.content == option]
+        assert items, f"{option!r} not offered by {label}: {[i.content for i in menu[0].items]}"
+        await self.click(items[0])
+
+    def dialog(self) -> Any:
+        """Return the open dialog."""
+        open_ = [d for d in self.page._dialogs.controls if getattr(d, "open", False)]
+        assert open_, "no dialog is open"
+        return open_[-1]
+
+    def toggles(self) -> list[ft.TextButton]:
+        """Return the "ETA changes (n)" toggles of the open order."""
+        return by_type(self.page, ft.TextButton, lambda b: str(b.content).startswith("ETA changes"))
+
+    def nav(self) -> ft.NavigationRail | ft.NavigationBar:
+        """Return the navigation (rail when wide, bar when narrow)."""
+        view = self.page.views[0]
+        if view.navigation_bar is not None:
+            return view.navigation_bar
+        return find(view, lambda c: isinstance(c, ft.NavigationRail))[0]
+
+    def badge(self) -> Any:
+        """Return the unread badge of the Notifications destination."""
+        dest = self.nav().destinations[3]
+        assert dest.label == "Notifications"
+        return dest.icon.badge
+
+    async def type_search(self, text: str) -> None:
+        """Type into the search field the way the client reports it."""
+        field_ = self.search_field()
+        field_.value = text  # the client patches the value, then fires "change"
+        await self.session.dispatch_event(field_._i, "change", text)
+        await settle()
+
+    async def click(self, control: Any) -> None:
+        """Click a control and let the consequences settle."""
+        await self.session.dispatch_event(control._i, "click", None)
+        await settle()
+
+    def from_thread(self, fn: Any, *args: Any) -> None:
+        """Call ``fn`` on another thread, as the sync loop does."""
+        t = threading.Thread(target=fn, args=args)
+        t.start()
+        t.join()
+
+    def crashed(self) -> list[Any]:
+        """Return the session-crashed messages (an unhandled error in a handler)."""
+        return [m for m in self.session.connection.messages if m.action == MessageAction.SESSION_CRASHED]

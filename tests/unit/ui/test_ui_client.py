@@ -2,73 +2,47 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from dataclasses import replace
+from datetime import UTC, timedelta
 from typing import Any
 
 import flet as ft
 import pytest
-from flet.messaging.protocol import MessageAction
 from flet.messaging.session import Session
 
-from app.gui import ContainerAdmin, check_source_url
-from app.settings import Settings
+from app.admin import ContainerAdmin, check_source_url
 from app.state import AppState, StoreGateway, attention_items
-from services.credentials import MemoryCredentialStore, source_token_key
+from services.credentials import source_token_key
 from services.domain import (
+    AttentionReason,
+    ChangeSet,
     Channel,
     DeliveryWindow,
     Order,
-    OrderEvent,
     OrderFilter,
     OrderStatus,
-    Shipment,
     ShipmentStatus,
+    SyncInfo,
+    SyncPhase,
     SyncState,
-    with_events,
 )
 from services.storage import Store
-from services.storage.archive import move_to_history
-from tests.unit.ui.support import by_type, fill, find, make_order, settle, texts, top_texts, tracking_event
-from views.model import AttentionReason, SyncInfo, SyncPhase
+from services.sync import SyncReport
+from tests.unit.ui.support import (
+    NOW,
+    FakeContainer,
+    UiApp,
+    by_type,
+    fill,
+    find,
+    make_order,
+    order,
+    parcel,
+    settle,
+    texts,
+)
 from views.shell import AppShell
 from views.widgets import TONE_COLORS, Tone, status_colors
-
-NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-
-
-def parcel(number: str, *events: tuple[timedelta, ShipmentStatus, str], eta: DeliveryWindow | None = None) -> Shipment:
-    """A UPS parcel whose events happened ``delta`` before NOW."""
-    return with_events(
-        Shipment(
-            tracking_number=number,
-            carrier="ups",
-            carrier_name="UPS",
-            tracking_url=f"https://www.ups.com/track?tracknum={number}",
-            estimated_delivery=eta,
-        ),
-        tuple(tracking_event(NOW - d, st, text, "Louisville, KY, US") for d, st, text in events),
-    )
-
-
-def order(number: str, placed_ago: timedelta, *shipments: Shipment, status: OrderStatus = OrderStatus.SHIPPED) -> Order:
-    """An order placed ``placed_ago`` before NOW."""
-    placed = NOW - placed_ago
-    return Order(
-        order_number=number,
-        source="demo",
-        channel=Channel.WEB,
-        placed_at=placed,
-        status=status,
-        currency="EUR",
-        total=Decimal("49.90"),
-        tax_total=Decimal("8.32"),
-        events=(OrderEvent(placed, OrderStatus.PLACED, f"Order {number} placed"),),
-        shipments=shipments,
-        merchant="Northwind Outdoor",
-    )
-
 
 H, D = timedelta(hours=1), timedelta(days=1)
 
@@ -125,62 +99,18 @@ def attention_orders() -> list[Order]:
     ]
 
 
-class FakeContainer:
-    """What ContainerAdmin reads from the app container: store, credentials, one-source sync."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.home = store.path.parent
-        self.settings = Settings()
-        self.credentials = MemoryCredentialStore()
-        self.synced: list[str | None] = []
-        self.sync_result: list[Any] = []
-
-    @property
-    def is_demo(self) -> bool:
-        """Tell whether no source is configured."""
-        return not self.store.sources.list()
-
-    def sync_once(self, only: str | None = None) -> list[Any]:
-        """Record the request; answer with the prepared reports."""
-        self.synced.append(only)
-        return self.sync_result
-
-    def move_to_history(self, after_days: int | None = None) -> int:
-        """Move finished orders by the History delay, as of NOW."""
-        days = self.settings.history_after_days if after_days is None else after_days
-        return move_to_history(self.store, after_days=days, now=NOW)
-
-    def set_history_after_days(self, days: int) -> int:
-        """Keep the new delay (in memory) and apply it."""
-        self.settings.history_after_days = days
-        return self.move_to_history()
-
-
-@dataclass(frozen=True)
-class Report:
-    """The SyncReport fields ContainerAdmin reads."""
-
-    source: str = "shop"
-    error: str | None = None
-    orders_seen: int = 12
-    not_modified: bool = False
-    changes: Any = field(default_factory=lambda: type("C", (), {"new_orders": ("X-1", "X-2")})())
-
-
-class Client:
-    """A session showing the shell over a real store, with a fixed clock and real app actions."""
+class Client(UiApp):
+    """The UI harness with the shell built over an AppState with a fixed clock and Settings' real admin actions."""
 
     def __init__(self, session: Session, store: Store, *, sync: SyncInfo | None = None) -> None:
-        self.session = session
-        self.page = session.page
-        self.container = FakeContainer(store)
+        super().__init__(session, store, store.path.parent)
+        self.container = FakeContainer(store, now=NOW)
         self.sync_requests = 0
         self.state = AppState(
             StoreGateway(store),
             sync=sync
             or SyncInfo(phase=SyncPhase.UP_TO_DATE, last_synced_at=NOW - 5 * timedelta(minutes=1), is_demo=True),
-            admin=ContainerAdmin(self.container),  # type: ignore[arg-type]
+            admin=ContainerAdmin(self.container),
             clock=lambda: NOW,
             tz=UTC,
             request_sync=self._request,
@@ -190,64 +120,15 @@ class Client:
     def _request(self) -> None:
         self.sync_requests += 1
 
-    async def start(self, route: str = "/") -> Client:
+    async def start(self, route: str = "/", *, rounds: int = 10) -> Client:
         """Show ``route`` and let everything settle."""
         self.page.route = route
-        await self.state.load()
+        await self.state.orders.load()
         self.shell = AppShell(self.page, self.state)
         await self.shell.start()
         self.session.get_page_patch()
-        await settle(10)
+        await settle(rounds)
         return self
-
-    def texts(self) -> list[str]:
-        """Return the visible texts of the top-most view."""
-        return top_texts(self.page)
-
-    def buttons(self, kind: type, text: str) -> list[Any]:
-        """Return the controls of ``kind`` whose text, tooltip or title says ``text``."""
-
-        def says(c: Any) -> bool:
-            content = getattr(c, "content", None)
-            title = getattr(c, "title", None)
-            return (
-                content == text
-                or getattr(c, "tooltip", None) == text
-                or (isinstance(content, ft.Text) and content.value == text)
-                or (isinstance(title, ft.Text) and title.value == text)
-            )
-
-        return by_type(self.page, kind, says)
-
-    async def click(self, control: Any) -> None:
-        """Click a control and let the consequences settle."""
-        await self.session.dispatch_event(control._i, "click", None)
-        await settle()
-
-    async def pick(self, label: str, option: str) -> None:
-        """Choose ``option`` in the filter menu labelled ``label``."""
-        menu = by_type(
-            self.page,
-            ft.PopupMenuButton,
-            lambda m: any(
-                isinstance(t, ft.Text) and str(t.value).startswith(f"{label}: ")
-                for t in find(m.content, lambda c: True)
-            ),
-        )
-        assert menu, f"no {label} menu: {self.texts()}"
-        items = [i for i in menu[0].items if i.content == option]
-        assert items, f"{option!r} not offered by {label}: {[i.content for i in menu[0].items]}"
-        await self.click(items[0])
-
-    def dialog(self) -> Any:
-        """Return the open dialog."""
-        open_ = [d for d in self.page._dialogs.controls if getattr(d, "open", False)]
-        assert open_, "no dialog is open"
-        return open_[-1]
-
-    def crashed(self) -> list[Any]:
-        """Return the session-crashed messages (an unhandled error in a handler)."""
-        return [m for m in self.session.connection.messages if m.action == MessageAction.SESSION_CRASHED]
 
 
 def tile_titles(page: ft.Page) -> list[str]:
@@ -301,7 +182,7 @@ async def test_timeline_pins_attention_groups_days_and_opens_orders(session: Ses
     await app.click(pinned)
     assert app.page.route == "/orders/A-1"
     assert "Order A-1" in app.texts()
-    await app.click(app.buttons(ft.IconButton, "Back")[0])
+    await app.click(app.labelled(ft.IconButton, "Back")[0])
     assert app.page.route == "/timeline"  # back where the user came from
     assert not app.crashed()
 
@@ -311,15 +192,15 @@ async def test_timeline_pages_older_events_and_shows_designed_states(session: Se
     app = await Client(session, store, sync=SyncInfo(phase=SyncPhase.NEVER, is_demo=True)).start("/timeline")
     assert "Fetching your orders…" in app.texts()
     fill(store, [make_order(i) for i in range(120)])
-    await app.state.load()
-    await app.state.load_feed()
+    await app.state.orders.load()
+    await app.state.feed.load_feed()
     await settle()
-    before = len(app.state.feed)
-    assert app.state.feed_has_more
-    more = app.buttons(ft.TextButton, "Show older events")
+    before = len(app.state.feed.feed)
+    assert app.state.feed.feed_has_more
+    more = app.labelled(ft.TextButton, "Show older events")
     assert more
     await app.click(more[0])
-    assert len(app.state.feed) > before
+    assert len(app.state.feed.feed) > before
     assert not app.crashed()
 
 
@@ -339,7 +220,7 @@ async def test_filters_narrow_the_list_with_counts_and_clear(session: Session, o
     assert "120 orders" in app.texts()
     await app.pick("Channel", "Mobile app")
     assert "40 orders" in app.texts()
-    assert app.state.filters.channel is Channel.MOBILE_APP
+    assert app.state.orders.filters.channel is Channel.MOBILE_APP
     await app.pick("Status", "Shipped")
     assert "40 orders" in app.texts()
     await app.pick("Channel", "Web")
@@ -348,13 +229,13 @@ async def test_filters_narrow_the_list_with_counts_and_clear(session: Session, o
     await app.pick("Status", "Delivered")
     assert "No matching orders" in app.texts()
     assert any("with these filters" in t for t in app.texts())
-    await app.click(app.buttons(ft.TextButton, "Clear filters")[0])
+    await app.click(app.labelled(ft.TextButton, "Clear filters")[0])
     assert "120 orders" in app.texts()
     chip = by_type(app.page, ft.Chip)[0]
     chip.selected = True
     await app.session.dispatch_event(chip._i, "select", True)
     await settle(10)
-    assert app.state.filters.needs_attention
+    assert app.state.orders.filters.needs_attention
     assert "No matching orders" in app.texts()
     assert not app.crashed()
 
@@ -368,7 +249,7 @@ async def test_sort_oldest_first_and_source_filter(session: Session, orders120: 
     assert tile_titles(app.page)[0] != newest
     await app.pick("Source", "demo")
     assert "120 orders" in app.texts()
-    assert "ups" in app.state.carrier_choices and "royal-mail" in app.state.carrier_choices
+    assert "ups" in app.state.orders.carrier_choices and "royal-mail" in app.state.orders.carrier_choices
 
 
 # ----------------------------------------------------------------------------- order
@@ -397,7 +278,8 @@ async def test_order_shows_copy_button_eta_passed_freshness_and_both_times(
 
     monkeypatch.setattr(ft.Clipboard, "set", fake_set)
     app = await Client(session, store).start("/orders/A-2")
-    await app.state.load_choices()
+    await app.state.orders.load_choices()
+    await app.state.settings.load_sources()
     await settle()
     texts = app.texts()
     assert "Updated 5 min ago from demo" in texts
@@ -405,8 +287,8 @@ async def test_order_shows_copy_button_eta_passed_freshness_and_both_times(
     assert "Last carrier update 1 day ago" in texts
     assert "Carrier local: Thu 26 Nov, 07:00 (UTC−05:00)" in texts
     assert any(t.endswith("your time") for t in texts)
-    assert app.buttons(ft.TextButton, "Track on UPS")[0].url.url.startswith("https://www.ups.com/")
-    copy = app.buttons(ft.IconButton, "Copy tracking number")
+    assert app.labelled(ft.TextButton, "Track on UPS")[0].url.url.startswith("https://www.ups.com/")
+    copy = app.labelled(ft.IconButton, "Copy tracking number")
     assert len(copy) == 1
     await app.click(copy[0])
     assert copied == ["1ZLATE"]
@@ -428,7 +310,7 @@ async def test_settings_lists_source_health_and_adds_a_source_with_a_hidden_toke
     assert "Demo data" in texts and "Healthy" in texts
     assert "Last sync 5 min ago (11:55)" in texts
     assert "/data/ordertrack" in texts
-    await app.click(app.buttons(ft.FilledTonalButton, "Add source")[0])
+    await app.click(app.labelled(ft.FilledTonalButton, "Add source")[0])
     dialog = app.dialog()
     fields = {f.label: f for f in find(dialog, lambda c: isinstance(c, ft.TextField))}
     assert fields["Token"].password is True and fields["Token"].can_reveal_password is False
@@ -443,7 +325,7 @@ async def test_settings_lists_source_health_and_adds_a_source_with_a_hidden_toke
     assert [s.name for s in store.sources.list()] == ["shop"]
     assert "s3cret" not in " ".join(str(t) for t in texts_of(app.page))
     assert app.sync_requests == 1
-    assert not app.state.sync.is_demo
+    assert not app.state.status.sync.is_demo
     texts = app.texts()
     assert "shop" in texts and "Never synced" in texts
     assert "ordertrack · http://127.0.0.1:9" in texts
@@ -453,24 +335,24 @@ async def test_settings_lists_source_health_and_adds_a_source_with_a_hidden_toke
 async def test_test_connection_shows_progress_then_the_result_and_remove_asks_first(session: Session, store: Store):
     """ "Test connection" syncs that one source off the loop; "Remove" confirms, then forgets source and token."""
     app = await Client(session, store).start("/settings")
-    await app.state.add_source("shop", "http://127.0.0.1:9", "tok")
+    await app.state.settings.add_source("shop", "http://127.0.0.1:9", "tok")
     await settle()
-    app.container.sync_result = [Report()]
-    test = [b for b in app.buttons(ft.OutlinedButton, "Test connection")][0]
+    app.container.sync_result = [SyncReport("shop", ChangeSet(new_orders=("X-1", "X-2")), orders_seen=12)]
+    test = [b for b in app.labelled(ft.OutlinedButton, "Test connection")][0]
     await app.click(test)
     assert app.container.synced == ["shop"]
     assert "Connected. 12 orders checked, 2 new." in app.texts()
-    app.container.sync_result = [Report(error="connection refused")]
-    await app.click(app.buttons(ft.OutlinedButton, "Test connection")[0])
+    app.container.sync_result = [SyncReport("shop", error="connection refused", orders_seen=12)]
+    await app.click(app.labelled(ft.OutlinedButton, "Test connection")[0])
     assert "Could not sync: connection refused" in app.texts()
-    await app.click(app.buttons(ft.TextButton, "Remove")[0])
+    await app.click(app.labelled(ft.TextButton, "Remove")[0])
     dialog = app.dialog()
     assert dialog.title.value == "Remove source?"
     confirm = [b for b in find(dialog, lambda c: isinstance(c, ft.FilledButton)) if b.content == "Remove"][0]
     await app.click(confirm)
     assert store.sources.list() == []
     assert app.container.credentials.get(source_token_key("shop")) is None
-    assert app.state.sync.is_demo
+    assert app.state.status.sync.is_demo
     assert not app.crashed()
 
 
@@ -480,9 +362,9 @@ async def test_verify_database_and_clear_cache_with_confirmation(session: Sessio
     with store.transaction() as uow:
         uow.set_sync_state(SyncState("demo", cursor="c-42", etag="e-1", last_success_at=NOW))
     app = await Client(session, store).start("/settings")
-    await app.click(app.buttons(ft.OutlinedButton, "Verify database")[0])
+    await app.click(app.labelled(ft.OutlinedButton, "Verify database")[0])
     assert any(t.startswith("The database is healthy: no damage found") for t in app.texts())
-    await app.click(app.buttons(ft.OutlinedButton, "Clear cache")[0])
+    await app.click(app.labelled(ft.OutlinedButton, "Clear cache")[0])
     dialog = app.dialog()
     assert dialog.title.value == "Clear the cache?"
     assert store.sync_state.get("demo").cursor == "c-42"  # nothing happens before confirming
@@ -492,7 +374,7 @@ async def test_verify_database_and_clear_cache_with_confirmation(session: Sessio
     state = store.sync_state.get("demo")
     assert state.cursor is None and state.etag is None and state.last_success_at == NOW
     assert store.orders.count(OrderFilter()) == 0
-    assert app.state.total == 0 and app.state.summaries == []
+    assert app.state.orders.total == 0 and app.state.orders.summaries == []
     assert app.dialog().content.value == "Cache cleared: 5 orders removed. Downloading your orders again…"
     assert app.sync_requests == 1
     assert not app.crashed()
@@ -536,7 +418,7 @@ async def test_routes_navigation_and_offline_banner(session: Session, orders120:
     await app.session.dispatch_event(bar._i, "change", "1")
     await settle()
     assert app.page.route == "/orders"
-    assert app.buttons(ft.TextButton, "Filters")  # filters fold away on phones
+    assert app.labelled(ft.TextButton, "Filters")  # filters fold away on phones
     assert not app.crashed()
 
 
@@ -580,11 +462,11 @@ async def test_a_long_timeline_folds_its_middle_until_asked(session: Session, st
     assert "Timeline (201 events)" in texts
     assert "Sorting scan 1" in texts and "Sorting scan 200" in texts
     assert "Sorting scan 100" not in texts
-    unfold = app.buttons(ft.TextButton, "Show 171 more events")
+    unfold = app.labelled(ft.TextButton, "Show 171 more events")
     assert unfold
     await app.click(unfold[0])
     assert "Sorting scan 100" in app.texts()
-    assert not app.buttons(ft.TextButton, "Show 171 more events")
+    assert not app.labelled(ft.TextButton, "Show 171 more events")
     assert not app.crashed()
 
 
@@ -603,7 +485,8 @@ async def test_history_delay_in_settings_moves_finished_orders_out_of_the_orders
     )
     app = await Client(session, store).start("/orders")
     assert "3 orders" in app.texts()
-    await app.state.load_choices()  # what a finished sync pass does
+    await app.state.orders.load_choices()
+    await app.state.settings.load_sources()  # what a finished sync pass does
     app.page.route = "/settings"
     await app.session.dispatch_event(app.page._i, "route_change", {"route": "/settings"})
     await settle(10)
@@ -618,9 +501,9 @@ async def test_history_delay_in_settings_moves_finished_orders_out_of_the_orders
     assert snack.content.value == "Finished orders now move to History after 14 days. Moved 1 order now."
     assert "Move to History after: 14 days" in app.texts()
     assert [o.order_number for o in store.orders.list_orders(OrderFilter(archived=True))] == ["D-1"]
-    await app.state.reload()
-    assert app.state.total == 2 and app.state.history_matches == 1
-    assert {s.order_number for s in app.state.summaries} == {"D-2", "S-1"}
+    await app.state.orders.reload()
+    assert app.state.orders.total == 2 and app.state.orders.history_matches == 1
+    assert {s.order_number for s in app.state.orders.summaries} == {"D-2", "S-1"}
     assert not app.crashed()
 
 
@@ -629,7 +512,7 @@ async def test_a_history_delay_set_elsewhere_is_offered_too(session: Session, st
     app = Client(session, store)
     app.container.settings.history_after_days = 45
     await app.start("/settings")
-    await app.state.load_data_settings()
+    await app.state.settings.load_data_settings()
     await settle(10)
     assert "Move to History after: 45 days" in app.texts()
     menu = by_type(app.page, ft.PopupMenuButton, lambda m: any(i.content == "45 days" for i in m.items))

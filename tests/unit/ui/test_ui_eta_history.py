@@ -5,44 +5,21 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, timedelta
 from pathlib import Path
-from typing import Any
 
 import flet as ft
 from flet.messaging.session import Session
 
-from app.gui import make_session_main
-from app.state import StoreGateway, SyncHub, initial_sync_info
 from services.domain import DeliveryWindow, Order, ShipmentStatus, with_events
 from services.storage import Store
-from tests.unit.ui.support import RECEIVED, FakeContainer, by_type, fill, make_order, settle, top_texts, tracking_event
+from tests.unit.ui.support import (
+    RECEIVED,
+    UiApp,
+    fill,
+    make_order,
+    settle,
+    tracking_event,
+)
 from views import formatting as fmt
-
-
-class App:
-    """One running session of the real app over ``store``."""
-
-    def __init__(self, session: Session, store: Store, tmp_path: Path) -> None:
-        self.session = session
-        self.page = session.page
-        self.container = FakeContainer(store=store, home=tmp_path)
-        self.hub = SyncHub(initial_sync_info(StoreGateway(store), is_demo=True))
-
-    async def start(self, route: str) -> App:
-        self.page.route = route
-        await make_session_main(self.container, self.hub)(self.page)  # type: ignore[arg-type]
-        self.session.get_page_patch()
-        await settle()
-        return self
-
-    def texts(self) -> list[str]:
-        return top_texts(self.page)
-
-    def toggles(self) -> list[ft.TextButton]:
-        return by_type(self.page, ft.TextButton, lambda b: str(b.content).startswith("ETA changes"))
-
-    async def click(self, control: Any) -> None:
-        await self.session.dispatch_event(control._i, "click", None)
-        await settle()
 
 
 def _moved(order: Order, delta: timedelta) -> Order:
@@ -67,7 +44,7 @@ async def test_a_moved_eta_says_how_it_moved_and_lists_the_changes(session: Sess
     old, new = first.shipments[0].estimated_delivery, later.shipments[0].estimated_delivery
     assert old is not None and new is not None
 
-    app = await App(session, store, tmp_path).start("/orders/W-10001")
+    app = await UiApp(session, store, tmp_path).start("/orders/W-10001")
     expected = (
         f"Expected {_win(new)} · moved later by 1 day (was {fmt.was_window(old.start, old.end, new.start, None)})"
     )
@@ -98,7 +75,7 @@ async def test_a_single_estimate_is_the_first_and_an_earlier_one_moved_earlier(
     earlier = _moved(three, -timedelta(hours=5))
     fill(store, [earlier], at=RECEIVED + timedelta(days=1))
 
-    app = await App(session, store, tmp_path).start("/orders/W-10002")
+    app = await UiApp(session, store, tmp_path).start("/orders/W-10002")
     eta = two.shipments[0].estimated_delivery
     assert eta is not None
     assert any(t.startswith(f"Expected {_win(eta)} · first estimate") for t in app.texts()), app.texts()
@@ -128,7 +105,7 @@ async def test_a_delivered_shipment_compares_the_delivery_with_the_last_estimate
     )
     fill(store, [replace(moved, shipments=(done, *moved.shipments[1:]))], at=RECEIVED + timedelta(days=9))
 
-    app = await App(session, store, tmp_path).start("/orders/W-10004")
+    app = await UiApp(session, store, tmp_path).start("/orders/W-10004")
     text = f"Delivered {fmt.moment(delivered_at, None)} · expected {_win(eta)} (last estimate) · arrived late by 2 h"
     assert text in app.texts(), app.texts()
     assert [b.content for b in app.toggles()] == ["ETA changes (2)"]

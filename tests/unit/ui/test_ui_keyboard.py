@@ -14,8 +14,7 @@ import pytest
 from flet.messaging.session import Session
 
 from services.storage import Store
-from tests.unit.ui.support import fill, make_order, settle
-from tests.unit.ui.test_ui_screens import App
+from tests.unit.ui.support import UiApp, fill, make_order, settle
 from views.shell import Shortcut, shortcut, top_dialog
 
 
@@ -38,7 +37,7 @@ def focus_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return calls
 
 
-async def press(app: App, key: str, **mods: bool) -> None:
+async def press(app: UiApp, key: str, **mods: bool) -> None:
     """Send a key-down the way the Flutter client reports it to ``page.on_keyboard_event``."""
     data = {"key": key, "shift": False, "ctrl": False, "alt": False, "meta": False, **mods}
     await app.session.dispatch_event(app.page._i, "keyboard_event", data)
@@ -85,7 +84,7 @@ async def test_slash_focuses_the_search_unless_already_typing_there(
     session: Session, orders30: Store, tmp_path: Path, focus_calls: list[str]
 ):
     """"/" on Orders moves the focus into the search field; typed in the field, it is just a character."""
-    app = await App(session, orders30, tmp_path).start("/orders")
+    app = await UiApp(session, orders30, tmp_path).start("/orders")
     await press(app, "/")
     assert focus_calls == ["Search orders"]
     search = app.search_field()
@@ -104,7 +103,7 @@ async def test_slash_does_nothing_on_other_screens(
     session: Session, orders30: Store, tmp_path: Path, focus_calls: list[str]
 ):
     """Only Orders has the search field."""
-    app = await App(session, orders30, tmp_path).start("/settings")
+    app = await UiApp(session, orders30, tmp_path).start("/settings")
     await press(app, "/")
     assert focus_calls == []
     assert app.page.route == "/settings"
@@ -112,7 +111,7 @@ async def test_slash_does_nothing_on_other_screens(
 
 async def test_escape_goes_back_from_an_order_with_the_search_kept(session: Session, orders30: Store, tmp_path: Path):
     """Escape on an order returns to the list it came from, like the Back button."""
-    app = await App(session, orders30, tmp_path).start("/orders")
+    app = await UiApp(session, orders30, tmp_path).start("/orders")
     await app.type_search("W-1001")
     assert "10 orders" in app.texts()
     await app.click(app.tiles()[0])
@@ -132,7 +131,7 @@ async def test_escape_closes_a_modal_dialog_not_the_snack_bar_above_it(
     session: Session, orders30: Store, tmp_path: Path
 ):
     """Escape closes the top-most modal dialog (Flutter leaves modal ones open) and nothing else."""
-    app = await App(session, orders30, tmp_path).start("/settings")
+    app = await UiApp(session, orders30, tmp_path).start("/settings")
     dialog = ft.AlertDialog(modal=True, title=ft.Text("Add a source"), actions=[ft.TextButton("Cancel")])
     app.page.show_dialog(dialog)
     snack = ft.SnackBar(ft.Text("Saved"))
@@ -149,7 +148,7 @@ async def test_escape_leaves_dismissible_dialogs_to_flutter_and_does_not_go_back
     session: Session, orders30: Store, tmp_path: Path
 ):
     """A non-modal dialog closes itself on Escape in the client; the order behind it stays open."""
-    app = await App(session, orders30, tmp_path).start("/orders/W-10003")
+    app = await UiApp(session, orders30, tmp_path).start("/orders/W-10003")
     assert any(t.startswith("Order W-10003") for t in app.texts())
     dialog = ft.AlertDialog(title=ft.Text("Info"))
     app.page.show_dialog(dialog)

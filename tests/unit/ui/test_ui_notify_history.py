@@ -14,74 +14,24 @@ import flet as ft
 import pytest
 from flet.messaging.session import Session
 
-from app.gui import make_session_main
-from app.state import StoreArchive, StoreGateway, SyncHub, initial_sync_info
+from app.state import StoreArchive
 from services.domain import OrderStatus
 from services.storage import NotifyRepository, Store
 from services.storage.archive import move_to_history
 from services.storage.notify_repo import AlertDraft
 from tests.unit.ui.support import (
-    FakeContainer,
+    UiApp,
     by_type,
     fill,
     find,
     make_order,
     settle,
-    top_texts,
     type_during_a_late_read,
 )
 from views import formatting as fmt
 
 ARCHIVED_AT = datetime(2027, 1, 15, 8, 0, tzinfo=UTC)
 RAISED = datetime(2026, 11, 26, 14, 30, tzinfo=UTC)
-
-
-class App:
-    """One running session of the real app over ``store``."""
-
-    def __init__(self, session: Session, store: Store, tmp_path: Path) -> None:
-        self.session = session
-        self.page = session.page
-        self.store = store
-        self.container = FakeContainer(store=store, home=tmp_path)
-        self.hub = SyncHub(initial_sync_info(StoreGateway(store), is_demo=True))
-
-    async def start(self, route: str) -> App:
-        self.page.route = route
-        await make_session_main(self.container, self.hub)(self.page)  # type: ignore[arg-type]
-        self.session.get_page_patch()
-        await settle()
-        return self
-
-    def texts(self) -> list[str]:
-        return top_texts(self.page)
-
-    def button(self, text: str) -> Any:
-        found = by_type(
-            self.page,
-            ft.BaseControl,
-            lambda c: getattr(c, "tooltip", None) == text or getattr(c, "content", None) == text,
-        )
-        assert found, f"no button {text!r} on screen: {self.texts()}"
-        return found[0]
-
-    async def click(self, control: Any) -> None:
-        await self.session.dispatch_event(control._i, "click", None)
-        await settle()
-
-    def tiles(self) -> list[ft.ListTile]:
-        return by_type(self.page, ft.ListTile, lambda t: t.on_click is not None)
-
-    def nav(self) -> ft.NavigationRail | ft.NavigationBar:
-        view = self.page.views[0]
-        if view.navigation_bar is not None:
-            return view.navigation_bar
-        return find(view, lambda c: isinstance(c, ft.NavigationRail))[0]
-
-    def badge(self) -> Any:
-        dest = self.nav().destinations[3]
-        assert dest.label == "Notifications"
-        return dest.icon.badge
 
 
 def draft(
@@ -160,7 +110,7 @@ def saved(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 async def test_notifications_log_newest_first_with_reasons_unread_marker_and_badge(
     session: Session, alerts_store: Store, tmp_path: Path
 ):
-    app = await App(session, alerts_store, tmp_path).start("/notifications")
+    app = await UiApp(session, alerts_store, tmp_path).start("/notifications")
     assert app.page.views[0].appbar.title.value == "Notifications"
     tiles = app.tiles()
     assert [t.key for t in tiles] == ["alert:3", "alert:2", "alert:1"]  # newest first
@@ -184,7 +134,7 @@ async def test_notifications_log_newest_first_with_reasons_unread_marker_and_bad
 
 
 async def test_tapping_an_alert_opens_its_order_and_back_returns(session: Session, alerts_store: Store, tmp_path: Path):
-    app = await App(session, alerts_store, tmp_path).start("/notifications")
+    app = await UiApp(session, alerts_store, tmp_path).start("/notifications")
     tile = next(t for t in app.tiles() if t.key == "alert:1")
     await app.click(tile)
     await settle()
@@ -199,7 +149,7 @@ async def test_tapping_an_alert_opens_its_order_and_back_returns(session: Sessio
 
 
 async def test_notifications_empty_state_and_badge_on_the_phone_bar(session: Session, store: Store, tmp_path: Path):
-    app = await App(session, store, tmp_path).start("/timeline")
+    app = await UiApp(session, store, tmp_path).start("/timeline")
     app.page.width = 390
     await app.session.dispatch_event(app.page._i, "resize", {"width": 390, "height": 844})
     await settle()
@@ -221,7 +171,7 @@ async def test_notifications_empty_state_and_badge_on_the_phone_bar(session: Ses
 async def test_history_lists_archived_orders_only_and_searches_by_number(
     session: Session, history_store: Store, tmp_path: Path
 ):
-    app = await App(session, history_store, tmp_path).start("/orders")
+    app = await UiApp(session, history_store, tmp_path).start("/orders")
     rail = app.nav()
     assert [d.label for d in rail.destinations] == ["Timeline", "Orders", "History", "Notifications", "Settings"]
     rail.selected_index = 2
@@ -255,7 +205,7 @@ async def test_history_lists_archived_orders_only_and_searches_by_number(
 
 async def test_history_empty_state(session: Session, store: Store, tmp_path: Path):
     fill(store, [make_order(1)])  # live, not archived
-    app = await App(session, store, tmp_path).start("/history")
+    app = await UiApp(session, store, tmp_path).start("/history")
     assert app.page.views[0].appbar.title.value == "History"
     assert "No past orders yet" in app.texts()
     for text in ("Export PDF", "Export CSV", "Export JSON"):
@@ -269,7 +219,7 @@ async def test_history_empty_state(session: Session, store: Store, tmp_path: Pat
 async def test_history_export_hands_the_file_to_the_file_picker(
     session: Session, history_store: Store, tmp_path: Path, saved: list[dict[str, Any]], label: str, ext: str
 ):
-    app = await App(session, history_store, tmp_path).start("/history")
+    app = await UiApp(session, history_store, tmp_path).start("/history")
     await app.click(app.button(label))
     await settle(10)
     assert len(saved) == 1, app.texts()
@@ -306,7 +256,7 @@ async def test_history_export_shows_progress_and_cancel_stops_it(
         raise AssertionError("the export was not cancelled")
 
     monkeypatch.setattr(export_mod, "export_orders", slow_export)
-    app = await App(session, history_store, tmp_path).start("/history")
+    app = await UiApp(session, history_store, tmp_path).start("/history")
     click = asyncio.ensure_future(app.session.dispatch_event(app.button("Export PDF")._i, "click", None))
     for _ in range(100):
         if started.is_set():
@@ -329,7 +279,7 @@ async def test_history_export_shows_progress_and_cancel_stops_it(
 
 async def test_new_in_app_alert_while_open_shows_a_snack_bar(session: Session, alerts_store: Store, tmp_path: Path):
     """An alert raised by a background sync while the app is open pops a snack bar (not the ones already there)."""
-    app = await App(session, alerts_store, tmp_path).start("/timeline")
+    app = await UiApp(session, alerts_store, tmp_path).start("/timeline")
     assert not any(isinstance(d, ft.SnackBar) for d in app.page._dialogs.controls)  # existing alerts: badge only
     NotifyRepository(alerts_store).claim(
         [draft("k4", "W-10003", "Available for pickup", (("in_app", "sent", "rule pickup fired", None),))],
@@ -355,7 +305,7 @@ async def test_settings_edit_the_same_notification_preferences_as_the_cli(
     """Rules and quiet hours shown in Settings are read from and saved to the cache database."""
     from services.notify import load_prefs
 
-    app = await App(session, alerts_store, tmp_path).start("/settings")
+    app = await UiApp(session, alerts_store, tmp_path).start("/settings")
     for _ in range(50):
         if by_type(app.page, ft.Switch, lambda c: c.label == "Delivered"):
             break
@@ -389,31 +339,18 @@ async def test_history_has_the_orders_filters_and_exports_what_they_show(
     finished.append(replace(make_order(36, day=6, prefix="R-"), status=OrderStatus.RETURNED))
     fill(store, finished)
     assert move_to_history(store, after_days=0, now=ARCHIVED_AT) == 7
-    app = await App(session, store, tmp_path).start("/history")
+    app = await UiApp(session, store, tmp_path).start("/history")
     assert "7 orders in history" in app.texts()
     assert not [b for b in by_type(app.page, ft.TextButton) if b.content == "Clear filters" and b.visible]
 
-    async def pick(label: str, option: str) -> None:
-        menus = by_type(
-            app.page,
-            ft.PopupMenuButton,
-            lambda m: any(
-                isinstance(t, ft.Text) and str(t.value).startswith(f"{label}: ")
-                for t in find(m.content, lambda c: True)
-            ),
-        )
-        assert menus, f"no {label} menu: {app.texts()}"
-        await app.click(next(i for i in menus[0].items if i.content == option))
-        await settle()
-
-    await pick("Status", "Returned")
+    await app.pick("Status", "Returned")
     assert [t.key for t in app.tiles()] == ["history:R-10036"]
-    await pick("Status", "Any")
-    await pick("Carrier", "Royal Mail")  # every third order has a Royal Mail parcel: 30, 33, 36
+    await app.pick("Status", "Any")
+    await app.pick("Carrier", "Royal Mail")  # every third order has a Royal Mail parcel: 30, 33, 36
     assert {t.key for t in app.tiles()} == {"history:W-10030", "history:W-10033", "history:R-10036"}
-    await pick("Channel", "Web")  # i % 3 == 0 is the web channel as well
+    await app.pick("Channel", "Web")  # i % 3 == 0 is the web channel as well
     assert len(app.tiles()) == 3
-    await pick("Channel", "Marketplace")
+    await app.pick("Channel", "Marketplace")
     assert "No matching past orders" in app.texts()
     await app.click(app.button("Clear filters"))
     assert "7 orders in history" in app.texts()
@@ -449,7 +386,7 @@ async def test_no_screen_expands_a_child_inside_a_wrapping_row(
 ):
     """An expanding child of a wrapping Row is a layout error that the web build paints as a grey box."""
     session.page.width = width
-    app = await App(session, history_store, tmp_path).start("/timeline")
+    app = await UiApp(session, history_store, tmp_path).start("/timeline")
     rows = 0
     for route in ("/timeline", "/orders", "/orders/W-10021", "/history", "/notifications", "/settings"):
         app.page.route = route
@@ -470,7 +407,7 @@ async def test_a_late_history_search_never_overwrites_what_was_typed_since(
     session: Session, history_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     """History's search keeps a key typed while the previous search is still being read."""
-    app = await App(session, history_store, tmp_path).start("/history")
+    app = await UiApp(session, history_store, tmp_path).start("/history")
     search = by_type(app.page, ft.TextField, lambda t: t.label == "Search history")[0]
     await type_during_a_late_read(app.session, search, "W-1001", "W-10012", monkeypatch, StoreArchive, "history")
     assert [t.key for t in app.tiles()] == ["history:W-10012"]
@@ -478,7 +415,7 @@ async def test_a_late_history_search_never_overwrites_what_was_typed_since(
 
 async def test_orders_point_to_matching_orders_in_history(session: Session, history_store: Store, tmp_path: Path):
     """Orders lists live orders; matches in History get a link that opens History with the same search."""
-    app = await App(session, history_store, tmp_path).start("/orders")
+    app = await UiApp(session, history_store, tmp_path).start("/orders")
     assert "2 orders" in app.texts()  # W-10021, W-10022 are live; three finished ones are in History
     link = app.button("Show the 3 matching finished orders in History")
     assert link.visible and link.content == "3 more in History"
@@ -505,7 +442,7 @@ async def test_an_order_shows_the_alerts_sent_about_it_in_its_timeline(
     for rec in repo.list():
         if rec.status == "sent":  # handed to its channel (what the dispatcher records)
             repo.update(rec.id, status="sent", reason=rec.reason, alerted_at=RAISED + timedelta(seconds=2))
-    app = await App(session, alerts_store, tmp_path).start("/orders/W-10001")
+    app = await UiApp(session, alerts_store, tmp_path).start("/orders/W-10001")
     texts = app.texts()
     assert "Alert sent" in texts and "Delivered" in texts
     app.page.route = "/orders/W-10003"
@@ -529,7 +466,7 @@ async def test_settings_switches_survive_a_repaint_so_quick_toggles_are_not_lost
     session: Session, store: Store, tmp_path: Path
 ):
     """Saving one switch repaints Settings; the other switches stay the same controls (their events still land)."""
-    app = await App(session, store, tmp_path).start("/settings")
+    app = await UiApp(session, store, tmp_path).start("/settings")
 
     def switch(label: str) -> ft.Switch:
         found = by_type(app.page, ft.Switch, lambda s: s.label == label)
@@ -555,7 +492,7 @@ async def test_settings_switches_survive_a_repaint_so_quick_toggles_are_not_lost
 async def test_history_filters_fold_behind_a_button_on_phones(session: Session, history_store: Store, tmp_path: Path):
     """At 390 px the History filters wait behind "Filters"; on a wide window they are always shown."""
     session.page.width = 390
-    app = await App(session, history_store, tmp_path).start("/history")
+    app = await UiApp(session, history_store, tmp_path).start("/history")
     toggle = app.button("Filters")
     assert toggle.visible
     menus = by_type(app.page, ft.PopupMenuButton)

@@ -4,17 +4,33 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
-from app.gui import SyncLoop, free_port, sync_interval
-from app.state import SyncEvent, SyncHub
-from services.domain import ChangeSet, NewTrackingEvent, ShipmentStatus, TrackingEvent
+from app.gui import free_port
+from app.live import CoordinatorFactory, SyncEvent, SyncHub, SyncLoop, sync_interval
+from app.state import Latest
+from services.domain import (
+    ChangeSet,
+    NewTrackingEvent,
+    Order,
+    OrderPage,
+    ShipmentStatus,
+    SourceConfig,
+    SyncInfo,
+    SyncPhase,
+    TrackingEvent,
+)
+from services.storage import Store
+from services.sync import SourceRuntime, SyncEngine, SyncReport
+from services.sync.coordinator import SyncCoordinator
+from services.sync.ports import FetchedPage
+from tests.unit.ui.support import make_order
 from views import formatting as fmt
-from views.model import SyncInfo, SyncPhase
 from views.shell import order_route, parse_route
 from views.widgets import STATUS_TONES, TONE_COLORS, status_colors, sync_text
 
@@ -103,16 +119,6 @@ def test_routes_round_trip_order_numbers_with_url_characters():
     assert parse_route("/nowhere") == ("timeline", None)
 
 
-@dataclass(frozen=True)
-class Report:
-    """The fields of services.sync.SyncReport the hub reads."""
-
-    source: str
-    changes: ChangeSet = field(default_factory=ChangeSet)
-    error: str | None = None
-    finished_at: datetime | None = None
-
-
 def test_hub_tracks_phases_and_goes_stale():
     """Started -> syncing; ok -> up to date; errors -> failing (last success kept); old -> stale."""
     now = [datetime(2026, 11, 25, 12, 0, tzinfo=UTC)]
@@ -124,14 +130,14 @@ def test_hub_tracks_phases_and_goes_stale():
     event = NewTrackingEvent(
         "W-1", "1Z", "ups", TrackingEvent(now[0], ShipmentStatus.IN_TRANSIT, "Arrival scan")
     )
-    hub.finished([Report("demo", ChangeSet(new_orders=("W-2",), new_events=(event,)), finished_at=now[0])])
+    hub.finished([SyncReport("demo", ChangeSet(new_orders=("W-2",), new_events=(event,)), finished_at=now[0])])
     assert hub.info.phase is SyncPhase.UP_TO_DATE and hub.info.last_synced_at == now[0]
     assert seen[-1].order_numbers == {"W-1", "W-2"}
-    hub.finished([Report("demo", error="connection refused")])
+    hub.finished([SyncReport("demo", error="connection refused")])
     assert hub.info.phase is SyncPhase.FAILING
     assert hub.info.error == "connection refused"
     assert hub.info.last_synced_at == now[0]
-    hub.finished([Report("demo", finished_at=now[0])])
+    hub.finished([SyncReport("demo", finished_at=now[0])])
     now[0] += timedelta(minutes=11)
     assert hub.info.phase is SyncPhase.STALE and hub.info.stale_since == now[0] - timedelta(minutes=11)
     assert hub.info.is_demo
@@ -153,20 +159,50 @@ def test_hub_drops_a_listener_that_fails():
     assert hub.listener_count == 1 and len(heard) == 1
 
 
-def test_sync_loop_runs_at_start_on_request_and_stops_cleanly():
+class ScriptedFeed:
+    """An order feed on this side of the wire: each pull asks ``answer`` for the orders changed since."""
+
+    def __init__(self, answer: Callable[[], list[Order]]) -> None:
+        self._answer = answer
+        self.requests_sent = 0
+
+    def fetch_page(self, cursor: str | None, *, limit: int, etag: str | None) -> FetchedPage:
+        """Return what ``answer`` gives, as one last page."""
+        self.requests_sent += 1
+        return FetchedPage(OrderPage(tuple(self._answer()), next_cursor=cursor, has_more=False))
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def coordinated(store: Store, answer: Callable[[], list[Order]]) -> CoordinatorFactory:
+    """The coordinator factory the app uses, over a real engine and cache and one scripted source (no push)."""
+    config = SourceConfig(name="demo", kind="ordertrack", url="http://127.0.0.1:9")
+    engine = SyncEngine(store, [SourceRuntime(config=config, orders=ScriptedFeed(answer))])
+
+    def build(**hooks: Any) -> SyncCoordinator:
+        return SyncCoordinator(engine, push=False, interval=3600, min_intervals={"ordertrack": 3600.0}, **hooks)
+
+    return build
+
+
+def test_sync_loop_runs_at_start_on_request_and_stops_cleanly(store: Store):
     """One pass at start, one more when asked, none after stop; the thread is a daemon and ends."""
     calls: list[float] = []
     hub = SyncHub(SyncInfo())
     done = threading.Event()
 
-    def sync_once() -> list[Report]:
+    def answer() -> list[Order]:
         calls.append(time.monotonic())
         done.set()
-        return [Report("demo", finished_at=datetime.now(UTC))]
+        return []
 
-    loop = SyncLoop(sync_once, hub, interval=3600)
+    passes = threading.Semaphore(0)
+    hub.subscribe(lambda e: passes.release() if e.info.phase is SyncPhase.UP_TO_DATE else None)
+    loop = SyncLoop(hub, coordinated(store, answer))
     loop.start()
     assert done.wait(5)
+    assert passes.acquire(timeout=5), "the first pass never finished"
     done.clear()
     hub.request()
     assert done.wait(5)
@@ -177,21 +213,26 @@ def test_sync_loop_runs_at_start_on_request_and_stops_cleanly():
     assert hub.info.phase is SyncPhase.UP_TO_DATE
 
 
-def test_sync_loop_survives_a_crashing_pass():
-    """An exception from sync_once becomes a failing status, and the loop keeps going."""
+def test_sync_loop_survives_a_coordinator_that_cannot_start():
+    """A coordinator that cannot be built becomes a failing status; the loop tries again when asked."""
     hub = SyncHub(SyncInfo())
-    done = threading.Event()
+    tries: list[int] = []
+    tried = threading.Event()
 
-    def sync_once() -> list[Report]:
-        done.set()
+    def broken(**hooks: Any) -> SyncCoordinator:
+        tries.append(len(tries))
+        tried.set()
         raise OSError("disk full")
 
-    loop = SyncLoop(sync_once, hub, interval=3600)
+    loop = SyncLoop(hub, broken)
     loop.start()
-    assert done.wait(5)
-    time.sleep(0.05)
+    assert tried.wait(5)
+    tried.clear()
+    hub.request()
+    assert tried.wait(5)
     loop.stop()
     assert hub.info.phase is SyncPhase.FAILING and hub.info.error == "disk full"
+    assert len(tries) == 2
 
 
 def test_sync_interval_and_free_port(monkeypatch: pytest.MonkeyPatch):
@@ -205,18 +246,18 @@ def test_sync_interval_and_free_port(monkeypatch: pytest.MonkeyPatch):
     assert 0 < free_port() < 65536
 
 
-def test_first_sync_waits_for_the_first_paint_but_not_forever():
+def test_first_sync_waits_for_the_first_paint_but_not_forever(store: Store):
     """The first pass starts as soon as a window showed the cache, or after the grace period."""
     started: list[float] = []
     done = threading.Event()
 
-    def sync_once() -> list[Report]:
+    def answer() -> list[Order]:
         started.append(time.monotonic())
         done.set()
         return []
 
     painted = threading.Event()
-    loop = SyncLoop(sync_once, SyncHub(SyncInfo()), interval=3600, first_paint=painted, startup_grace=30)
+    loop = SyncLoop(SyncHub(SyncInfo()), coordinated(store, answer), first_paint=painted, startup_grace=30)
     loop.start()
     time.sleep(0.2)
     assert not started, "the first pass must wait for the first paint"
@@ -226,31 +267,32 @@ def test_first_sync_waits_for_the_first_paint_but_not_forever():
 
     done.clear()
     t0 = time.monotonic()
-    loop = SyncLoop(sync_once, SyncHub(SyncInfo()), interval=3600, first_paint=threading.Event(), startup_grace=0.2)
+    loop = SyncLoop(
+        SyncHub(SyncInfo()), coordinated(store, answer), first_paint=threading.Event(), startup_grace=0.2
+    )
     loop.start()
     assert done.wait(5)
     loop.stop()
     assert started[-1] - t0 >= 0.2
 
 
-def test_sync_loop_moves_finished_orders_to_history_before_telling_the_sessions():
+def test_sync_loop_moves_finished_orders_to_history_before_telling_the_sessions(store: Store):
     """Housekeeping runs after a pass that changed the cache (before the sessions hear of it), then hourly."""
     hub = SyncHub(SyncInfo())
     heard: list[SyncEvent] = []
     hub.subscribe(heard.append)
     passes = threading.Event()
     moves: list[int] = []
-    changed = ChangeSet(new_orders=("W-1",))
 
-    def sync_once() -> list[Report]:
+    def answer() -> list[Order]:
         passes.set()
-        return [Report("demo", changes=changed if len(moves) == 0 else ChangeSet(), finished_at=datetime.now(UTC))]
+        return [make_order(1)] if len(moves) == 0 else []
 
     def housekeeping() -> int:
         moves.append(len(heard))  # how many events the sessions had heard when it ran
         return 3
 
-    loop = SyncLoop(sync_once, hub, interval=3600, housekeeping=housekeeping)
+    loop = SyncLoop(hub, coordinated(store, answer), housekeeping=housekeeping)
     loop.start()
     assert passes.wait(5)
     deadline = time.monotonic() + 5
@@ -267,7 +309,7 @@ def test_sync_loop_moves_finished_orders_to_history_before_telling_the_sessions(
     assert all(e.moved_to_history == 0 for e in heard if e is not finished[0])
 
 
-def test_a_failing_housekeeping_does_not_stop_syncing():
+def test_a_failing_housekeeping_does_not_stop_syncing(store: Store):
     """An error while moving orders is logged; the pass still reaches the sessions."""
     hub = SyncHub(SyncInfo())
     heard: list[SyncEvent] = []
@@ -276,12 +318,7 @@ def test_a_failing_housekeeping_does_not_stop_syncing():
     def housekeeping() -> int:
         raise OSError("database is locked")
 
-    loop = SyncLoop(
-        lambda: [Report("demo", changes=ChangeSet(new_orders=("W-1",)), finished_at=datetime.now(UTC))],
-        hub,
-        interval=3600,
-        housekeeping=housekeeping,
-    )
+    loop = SyncLoop(hub, coordinated(store, lambda: [make_order(1)]), housekeeping=housekeeping)
     loop.start()
     deadline = time.monotonic() + 5
     while not any(e.info.phase is SyncPhase.UP_TO_DATE for e in heard) and time.monotonic() < deadline:
@@ -300,3 +337,27 @@ def test_hub_announces_orders_moved_by_a_changed_delay():
     assert heard == []
     hub.moved_to_history(4)
     assert len(heard) == 1 and heard[0].moved_to_history == 4 and heard[0].changed and heard[0].changes.empty
+
+
+def test_sync_interval_comes_from_the_setting_unless_the_environment_overrides_it(monkeypatch: pytest.MonkeyPatch):
+    """Settings' sync_interval_seconds is the interval; ORDERTRACK_SYNC_INTERVAL overrides it; 1 s at least."""
+    monkeypatch.delenv("ORDERTRACK_SYNC_INTERVAL", raising=False)
+    assert sync_interval(120) == 120.0
+    assert sync_interval(0) == 30.0  # unset in the file: the default
+    monkeypatch.setenv("ORDERTRACK_SYNC_INTERVAL", "5")
+    assert sync_interval(120) == 5.0
+    monkeypatch.setenv("ORDERTRACK_SYNC_INTERVAL", "soon")
+    assert sync_interval(120) == 120.0
+    monkeypatch.setenv("ORDERTRACK_SYNC_INTERVAL", "0.01")
+    assert sync_interval(120) == 1.0
+
+
+def test_latest_drops_every_answer_a_newer_request_overtook():
+    """The stale-answer guard of every screen state: only the newest ticket is current; cancel drops all."""
+    latest = Latest()
+    first = latest.begin()
+    second = latest.begin()
+    assert not latest.is_current(first) and latest.is_current(second)
+    assert latest.peek() == second  # a follow-up (load more) of the same request
+    latest.cancel()
+    assert not latest.is_current(second)

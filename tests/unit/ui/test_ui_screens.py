@@ -2,121 +2,42 @@
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import flet as ft
 import pytest
-from flet.messaging.protocol import MessageAction
 from flet.messaging.session import Session
 
-from app.gui import make_session_main
 from app.settings import Settings
-from app.state import AppState, StoreGateway, SyncHub, initial_sync_info
+from app.state import AppState, OrdersState, StoreGateway
 from services.domain import (
     ChangeSet,
     NewTrackingEvent,
     ShipmentStatus,
     StorageError,
+    SyncInfo,
     unified_timeline,
     with_events,
 )
 from services.storage import Store
 from tests.unit.ui.support import (
     T0,
-    FakeContainer,
+    UiApp,
     by_type,
     fill,
     find,
     make_order,
     settle,
+    sync_report,
     timeline_rows,
     top_texts,
     tracking_event,
     type_during_a_late_read,
 )
-from views.model import SyncInfo
 from views.orders_view import TILE_EXTENT
 from views.shell import AppShell
-
-
-@dataclass(frozen=True)
-class Report:
-    """A finished sync pass (the fields of services.sync.SyncReport the UI reads)."""
-
-    source: str = "demo"
-    changes: ChangeSet = field(default_factory=ChangeSet)
-    not_modified: bool = False
-    error: str | None = None
-    finished_at: datetime | None = field(default_factory=lambda: datetime.now(UTC))
-
-
-class App:
-    """One running session of the app over a store, plus the process-level hub."""
-
-    def __init__(self, session: Session, store: Store, tmp_path: Path, *, is_demo: bool = True) -> None:
-        self.session = session
-        self.page = session.page
-        self.store = store
-        self.container = FakeContainer(store=store, home=tmp_path, is_demo=is_demo)
-        self.hub = SyncHub(initial_sync_info(StoreGateway(store), is_demo=is_demo))
-
-    async def start(self, route: str = "/orders") -> App:
-        """Run the real per-session main on ``route`` and let the first paint settle."""
-        self.page.route = route
-        await make_session_main(self.container, self.hub)(self.page)  # type: ignore[arg-type]
-        self.session.get_page_patch()
-        await settle()
-        return self
-
-    def texts(self) -> list[str]:
-        """Return the visible texts of the top-most view."""
-        return top_texts(self.page)
-
-    def tiles(self) -> list[ft.ListTile]:
-        """Return the clickable order rows."""
-        return by_type(self.page, ft.ListTile, lambda t: t.on_click is not None)
-
-    def search_field(self) -> ft.TextField:
-        """Return the "Search orders" field."""
-        return by_type(self.page, ft.TextField, lambda t: t.label == "Search orders")[0]
-
-    def button(self, text: str) -> Any:
-        """Return the control labelled ``text`` (button text or tooltip)."""
-        found = by_type(
-            self.page,
-            ft.BaseControl,
-            lambda c: getattr(c, "content", None) == text
-            or getattr(c, "tooltip", None) == text
-            or (isinstance(getattr(c, "content", None), ft.Text) and c.content.value == text),
-        )
-        assert found, f"no button {text!r} on screen: {self.texts()}"
-        return found[0]
-
-    async def type_search(self, text: str) -> None:
-        """Type into the search field the way the client reports it."""
-        field_ = self.search_field()
-        field_.value = text  # the client patches the value, then fires "change"
-        await self.session.dispatch_event(field_._i, "change", text)
-        await settle()
-
-    async def click(self, control: Any) -> None:
-        """Click a control and let the consequences settle."""
-        await self.session.dispatch_event(control._i, "click", None)
-        await settle()
-
-    def from_thread(self, fn: Any, *args: Any) -> None:
-        """Call ``fn`` on another thread, as the sync loop does."""
-        t = threading.Thread(target=fn, args=args)
-        t.start()
-        t.join()
-
-    def crashed(self) -> list[Any]:
-        """Return the session-crashed messages (an unhandled error in a handler)."""
-        return [m for m in self.session.connection.messages if m.action == MessageAction.SESSION_CRASHED]
 
 
 @pytest.fixture
@@ -128,7 +49,7 @@ def orders120(store: Store) -> Store:
 
 async def test_first_screen_lists_cached_orders_one_page_at_a_time(session: Session, orders120: Store, tmp_path: Path):
     """The list paints from the cache at once: count, demo badge, 50 tiles and "Load more"."""
-    app = await App(session, orders120, tmp_path).start()
+    app = await UiApp(session, orders120, tmp_path).start()
     texts = app.texts()
     assert "120 orders" in texts
     assert "Demo data" in texts
@@ -145,7 +66,7 @@ async def test_first_screen_lists_cached_orders_one_page_at_a_time(session: Sess
 
 async def test_search_filters_by_order_number_prefix(session: Session, orders120: Store, tmp_path: Path):
     """Typing a prefix narrows list and count; lower case is forgiven; clearing restores everything."""
-    app = await App(session, orders120, tmp_path).start()
+    app = await UiApp(session, orders120, tmp_path).start()
     await app.type_search("W-1001")
     assert "10 orders" in app.texts()  # W-10010..W-10019
     assert sorted(t.title.value for t in app.tiles()) == [f"W-{10010 + d}" for d in range(10)]
@@ -167,9 +88,9 @@ async def test_a_late_search_result_never_overwrites_what_was_typed_since(
     The client patches the field's value before the server finishes the earlier search; painting that
     earlier result must update the list, not write the older text back into the field.
     """
-    app = await App(session, orders120, tmp_path).start()
+    app = await UiApp(session, orders120, tmp_path).start()
     await type_during_a_late_read(
-        app.session, app.search_field(), "W-100", "W-1001", monkeypatch, AppState, "_read_list"
+        app.session, app.search_field(), "W-100", "W-1001", monkeypatch, OrdersState, "_read_list"
     )
     assert "10 orders" in app.texts()
     assert not app.crashed()
@@ -177,7 +98,7 @@ async def test_a_late_search_result_never_overwrites_what_was_typed_since(
 
 async def test_date_range_filters_and_clears(session: Session, orders120: Store, tmp_path: Path):
     """The date-range picker limits the list to orders placed on those (local) days; "Clear dates" undoes it."""
-    app = await App(session, orders120, tmp_path).start()
+    app = await UiApp(session, orders120, tmp_path).start()
     await app.click(app.button("Date range"))
     picker = app.page._dialogs.controls[-1]
     assert isinstance(picker, ft.DateRangePicker) and picker.open
@@ -199,7 +120,7 @@ async def test_opening_an_order_shows_its_unified_timeline_in_order(
     session: Session, orders120: Store, tmp_path: Path
 ):
     """Clicking a row opens /orders/<n>: header, parcels and every event, oldest first, with notes."""
-    app = await App(session, orders120, tmp_path).start()
+    app = await UiApp(session, orders120, tmp_path).start()
     await app.type_search("W-10003")
     await app.click(app.tiles()[0])
     assert app.page.route == "/orders/W-10003"
@@ -236,7 +157,7 @@ async def test_opening_an_order_shows_its_unified_timeline_in_order(
 
 async def test_enter_opens_the_only_match(session: Session, orders120: Store, tmp_path: Path):
     """Pressing Enter in the search box opens the order when exactly one matches."""
-    app = await App(session, orders120, tmp_path).start()
+    app = await UiApp(session, orders120, tmp_path).start()
     await app.type_search("W-10042")
     field_ = app.search_field()
     await app.session.dispatch_event(field_._i, "submit", "W-10042")
@@ -249,7 +170,7 @@ async def test_deep_link_opens_the_order_and_unknown_orders_say_so(
     session: Session, orders120: Store, tmp_path: Path
 ):
     """A /orders/<number> link opens straight on the order; a missing number gets a designed state."""
-    app = await App(session, orders120, tmp_path).start("/orders/W-10042")
+    app = await UiApp(session, orders120, tmp_path).start("/orders/W-10042")
     assert "Order W-10042" in app.texts()
     assert "Departed facility" in app.texts()
     app.page.route = "/orders/NOPE-1"
@@ -264,14 +185,14 @@ async def test_deep_link_opens_the_order_and_unknown_orders_say_so(
 async def test_background_sync_refreshes_the_open_list_and_status(session: Session, store: Store, tmp_path: Path):
     """A pass on the sync thread shows "Syncing…", then new orders and "Last synced" without a click."""
     fill(store, [make_order(i) for i in range(10)])
-    app = await App(session, store, tmp_path).start()
+    app = await UiApp(session, store, tmp_path).start()
     assert "10 orders" in app.texts()
     app.from_thread(app.hub.started)
     await settle()
     assert "Syncing…" in app.texts()
     fill(store, [make_order(i) for i in range(10, 15)])
     changes = ChangeSet(new_orders=tuple(f"W-{10000 + i}" for i in range(10, 15)))
-    app.from_thread(app.hub.finished, [Report(changes=changes)])
+    app.from_thread(app.hub.finished, [sync_report(changes=changes)])
     await settle()
     texts = app.texts()
     assert "15 orders" in texts
@@ -283,7 +204,7 @@ async def test_background_sync_refreshes_the_open_list_and_status(session: Sessi
 async def test_background_change_refreshes_the_open_order(session: Session, store: Store, tmp_path: Path):
     """A new carrier event for the open order appears on its timeline when the sync brings it."""
     fill(store, [make_order(i) for i in range(5)])
-    app = await App(session, store, tmp_path).start("/orders/W-10001")
+    app = await UiApp(session, store, tmp_path).start("/orders/W-10001")
     assert "Out for delivery" not in app.texts()
     order = make_order(1)
     ups = order.shipments[0]
@@ -293,7 +214,7 @@ async def test_background_change_refreshes_the_open_order(session: Session, stor
     with store.transaction() as uow:
         uow.upsert_tracking(with_events(ups, (*ups.events, new)), source="demo", received_at=T0, live=True)
     changes = ChangeSet(new_events=(NewTrackingEvent("W-10001", ups.tracking_number, "ups", new),))
-    app.from_thread(app.hub.finished, [Report(changes=changes)])
+    app.from_thread(app.hub.finished, [sync_report(changes=changes)])
     await settle()
     texts = app.texts()
     assert "Out for delivery today" in texts
@@ -303,14 +224,14 @@ async def test_background_change_refreshes_the_open_order(session: Session, stor
 
 async def test_empty_cache_shows_loading_then_a_designed_empty_state(session: Session, store: Store, tmp_path: Path):
     """Never a blank page: "Fetching your orders…" during the first sync, then "No orders yet"."""
-    app = await App(session, store, tmp_path).start()
+    app = await UiApp(session, store, tmp_path).start()
     app.from_thread(app.hub.started)
     await settle()
     texts = app.texts()
     assert "Fetching your orders…" in texts
     assert "Syncing…" in texts
     assert by_type(app.page, ft.ProgressRing)
-    app.from_thread(app.hub.finished, [Report()])
+    app.from_thread(app.hub.finished, [sync_report()])
     await settle()
     assert "No orders yet" in app.texts()
     assert not app.crashed()
@@ -318,9 +239,9 @@ async def test_empty_cache_shows_loading_then_a_designed_empty_state(session: Se
 
 async def test_failing_sync_keeps_cached_data_and_says_offline(session: Session, orders120: Store, tmp_path: Path):
     """A failed pass keeps the list and explains: "Offline — showing cached data from …" plus the reason."""
-    app = await App(session, orders120, tmp_path).start()
-    app.from_thread(app.hub.finished, [Report(finished_at=None)])
-    app.from_thread(app.hub.finished, [Report(error="connection refused")])
+    app = await UiApp(session, orders120, tmp_path).start()
+    app.from_thread(app.hub.finished, [sync_report(finished_at=None)])
+    app.from_thread(app.hub.finished, [sync_report(error="connection refused")])
     await settle()
     texts = app.texts()
     assert "120 orders" in texts
@@ -331,7 +252,7 @@ async def test_failing_sync_keeps_cached_data_and_says_offline(session: Session,
 
 async def test_demo_badge_only_on_demo_data(session: Session, orders120: Store, tmp_path: Path):
     """Configured sources show no "Demo data" badge."""
-    app = await App(session, orders120, tmp_path, is_demo=False).start()
+    app = await UiApp(session, orders120, tmp_path, is_demo=False).start()
     assert "Demo data" not in app.texts()
     assert "120 orders" in app.texts()
 
@@ -340,7 +261,7 @@ async def test_navigation_rail_when_wide_bar_when_narrow_and_settings_work(
     session: Session, orders120: Store, tmp_path: Path
 ):
     """Wide windows get a NavigationRail, phones a NavigationBar; Settings switches the theme for real."""
-    app = await App(session, orders120, tmp_path).start()
+    app = await UiApp(session, orders120, tmp_path).start()
     top = app.page.views[0]
     assert find(top, lambda c: isinstance(c, ft.NavigationRail))
     assert top.navigation_bar is None
@@ -369,8 +290,8 @@ async def test_one_day_range_covers_the_whole_local_day(store: Store):
     """A one-day range runs from local midnight to the end of that local day."""
     today = datetime.now(UTC).astimezone().date()
     state = AppState(StoreGateway(store))
-    await state.set_dates(today, today)
-    flt = state.current_filter()
+    await state.orders.set_dates(today, today)
+    flt = state.orders.current_filter()
     assert flt.placed_from is not None and flt.placed_to is not None
     assert flt.placed_from.astimezone().date() == today
     assert flt.placed_to.astimezone().date() == today
@@ -392,14 +313,19 @@ class FlakyGateway(StoreGateway):
         return super().count(flt)
 
 
+async def orders_over(session: Session, gateway: StoreGateway) -> AppState:
+    """Show the Orders screen of a shell over ``gateway`` (its first read done before the first paint)."""
+    state = AppState(gateway, sync=SyncInfo(is_demo=True))
+    await state.orders.load()
+    session.page.route = "/orders"
+    await AppShell(session.page, state).start()
+    session.get_page_patch()
+    return state
+
+
 async def test_unreadable_cache_shows_an_error_state_with_retry(session: Session, orders120: Store):
     """A failing cache read shows "Couldn't read your orders" and the reason; "Try again" recovers."""
-    state = AppState(FlakyGateway(orders120, failures=1), sync=SyncInfo(is_demo=True))
-    await state.load()
-    session.page.route = "/orders"
-    shell = AppShell(session.page, state)
-    await shell.start()
-    session.get_page_patch()
+    await orders_over(session, FlakyGateway(orders120, failures=1))
     texts = top_texts(session.page)
     assert "Couldn't read your orders" in texts
     assert "the local cache is locked by another program" in texts
@@ -407,3 +333,25 @@ async def test_unreadable_cache_shows_an_error_state_with_retry(session: Session
     await session.dispatch_event(retry._i, "click", None)
     await settle()
     assert "120 orders" in top_texts(session.page)
+
+
+async def test_a_failed_reread_keeps_the_orders_shown_and_marks_them_stale(session: Session, orders120: Store):
+    """Keep-last-good: a read error after a good read leaves the rows on screen with the reason and "Try again"."""
+    gateway = FlakyGateway(orders120, failures=0)
+    state = await orders_over(session, gateway)
+    assert len(by_type(session.page, ft.ListTile, lambda t: t.on_click is not None)) == 50
+
+    gateway.failures = 1
+    await state.orders.reload()
+    await settle()
+    texts = top_texts(session.page)
+    assert "Couldn't refresh your orders: the local cache is locked by another program" in texts
+    assert "120 orders" in texts  # the last good count and rows stay
+    assert len(by_type(session.page, ft.ListTile, lambda t: t.on_click is not None)) == 50
+    assert len(state.orders.summaries) == 50
+
+    retry = by_type(session.page, ft.TextButton, lambda b: b.content == "Try again")[0]
+    await session.dispatch_event(retry._i, "click", None)
+    await settle()
+    assert not any(t.startswith("Couldn't refresh") for t in top_texts(session.page))
+    assert state.orders.list_error is None

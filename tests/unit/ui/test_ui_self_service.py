@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -13,47 +13,11 @@ import pytest
 from flet.messaging.session import Session
 from sqlalchemy import select
 
-from app.gui import make_session_main
-from app.state import AppState, StoreArchive, StoreGateway, SyncHub, initial_sync_info
+from app.state import AppState, StoreArchive, StoreGateway
 from services.storage import SelfServiceSummary, Store, UsageRepository
 from services.storage.tables import feedback, usage_events
-from tests.unit.ui.support import FakeContainer, by_type, fill, make_order, settle, top_texts
+from tests.unit.ui.support import NOW, UiApp, by_type, fill, make_order
 from views.feedback import NO_TIP, QUESTION, THANKS, YES_TIP
-
-NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-
-
-class App:
-    """One running session of the real app (``make_session_main``) over ``store``."""
-
-    def __init__(self, session: Session, store: Store, tmp_path: Path) -> None:
-        self.session = session
-        self.page = session.page
-        self.store = store
-        self.container = FakeContainer(store=store, home=tmp_path)
-        self.hub = SyncHub(initial_sync_info(StoreGateway(store), is_demo=True))
-
-    async def start(self, route: str) -> App:
-        self.page.route = route
-        await make_session_main(self.container, self.hub)(self.page)  # type: ignore[arg-type]
-        self.session.get_page_patch()
-        await settle(10)
-        return self
-
-    async def go(self, route: str) -> None:
-        self.page.route = route
-        await self.session.dispatch_event(self.page._i, "route_change", {"route": route})
-        await settle(10)
-
-    def texts(self) -> list[str]:
-        return top_texts(self.page)
-
-    def buttons(self, tooltip: str) -> list[Any]:
-        return by_type(self.page, ft.BaseControl, lambda c: getattr(c, "tooltip", None) == tooltip)
-
-    async def click(self, control: Any) -> None:
-        await self.session.dispatch_event(control._i, "click", None)
-        await settle()
 
 
 async def summary_when(store: Store, done: Any, timeout: float = 5.0) -> SelfServiceSummary:
@@ -76,7 +40,7 @@ def orders_store(store: Store) -> Store:
 
 async def test_yes_on_the_order_screen_thanks_and_is_recorded(session: Session, orders_store: Store, tmp_path: Path):
     """Open an order, answer Yes: the row says thanks, the answer is stored once, and it stays answered."""
-    app = await App(session, orders_store, tmp_path).start("/orders/W-10003")
+    app = await UiApp(session, orders_store, tmp_path).start("/orders/W-10003", rounds=10)
     assert QUESTION in app.texts()
     [yes] = app.buttons(YES_TIP)
     [no] = app.buttons(NO_TIP)
@@ -109,7 +73,7 @@ async def test_yes_on_the_order_screen_thanks_and_is_recorded(session: Session, 
 
 async def test_opening_the_tracking_page_is_counted(session: Session, orders_store: Store, tmp_path: Path):
     """The "Track on UPS" link still opens the carrier page, and the click counts as a link opened."""
-    app = await App(session, orders_store, tmp_path).start("/orders/W-10003")
+    app = await UiApp(session, orders_store, tmp_path).start("/orders/W-10003", rounds=10)
     links = by_type(app.page, ft.TextButton, lambda b: bool(getattr(b, "url", None)))
     assert len(links) == 1 and "ups.com" in str(links[0].url)
     await app.click(links[0])
@@ -131,22 +95,22 @@ def _state(store: Store, usage: Any, **kw: Any) -> AppState:
 async def test_a_search_counts_once_when_the_user_pauses(orders_store: Store):
     """Typing is not counted per keystroke: a text counts after the pause, or at once on Enter."""
     state = _state(orders_store, UsageRepository(orders_store))
-    await state.load()
+    await state.orders.load()
     for text in ("W", "W-", "W-1", "W-10", "W-1000"):  # fast typing: each overtakes the last
-        await state.search(text)
+        await state.orders.search(text)
     await asyncio.sleep(0.2)
-    await state.usage_settled()
+    await state.usage.settled()
     s = UsageRepository(orders_store).summary()
     assert (s.sessions, s.searches, s.searches_found) == (1, 1, 1)
 
-    await state.search("ZZZ")
-    await state.search("ZZZ")  # Enter on the same text: counted now, not again after the pause
-    await state.usage_settled()
+    await state.orders.search("ZZZ")
+    await state.orders.search("ZZZ")  # Enter on the same text: counted now, not again after the pause
+    await state.usage.settled()
     assert UsageRepository(orders_store).summary().searches == 2
     await asyncio.sleep(0.2)
-    await state.search("")  # clearing the search is no search
+    await state.orders.search("")  # clearing the search is no search
     await asyncio.sleep(0.2)
-    await state.usage_settled()
+    await state.usage.settled()
     s = UsageRepository(orders_store).summary()
     assert (s.searches, s.searches_found, s.search_found_pct) == (2, 1, 50.0)
 
@@ -154,11 +118,11 @@ async def test_a_search_counts_once_when_the_user_pauses(orders_store: Store):
 async def test_copies_exports_and_order_opens_are_recorded(orders_store: Store):
     """Copy a number, open an order, export History: one row each, with the order number where there is one."""
     state = _state(orders_store, UsageRepository(orders_store), archive=StoreArchive(orders_store, clock=lambda: NOW))
-    await state.load()
-    await state.open_order("W-10001")
-    await state.tracking_number_copied("W-10001", "ups")
-    assert await state.export_history("csv") is not None
-    await state.usage_settled()
+    await state.orders.load()
+    await state.order.open_order("W-10001")
+    await state.usage.tracking_number_copied("W-10001", "ups")
+    assert await state.history.export_history("csv") is not None
+    await state.usage.settled()
     with orders_store.reading() as conn:
         rows = conn.execute(
             select(usage_events.c.kind, usage_events.c.order_number, usage_events.c.detail).order_by(usage_events.c.id)
@@ -181,11 +145,11 @@ async def test_a_failing_recorder_is_logged_never_shown(
     broken.close()
     state = _state(orders_store, UsageRepository(broken))
     with caplog.at_level(logging.WARNING, logger="app.state"):
-        await state.load()
-        await state.open_order("W-10002")
-        await state.answer_feedback("W-10002", True)
-        await state.usage_settled()
-    assert state.order is not None and state.order.order_number == "W-10002"
-    assert state.feedback_for("W-10002") is True
-    assert state.list_error is None
+        await state.orders.load()
+        await state.order.open_order("W-10002")
+        await state.usage.answer_feedback("W-10002", True)
+        await state.usage.settled()
+    assert state.order.order is not None and state.order.order.order_number == "W-10002"
+    assert state.usage.feedback_for("W-10002") is True
+    assert state.orders.list_error is None
     assert any("recording a self-service figure failed" in r.message for r in caplog.records)
