@@ -235,7 +235,9 @@ def explain_recent_events(
     conn: Connection, limit: int, before: FeedCursor | None = None, *, after_days: int | None = None
 ) -> str:
     """Return the EXPLAIN QUERY PLAN of one feed page, one line per plan step."""
-    compiled = feed_query(max(limit, 1), before, after_days=after_days).compile(dialect=conn.dialect)
+    compiled = feed_query(max(limit, 1), before, after_days=after_days).compile(
+        dialect=conn.dialect, compile_kwargs={"render_postcompile": True}
+    )
     params = compiled.construct_params()
     positional = tuple(params[name] for name in compiled.positiontup or ())
     rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled), positional).all()

@@ -241,7 +241,7 @@ class OrderRepository:
         """Return the EXPLAIN QUERY PLAN of the list query (first page), one line per plan step."""
         stmt = _list_query(_SUMMARY_COLUMNS, flt, limit=50, offset=0, newest_first=True, after_days=self._after_days())
         with self._reading() as conn:
-            compiled = stmt.compile(dialect=conn.dialect)
+            compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
             params = compiled.construct_params()
             positional = tuple(params[name] for name in compiled.positiontup or ())
             rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled), positional).all()

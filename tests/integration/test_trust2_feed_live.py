@@ -20,7 +20,7 @@ from services.storage import Store
 from services.storage.archive import move_to_history
 from services.storage.tables import orders as orders_table
 
-from .test_recent_events import RECEIVED, _order, _pages, _seed_alerts, brute_force
+from .test_recent_events import RECEIVED, _assert_feed_plan, _order, _pages, _seed_alerts, big, brute_force
 
 AFTER_DAYS = 30
 
@@ -81,3 +81,14 @@ def test_without_a_delay_the_feed_follows_the_move_alone(cache: tuple[Store, set
     live = _live_numbers(store)
     assert due <= set(live) and not set(live) & moved
     assert [e for page in _pages(store, 29) for e in page] == brute_force(store, sorted(live))
+
+
+def test_the_rule_keeps_the_feed_on_its_time_indexes(big: Store) -> None:
+    """With the History delay in the WHERE, each part still walks its occurred_at index; nothing is scanned."""
+    big.history_after_days = AFTER_DAYS
+    _assert_feed_plan(big.orders.explain_recent_events(60))
+    page = big.orders.recent_events(60)
+    _assert_feed_plan(big.orders.explain_recent_events(60, before=page[-1].cursor))
+
+
+__all__ = ["big"]  # the fixture, shared with the feed tests
