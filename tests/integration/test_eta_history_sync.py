@@ -52,7 +52,7 @@ def test_an_eta_moved_on_the_demo_reaches_the_history(demo: DemoServer, store: S
         day = datetime.combine(date.fromisoformat(revision.date), time(0), UTC)
         assert after[1].window in (
             revision.window,
-            DeliveryWindow(day, day + timedelta(hours=23, minutes=59, seconds=59)),
+            DeliveryWindow(day, day + timedelta(hours=23, minutes=59, seconds=59), date_only=True),
         )
         assert after[1].source == "shop" and after[1].seen_at >= before[0].seen_at
         cached = store.orders.get(plan.order_number)
