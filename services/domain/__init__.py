@@ -39,7 +39,7 @@ from .errors import (
     StorageError,
     ValidationError,
 )
-from .eta import day_span, eta_days, eta_iso, eta_note, eta_passed, eta_text
+from .eta import day_span, eta_days, eta_deadline, eta_iso, eta_note, eta_passed, eta_text
 from .feed import KIND_RANK, FeedCursor, FeedEntry
 from .models import (
     Address,
@@ -167,6 +167,7 @@ __all__ = [
     "amount_places",
     "day_span",
     "eta_days",
+    "eta_deadline",
     "eta_iso",
     "eta_note",
     "eta_passed",

@@ -2,6 +2,7 @@
 
     DeliveryWindow (date_only) ──eta_days──> the calendar days, the same in every time zone
     DeliveryWindow (timed)     ──eta_days──> the days it covers in the reader's time zone
+    DeliveryWindow             ──eta_deadline / eta_passed──> when it is over where the reader is
     ETA history (EtaChange...) ──eta_note──> "Estimate withdrawn by the carrier on 3 Dec"
                                              "Moved from 5–6 Dec to 8 Dec"
 
@@ -14,7 +15,7 @@ machine's local zone; the command line and the exports pass UTC.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from .models import DeliveryWindow, EtaChange
 from .times import format_utc
@@ -69,6 +70,19 @@ def eta_iso(window: DeliveryWindow) -> str:
     if window.start == window.end:
         return format_utc(window.start)
     return f"{format_utc(window.start)}/{format_utc(window.end)}"
+
+
+def eta_deadline(window: DeliveryWindow, tz: tzinfo | None) -> datetime:
+    """Return when an estimate is over, in UTC: a date-only one when its last day ends in ``tz``.
+
+    A timed window is over at its end. ``2026-12-04`` (date-only) is over at midnight after 4 Dec
+    where the reader is: 08:00Z on 5 Dec in Los Angeles, 15:00Z on 4 Dec in Tokyo.
+    """
+    if not window.date_only:
+        return window.end if window.end.tzinfo is not None else window.end.replace(tzinfo=UTC)
+    after = datetime.combine(window.days[1] + timedelta(days=1), time.min)
+    # a naive time is read in the machine's zone (DST of that day included)
+    return (after if tz is None else after.replace(tzinfo=tz)).astimezone(UTC)
 
 
 def eta_passed(window: DeliveryWindow, now: datetime, tz: tzinfo | None) -> bool:

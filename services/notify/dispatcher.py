@@ -138,6 +138,7 @@ class Dispatcher:
             enabled=frozenset(r for r in RULES_BY_ID if prefs.rule_on(r)),
             stale_days=prefs.stale_days,
             history_hours=prefs.history_hours,
+            zone=prefs.zone(),
         )
 
     def _evaluate(
@@ -223,7 +224,7 @@ class Dispatcher:
 
     def _tick(self, prefs: Preferences, now: datetime) -> None:
         self._last_tick = now
-        numbers = self.repo.orders_due_for_time_rules(now, now - timedelta(days=prefs.stale_days))
+        numbers = self.repo.orders_due_for_time_rules(now, now - timedelta(days=prefs.stale_days), prefs.zone())
         orders = [o for o in (self.store.orders.get(n) for n in numbers) if o is not None]
         self._dispatch(self._shipment_rules(orders, self._config(prefs), now), prefs, now)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,9 @@ from services.domain import (
     Shipment,
     ShipmentStatus,
     TrackingEvent,
+    eta_deadline,
+    eta_iso,
+    eta_passed,
     format_utc,
 )
 
@@ -115,6 +118,8 @@ class RuleConfig:
     enabled: frozenset[str]
     stale_days: int = 5
     history_hours: int = 72
+    zone: tzinfo = UTC
+    """The customer's time zone: a date-only estimate has passed when its day ended there."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,17 +279,22 @@ def evaluate_shipment(
                     f"Now expected by {now_by} (was {was}) ({where})",
                 )
             )
-        elif now - timedelta(hours=config.history_hours) <= eta.end < now:
+        elif eta_passed(eta, now, config.zone) and now - timedelta(hours=config.history_hours) <= eta_deadline(
+            eta, config.zone
+        ):
+            # a date-only estimate is a calendar day: it passed when that day ended where the customer
+            # is (not at midnight UTC); the trigger keeps naming the stored end, so its key is stable
             end = format_utc(eta.end)
+            expected = f"Expected on {eta_iso(eta)}" if eta.date_only else f"Expected by {end}"
             out.append(
                 _about(
                     order,
                     shipment,
                     "delay",
                     f"eta passed {end}",
-                    eta.end,
+                    eta_deadline(eta, config.zone),
                     "Delayed",
-                    f"Expected by {end}, not delivered yet ({where})",
+                    f"{expected}, not delivered yet ({where})",
                 )
             )
     latest = shipment.latest_event

@@ -11,7 +11,21 @@ Auth failures stay ``AuthError``, rate limits ``RateLimitedError`` and outages
 
 from __future__ import annotations
 
-from services.domain import AuthError, PayloadError, RateLimitedError, SourceError, SourceUnavailableError
+from services.domain import AuthError, PayloadError, RateLimitedError, SourceError, SourceUnavailableError, clean_text
+
+MAX_VENDOR_TEXT = 200
+"""The most characters of a vendor's own error text an error message quotes."""
+
+
+def vendor_text(text: str, limit: int = MAX_VENDOR_TEXT) -> str:
+    """Return text a vendor sent, fit for an error message: one clean line of at most ``limit`` characters.
+
+    Error messages reach the terminal and the screen ("sync failed: ..."): ANSI escapes, line breaks,
+    controls and bidi overrides go (``clean_text``), runs of spaces become one, and a long text is cut
+    with an ellipsis.
+    """
+    line = " ".join(clean_text(text).split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "\u2026"
 
 
 class VendorError(PayloadError):
@@ -20,7 +34,7 @@ class VendorError(PayloadError):
     title = "Rejected by the source"
 
     def __init__(self, message: str, *, vendor: str, code: str | int | None = None) -> None:
-        super().__init__(message)
+        super().__init__(vendor_text(message, 2 * MAX_VENDOR_TEXT))
         self.vendor = vendor
         self.code = code
 
@@ -33,7 +47,8 @@ class TooLargeError(PayloadError):
 
 def error_for_code(vendor: str, status: int | None, code: str | int | None, message: str) -> SourceError:
     """Return the typed error for a vendor error envelope (HTTP-like ``status`` decides the class)."""
-    text = f"{vendor}: {message}" if message else f"{vendor}: error {code}"
+    message = vendor_text(message)
+    text = f"{vendor}: {message}" if message else f"{vendor}: error {vendor_text(str(code), 40)}"
     if status in (401, 403):
         return AuthError(text)
     if status == 429:

@@ -34,7 +34,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 
 from services.domain import AuthError, PayloadError, RateLimitedError, SourceError, SourceUnavailableError
 
-from .errors import TooLargeError, error_for_code
+from .errors import TooLargeError, error_for_code, vendor_text
 from .limits import ACCEPT_ENCODING, MAX_BODY_BYTES, MAX_ERROR_BODY_BYTES, buffered, clamp_wait, read_capped
 
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
@@ -156,12 +156,12 @@ class HttpSource:
         return reset_seconds(response.headers.get("X-RateLimit-Reset"), now)
 
     def error_message(self, response: httpx.Response) -> str:
-        """Return the vendor's one-line error message from an error body (best effort)."""
+        """Return the vendor's error message from an error body (best effort) as one clean, short line."""
         try:
-            body = response.json()
+            found = _find_message(response.json())
         except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
-            return response.reason_phrase or f"HTTP {response.status_code}"
-        return _find_message(body) or response.reason_phrase or f"HTTP {response.status_code}"
+            found = None
+        return found or vendor_text(response.reason_phrase) or f"HTTP {response.status_code}"
 
     def error_for_response(self, response: httpx.Response) -> SourceError:
         """Translate a non-retryable 4xx answer into a typed error."""
@@ -263,19 +263,19 @@ class HttpSource:
 
 
 def _find_message(body: object) -> str | None:
-    """Dig the human message out of the usual vendor error envelopes."""
+    """Dig the human message out of the usual vendor error envelopes (one clean line, cut to a sane length)."""
     if isinstance(body, Mapping):
         for key in ("message", "detail", "error_description"):
             value = body.get(key)
-            if isinstance(value, str) and value.strip():
-                return " ".join(value.split())[:200]
+            if isinstance(value, str) and vendor_text(value):
+                return vendor_text(value)
         for key in ("meta", "error", "errors", "data"):
             found = _find_message(body.get(key))
             if found:
                 return found
         errors = body.get("errors")
-        if isinstance(errors, str) and errors.strip():
-            return " ".join(errors.split())[:200]
+        if isinstance(errors, str) and vendor_text(errors):
+            return vendor_text(errors)
     if isinstance(body, list) and body:
         return _find_message(body[0])
     return None

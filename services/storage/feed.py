@@ -2,7 +2,10 @@
 
 The feed is the union of every live order's ``unified_timeline`` (order events and carrier events)
 plus one ALERT entry per alert handed to a channel (``services.notify.alert_entries``), newest first.
-Archived orders (History) are not in it. Nothing is invented: an order without events adds nothing.
+Orders in History are not in it, by the same rule as ``orders --live`` / ``--history``
+(:func:`services.storage.reads.history_clause` with the store's History delay): an order that is due
+to move leaves the feed at once, not when the move stamps it. Nothing is invented: an order without
+events adds nothing.
 
 Order (a total order, so keyset pages never repeat or skip an entry)::
 
@@ -20,6 +23,7 @@ after ``limit`` rows, joined to ``orders`` by primary key (or unique order numbe
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -41,6 +45,7 @@ from sqlalchemy import (
 from services.domain import KIND_RANK, EventKind, FeedCursor, FeedEntry
 
 from .convert import from_ts, ts
+from .reads import history_clause
 from .tables import notify_alerts, order_events, orders, shipments, tracking_events
 
 SENT = "sent"
@@ -73,7 +78,7 @@ def _after(
     ]
 
 
-def _order_events(limit: int, before: FeedCursor | None) -> Select[Any]:
+def _order_events(limit: int, before: FeedCursor | None, live: ColumnElement[bool]) -> Select[Any]:
     oe = order_events
     position: ColumnElement[Any] = literal_column("0")
     return (
@@ -93,13 +98,13 @@ def _order_events(limit: int, before: FeedCursor | None) -> Select[Any]:
             null().label("local_time"),
         )
         .select_from(oe.join(orders, orders.c.id == oe.c.order_id))
-        .where(orders.c.archived_at.is_(None), *_after(oe.c.occurred_at, position, oe.c.id, 0, before))
+        .where(live, *_after(oe.c.occurred_at, position, oe.c.id, 0, before))
         .order_by(oe.c.occurred_at.desc(), orders.c.order_number.desc(), oe.c.id)
         .limit(limit)
     )
 
 
-def _tracking_events(limit: int, before: FeedCursor | None) -> Select[Any]:
+def _tracking_events(limit: int, before: FeedCursor | None, live: ColumnElement[bool]) -> Select[Any]:
     te = tracking_events
     rank = KIND_RANK[EventKind.SHIPMENT]
     return (
@@ -121,13 +126,13 @@ def _tracking_events(limit: int, before: FeedCursor | None) -> Select[Any]:
         .select_from(
             te.join(shipments, shipments.c.id == te.c.shipment_id).join(orders, orders.c.id == shipments.c.order_id)
         )
-        .where(orders.c.archived_at.is_(None), *_after(te.c.occurred_at, shipments.c.position, te.c.id, rank, before))
+        .where(live, *_after(te.c.occurred_at, shipments.c.position, te.c.id, rank, before))
         .order_by(te.c.occurred_at.desc(), orders.c.order_number.desc(), shipments.c.position, te.c.id)
         .limit(limit)
     )
 
 
-def _alerts(limit: int, before: FeedCursor | None) -> Select[Any]:
+def _alerts(limit: int, before: FeedCursor | None, live: ColumnElement[bool]) -> Select[Any]:
     """One row per alert key: its first channel row handed over (earliest ``alerted_at``, then lowest id)."""
     a = notify_alerts.alias("a")
     b = notify_alerts.alias("b")
@@ -161,7 +166,7 @@ def _alerts(limit: int, before: FeedCursor | None) -> Select[Any]:
         .where(
             a.c.status == SENT,
             a.c.alerted_at.is_not(None),
-            orders.c.archived_at.is_(None),
+            live,
             ~earlier,
             *_after(a.c.alerted_at, position, a.c.id, rank, before),
         )
@@ -170,16 +175,21 @@ def _alerts(limit: int, before: FeedCursor | None) -> Select[Any]:
     )
 
 
-def feed_query(limit: int, before: FeedCursor | None = None) -> Select[Any]:
-    """Return the statement of one feed page: per-table top-``limit`` subqueries merged by UNION ALL."""
-    tops = (_order_events(limit, before), _tracking_events(limit, before), _alerts(limit, before))
+def feed_query(
+    limit: int, before: FeedCursor | None = None, *, after_days: int | None = None, now: datetime | None = None
+) -> Select[Any]:
+    """Return the statement of one feed page: per-table top-``limit`` subqueries merged by UNION ALL.
+
+    ``after_days`` is the History delay (None: History by the move alone), ``now`` the moment the
+    live / History rule is read at (default: now).
+    """
+    live = history_clause(False, after_days, now)
+    tops = (_order_events(limit, before, live), _tracking_events(limit, before, live), _alerts(limit, before, live))
     parts = [q.subquery() for q in tops]
     merged = union_all(*(select(p) for p in parts)).subquery("feed")
     c = merged.c
     return (
-        select(merged)
-        .order_by(c.occurred_at.desc(), c.order_number.desc(), c.rank, c.position, c.row_id)
-        .limit(limit)
+        select(merged).order_by(c.occurred_at.desc(), c.order_number.desc(), c.rank, c.position, c.row_id).limit(limit)
     )
 
 
@@ -202,20 +212,32 @@ def _entry(row: Any) -> FeedEntry:
     )
 
 
-def recent_events(conn: Connection, limit: int, before: FeedCursor | None = None) -> list[FeedEntry]:
+def recent_events(
+    conn: Connection,
+    limit: int,
+    before: FeedCursor | None = None,
+    *,
+    after_days: int | None = None,
+    now: datetime | None = None,
+) -> list[FeedEntry]:
     """Return one page of the Timeline feed over every live order, newest first (see the module doc).
 
     ``before`` is the ``cursor`` of the last entry of the previous page (None: the first page); the
     page continues exactly after it, without repeats or gaps, also across equal timestamps.
+    ``after_days`` / ``now``: the live / History rule, as in ``history_clause``.
     """
     if limit <= 0:
         return []
-    return [_entry(row) for row in conn.execute(feed_query(limit, before))]
+    return [_entry(row) for row in conn.execute(feed_query(limit, before, after_days=after_days, now=now))]
 
 
-def explain_recent_events(conn: Connection, limit: int, before: FeedCursor | None = None) -> str:
+def explain_recent_events(
+    conn: Connection, limit: int, before: FeedCursor | None = None, *, after_days: int | None = None
+) -> str:
     """Return the EXPLAIN QUERY PLAN of one feed page, one line per plan step."""
-    compiled = feed_query(max(limit, 1), before).compile(dialect=conn.dialect)
+    compiled = feed_query(max(limit, 1), before, after_days=after_days).compile(
+        dialect=conn.dialect, compile_kwargs={"render_postcompile": True}
+    )
     params = compiled.construct_params()
     positional = tuple(params[name] for name in compiled.positiontup or ())
     rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled), positional).all()

@@ -15,16 +15,31 @@
   middle of the cached, narrower window says the same thing less precisely (an order feed's
   "Tue 08:00-20:00" and a tracking API's "Tue"): the cached window stays, so two sources do not flip
   the ETA, its history or the delay alerts back and forth.
+* A missing ETA is "not mentioned", and the cached one stays, except when it is a withdrawal
+  (``withdraws_eta``): the caller (the unit of work) decides that the incoming shipment is a full
+  record from the same source and kind of record that gave the cached estimate; the merge then
+  drops the estimate when the incoming shipment leads (it is tracking-aware, see above) and is not
+  in a final status (a delivered or cancelled parcel's estimate is over, not withdrawn).
 * Shipments are matched by tracking number. A cached shipment that the incoming order does not
   list is kept (after the incoming ones), so a partial payload never loses tracking history.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import UTC, timedelta
 
-from services.domain import DeliveryWindow, Order, OrderEvent, Shipment, TrackingEvent, merge_events, with_events
+from services.domain import (
+    FINAL_SHIPMENT_STATUSES,
+    DeliveryWindow,
+    Order,
+    OrderEvent,
+    Shipment,
+    TrackingEvent,
+    merge_events,
+    with_events,
+)
 
 from .convert import utc, utc_event
 
@@ -48,8 +63,12 @@ def restates(cached: DeliveryWindow, incoming: DeliveryWindow) -> bool:
     return incoming.start <= middle <= incoming.end
 
 
-def merge_shipment(cached: Shipment | None, incoming: Shipment) -> Shipment:
-    """Merge an incoming shipment into the cached one (events added, status from the latest event)."""
+def merge_shipment(cached: Shipment | None, incoming: Shipment, *, withdraws_eta: bool = False) -> Shipment:
+    """Merge an incoming shipment into the cached one (events added, status from the latest event).
+
+    ``withdraws_eta``: a missing ETA in ``incoming`` is the carrier withdrawing the cached one (see
+    the module doc for when it applies); otherwise a missing ETA keeps the cached estimate.
+    """
     incoming_events = normalize_events(incoming.events)
     if cached is None:
         events = merge_events(incoming_events)
@@ -78,12 +97,20 @@ def merge_shipment(cached: Shipment | None, incoming: Shipment) -> Shipment:
     ):
         base = replace(base, estimated_delivery=cached.estimated_delivery)
     events = merge_events(cached.events, incoming_events)
-    return with_events(base, events) if events else base
+    merged = with_events(base, events) if events else base
+    if (
+        withdraws_eta
+        and primary is incoming
+        and incoming.estimated_delivery is None
+        and merged.status not in FINAL_SHIPMENT_STATUSES
+    ):
+        merged = replace(merged, estimated_delivery=None)
+    return merged
 
 
-def attach_tracking(cached: Shipment, tracked: Shipment) -> Shipment:
+def attach_tracking(cached: Shipment, tracked: Shipment, *, withdraws_eta: bool = False) -> Shipment:
     """Attach carrier data (from a tracking API) to a cached shipment of an order."""
-    return merge_shipment(cached, replace(tracked, tracking_number=cached.tracking_number))
+    return merge_shipment(cached, replace(tracked, tracking_number=cached.tracking_number), withdraws_eta=withdraws_eta)
 
 
 def tracking_matches(cached_carrier: str, tracked_carrier: str) -> bool:
@@ -101,19 +128,24 @@ def _merge_order_events(*groups: tuple[OrderEvent, ...]) -> tuple[OrderEvent, ..
     return tuple(sorted(seen.values(), key=lambda e: e.occurred_at))
 
 
-def _merge_shipments(cached: tuple[Shipment, ...], incoming: tuple[Shipment, ...]) -> tuple[Shipment, ...]:
+def _merge_shipments(
+    cached: tuple[Shipment, ...], incoming: tuple[Shipment, ...], withdrawn: Collection[str] = ()
+) -> tuple[Shipment, ...]:
     by_number = {s.tracking_number: s for s in cached}
     merged: dict[str, Shipment] = {}
     for ship in incoming:
         previous = merged.get(ship.tracking_number, by_number.get(ship.tracking_number))
-        merged[ship.tracking_number] = merge_shipment(previous, ship)
+        merged[ship.tracking_number] = merge_shipment(previous, ship, withdraws_eta=ship.tracking_number in withdrawn)
     for ship in cached:
         merged.setdefault(ship.tracking_number, ship)
     return tuple(merged.values())
 
 
-def merge_order(cached: Order | None, incoming: Order) -> Order:
-    """Merge an incoming order into the cached one (``None`` when it is new)."""
+def merge_order(cached: Order | None, incoming: Order, *, withdrawn: Collection[str] = ()) -> Order:
+    """Merge an incoming order into the cached one (``None`` when it is new).
+
+    ``withdrawn``: tracking numbers whose missing ETA in ``incoming`` withdraws the cached estimate.
+    """
     if cached is None:
         return replace(
             incoming,
@@ -130,5 +162,5 @@ def merge_order(cached: Order | None, incoming: Order) -> Order:
         ),
         updated_at=incoming.updated_at if incoming.updated_at is not None else cached.updated_at,
         events=_merge_order_events(cached.events, incoming.events),
-        shipments=_merge_shipments(cached.shipments, incoming.shipments),
+        shipments=_merge_shipments(cached.shipments, incoming.shipments, withdrawn),
     )

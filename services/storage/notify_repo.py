@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
@@ -178,15 +178,26 @@ class NotifyRepository:
         with self._store.transaction() as uow:
             uow.execute(stmt, values)
 
-    def orders_due_for_time_rules(self, now: datetime, stale_before: datetime) -> list[str]:
-        """Return orders with an open shipment past its ETA or without carrier news since ``stale_before``."""
+    def orders_due_for_time_rules(self, now: datetime, stale_before: datetime, zone: tzinfo = UTC) -> list[str]:
+        """Return orders with an open shipment past its ETA or without carrier news since ``stale_before``.
+
+        A timed ETA has passed when its end is before ``now``; a date-only one (calendar days, held
+        as 00:00:00-23:59:59 UTC wall clock) when its last day is before today in the customer's
+        ``zone`` (``services.domain.eta_passed``): not at midnight UTC, which is the afternoon of
+        the same day west of UTC and the next morning east of it.
+        """
+        today = datetime.combine(now.astimezone(zone).date(), time.min, UTC)  # today's date as the days are held
+        passed = or_(
+            and_(shipments.c.eta_date_only.is_(False), shipments.c.eta_end < ts(now)),
+            and_(shipments.c.eta_date_only.is_(True), shipments.c.eta_end < ts(today)),
+        )
         with self._store.reading() as conn:
             rows = conn.execute(
                 select(orders.c.order_number)
                 .join(shipments, shipments.c.order_id == orders.c.id)
                 .where(
                     shipments.c.status.not_in(_FINAL),
-                    or_(shipments.c.eta_end < ts(now), shipments.c.last_event_at < ts(stale_before)),
+                    or_(passed, shipments.c.last_event_at < ts(stale_before)),
                 )
                 .distinct()
             )

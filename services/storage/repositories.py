@@ -223,23 +223,25 @@ class OrderRepository:
         """Return one page of the cross-order Timeline feed, newest first (exact, keyset-paged).
 
         The feed is every live order's ``unified_timeline`` plus one entry per alert sent; History is
-        left out. Ties: occurred_at DESC, order_number DESC, then as the order's timeline keeps them
-        (order events, carrier events by shipment, alerts). For the next page pass the last entry's
+        left out by the same rule as :meth:`list_summaries` (the store's History delay), so an order
+        due to move is gone from the feed even before the move runs. Ties: occurred_at DESC,
+        order_number DESC, then as the order's timeline keeps them (order events, carrier events by
+        shipment, alerts). For the next page pass the last entry's
         ``cursor``: ``repo.recent_events(60, before=page[-1].cursor)``.
         """
         with self._reading() as conn:
-            return recent_events(conn, limit, before)
+            return recent_events(conn, limit, before, after_days=self._after_days())
 
     def explain_recent_events(self, limit: int = 60, before: FeedCursor | None = None) -> str:
         """Return the EXPLAIN QUERY PLAN of a :meth:`recent_events` page, one line per plan step."""
         with self._reading() as conn:
-            return explain_recent_events(conn, limit, before)
+            return explain_recent_events(conn, limit, before, after_days=self._after_days())
 
     def explain(self, flt: OrderFilter) -> str:
         """Return the EXPLAIN QUERY PLAN of the list query (first page), one line per plan step."""
         stmt = _list_query(_SUMMARY_COLUMNS, flt, limit=50, offset=0, newest_first=True, after_days=self._after_days())
         with self._reading() as conn:
-            compiled = stmt.compile(dialect=conn.dialect)
+            compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
             params = compiled.construct_params()
             positional = tuple(params[name] for name in compiled.positiontup or ())
             rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled), positional).all()

@@ -141,6 +141,9 @@ shipment_etas = Table(
     Column("seen_at", TIME, nullable=False),  # when the cache first got this window (the sync's received time)
     Column("source", String(100), nullable=False),  # the sync source that delivered it
     Column("eta_date_only", Boolean, nullable=False, server_default=false()),  # migration 0007
+    # migration 0008: the kind of record that delivered it ("orders" or "tracking"; NULL before 0008),
+    # so that only the feed that gave an estimate can withdraw it
+    Column("feed", String(10), nullable=True),
     Index(None, "shipment_id", "id"),
 )
 

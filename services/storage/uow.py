@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ClauseElement, Connection, CursorResult, Executable, bindparam, select, update
+from sqlalchemy import ClauseElement, Connection, CursorResult, Executable, bindparam, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -58,6 +58,10 @@ _UPSERT_SHIPMENT = _ship_insert.on_conflict_do_update(
 
 # ETA history (migration 0004): rows are only ever added, one per change of a shipment's window
 _INSERT_ETA = shipment_etas.insert()
+ORDERS_FEED = "orders"
+"""``shipment_etas.feed`` of an estimate an order feed delivered (migration 0008)."""
+TRACKING_FEED = "tracking"
+"""``shipment_etas.feed`` of an estimate a tracking API answer delivered."""
 
 _CONTENT = ("description", "offset_known", "local_time", "location", "raw_status")
 _event_insert = sqlite_insert(tracking_events)
@@ -140,33 +144,48 @@ class UnitOfWork:
 
     # ------------------------------------------------------------ orders
 
-    def upsert_orders(self, orders: Sequence[Order], *, source: str, received_at: datetime, live: bool) -> ChangeSet:
+    def upsert_orders(
+        self, orders: Sequence[Order], *, source: str, received_at: datetime, live: bool, complete: bool = True
+    ) -> ChangeSet:
         """Insert or merge orders (rules in services.storage.merge) and return what changed.
 
         ``source``, ``received_at`` and ``live`` are recorded with each carrier event stored for the
         first time (provenance and latency); every order keeps its own ``Order.source``.
+        ``complete``: the orders are full records (an order feed's answer), so a shipment without an
+        ETA withdraws the estimate this source's order feed gave it (:meth:`_withdrawals`).
         """
         with self._guard("save orders"):
             result = ChangeSet()
             for page in chunked(list(orders)):
                 cached = load_by_numbers(self._conn, (o.order_number for o in page))
+                withdrawn: set[tuple[str, str]] = set()
+                if complete:
+                    withdrawn = self._withdrawals(
+                        ((cached[o.order_number], s) for o in page if o.order_number in cached for s in o.shipments),
+                        source=source,
+                        feed=ORDERS_FEED,
+                    )
                 merged: dict[str, Order] = {}
                 for incoming in page:
                     number = incoming.order_number
                     before = merged.get(number)
                     if before is None and number in cached:
                         before = cached[number].order
-                    merged[number] = merge_order(before, incoming)
+                    merged[number] = merge_order(before, incoming, withdrawn={t for n, t in withdrawn if n == number})
                 result = result + self._write(
                     cached, merged, source=source, received_at=received_at, live=live, sync=True
                 )
             return _tidy(result)
 
-    def upsert_tracking(self, shipment: Shipment, *, source: str, received_at: datetime, live: bool) -> ChangeSet:
+    def upsert_tracking(
+        self, shipment: Shipment, *, source: str, received_at: datetime, live: bool, complete: bool = False
+    ) -> ChangeSet:
         """Attach carrier data to every cached shipment with this tracking number; return what changed.
 
         Carriers must match when both are known (an empty slug matches any and is filled in). An
         unknown tracking number gives an empty ChangeSet: tracking never creates orders.
+        ``complete``: ``shipment`` is a full tracking record, not a pushed event (the default), so a
+        missing ETA withdraws the estimate this source's tracking API gave.
         """
         with self._guard("save tracking"):
             rows = self._conn.execute(
@@ -180,9 +199,14 @@ class UnitOfWork:
             tracked = replace(shipment, events=normalize_events(shipment.events))
             cached: dict[str, LoadedOrder] = {}
             merged: dict[str, Order] = {}
-            for lo in load_by_ids(self._conn, order_ids):
+            loaded = load_by_ids(self._conn, order_ids)
+            withdrawn: set[tuple[str, str]] = set()
+            if complete:
+                withdrawn = self._withdrawals(((lo, tracked) for lo in loaded), source=source, feed=TRACKING_FEED)
+            for lo in loaded:
+                number = lo.order.order_number
                 ships = tuple(
-                    attach_tracking(s, tracked)
+                    attach_tracking(s, tracked, withdraws_eta=(number, s.tracking_number) in withdrawn)
                     if s.tracking_number == shipment.tracking_number and tracking_matches(s.carrier, shipment.carrier)
                     else s
                     for s in lo.order.shipments
@@ -192,9 +216,12 @@ class UnitOfWork:
             return _tidy(self._write(cached, merged, source=source, received_at=received_at, live=live, sync=False))
 
     def upsert_trackings(
-        self, tracked: Sequence[Shipment], *, source: str, received_at: datetime, live: bool
+        self, tracked: Sequence[Shipment], *, source: str, received_at: datetime, live: bool, complete: bool = True
     ) -> ChangeSet:
-        """Attach many trackings at once (same rules as :meth:`upsert_tracking`, one read per chunk)."""
+        """Attach many trackings at once (same rules as :meth:`upsert_tracking`, one read per chunk).
+
+        ``complete`` (the default here): these are full tracking records (a tracking API's answers).
+        """
         with self._guard("save tracking"):
             by_number: dict[str, Shipment] = {}
             for shipment in tracked:
@@ -215,12 +242,26 @@ class UnitOfWork:
             for ids in chunked(sorted(order_ids)):
                 cached: dict[str, LoadedOrder] = {}
                 merged: dict[str, Order] = {}
-                for lo in load_by_ids(self._conn, ids):
+                loaded = load_by_ids(self._conn, ids)
+                withdrawn: set[tuple[str, str]] = set()
+                if complete:
+                    withdrawn = self._withdrawals(
+                        (
+                            (lo, by_number[s.tracking_number])
+                            for lo in loaded
+                            for s in lo.order.shipments
+                            if s.tracking_number in by_number
+                        ),
+                        source=source,
+                        feed=TRACKING_FEED,
+                    )
+                for lo in loaded:
                     ships = []
                     for s in lo.order.shipments:
                         update_with = by_number.get(s.tracking_number)
                         if update_with is not None and tracking_matches(s.carrier, update_with.carrier):
-                            s = attach_tracking(s, update_with)
+                            gone = (lo.order.order_number, s.tracking_number) in withdrawn
+                            s = attach_tracking(s, update_with, withdraws_eta=gone)
                         ships.append(s)
                     cached[lo.order.order_number] = lo
                     merged[lo.order.order_number] = replace(lo.order, shipments=tuple(ships))
@@ -228,6 +269,47 @@ class UnitOfWork:
                     cached, merged, source=source, received_at=received_at, live=live, sync=False
                 )
             return _tidy(result)
+
+    def _withdrawals(
+        self, pairs: Iterable[tuple[LoadedOrder, Shipment]], *, source: str, feed: str
+    ) -> set[tuple[str, str]]:
+        """Return the (order number, tracking number) whose missing ETA withdraws the cached estimate.
+
+        ``pairs``: cached orders with an incoming full shipment record each (a cached shipment that
+        is not there is skipped). A shipment qualifies when the incoming record has no ETA, the
+        cached one has, and the latest row of its ETA history came from this ``source`` through
+        this ``feed`` (orders / tracking): the one who gave an estimate is the one who can take it
+        back. Another source that knows no estimate (a shop beside a tracking service), the other
+        feed of the same source (a backend whose orders say null beside its tracking API) and rows
+        from before migration 0008 (feed unknown) withdraw nothing. Whether the record then leads
+        and is not final is the merge's call (``merge_shipment``). Reads the history only for the
+        few shipments that lost their ETA.
+        """
+        wanted: dict[int, tuple[str, str]] = {}
+        for lo, incoming in pairs:
+            if incoming.estimated_delivery is not None:
+                continue
+            sid = lo.shipment_ids.get(incoming.tracking_number)
+            if sid is None:
+                continue
+            cached = next((s for s in lo.order.shipments if s.tracking_number == incoming.tracking_number), None)
+            if cached is not None and cached.estimated_delivery is not None:
+                wanted[sid] = (lo.order.order_number, incoming.tracking_number)
+        out: set[tuple[str, str]] = set()
+        for part in chunked(list(wanted)):
+            latest = (
+                select(func.max(shipment_etas.c.id))
+                .where(shipment_etas.c.shipment_id.in_(part))
+                .group_by(shipment_etas.c.shipment_id)
+            )
+            for row in self._conn.execute(
+                select(shipment_etas.c.shipment_id, shipment_etas.c.source, shipment_etas.c.feed).where(
+                    shipment_etas.c.id.in_(latest)
+                )
+            ):
+                if row.source == source and row.feed == feed:
+                    out.add(wanted[row.shipment_id])
+        return out
 
     # ------------------------------------------------------------ bookkeeping
 
@@ -383,6 +465,7 @@ class UnitOfWork:
                         "eta_date_only": values["eta_date_only"],
                         "seen_at": received,
                         "source": source,
+                        "feed": ORDERS_FEED if sync else TRACKING_FEED,
                     }
                     for oid, number, values in eta_changes
                 ],
