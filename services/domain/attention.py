@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from .enums import FINAL_SHIPMENT_STATUSES, ShipmentStatus
-from .eta import eta_passed
+from .eta import eta_deadline, eta_passed
 from .models import Order
 
 ATTENTION_MAX_AGE = timedelta(days=30)
@@ -77,7 +77,7 @@ def attention_items(orders: Iterable[Order], now: datetime, tz: tzinfo | None = 
                 and s.estimated_delivery is not None
                 and eta_passed(s.estimated_delivery, now, tz)
             ):
-                reason, since = AttentionReason.DELAYED, s.estimated_delivery.end
+                reason, since = AttentionReason.DELAYED, eta_deadline(s.estimated_delivery, tz)
             elif s.status in _MOVING and now - last_at >= STALE_AFTER:
                 reason = AttentionReason.STALE
             if reason is not None and now - since <= ATTENTION_MAX_AGE:
