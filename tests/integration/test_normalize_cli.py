@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import run_cli
+from tests.support.cli import run_cli
 
 FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "vendor"
 NEEDS_FIXTURES = pytest.mark.skipif(not FIXTURES.is_dir(), reason="shared vendor fixtures not present")
