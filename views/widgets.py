@@ -66,48 +66,35 @@ def status_colors(status: str, dark: bool) -> tuple[str, str]:
     return (dark_bg, dark_fg) if dark else (light_bg, light_fg)
 
 
+def _chip(content: ft.Control, bg: str) -> ft.Container:
+    """Wrap ``content`` in the rounded, tinted label every chip and badge shares."""
+    return ft.Container(
+        content=content, bgcolor=bg, border_radius=8, padding=ft.Padding.symmetric(horizontal=8, vertical=3)
+    )
+
+
+def _icon_label(icon: ft.IconData, text: ft.Text, fg: str) -> ft.Row:
+    """Return a small ``icon`` before ``text``, both in ``fg``."""
+    return ft.Row([ft.Icon(icon, size=14, color=fg), text], spacing=4, tight=True)
+
+
 def status_chip(status: str, dark: bool) -> ft.Container:
     """Build a non-interactive, colour-coded status label."""
     bg, fg = status_colors(status, dark)
-    return ft.Container(
-        content=ft.Text(fmt.label(status), size=12, weight=ft.FontWeight.W_600, color=fg, no_wrap=True),
-        bgcolor=bg,
-        border_radius=8,
-        padding=ft.Padding.symmetric(horizontal=8, vertical=3),
-    )
+    return _chip(ft.Text(fmt.label(status), size=12, weight=ft.FontWeight.W_600, color=fg, no_wrap=True), bg)
 
 
 def alert_chip(dark: bool) -> ft.Container:
     """Build the label of an alert in a timeline: a bell and "Alert sent" (what the customer was told)."""
     bg, fg = status_colors("out_for_delivery", dark)
-    return ft.Container(
-        content=ft.Row(
-            [
-                ft.Icon(ft.Icons.NOTIFICATIONS_ACTIVE_OUTLINED, size=14, color=fg),
-                ft.Text("Alert sent", size=12, weight=ft.FontWeight.W_600, color=fg, no_wrap=True),
-            ],
-            spacing=4,
-            tight=True,
-        ),
-        bgcolor=bg,
-        border_radius=8,
-        padding=ft.Padding.symmetric(horizontal=8, vertical=3),
-    )
+    text = ft.Text("Alert sent", size=12, weight=ft.FontWeight.W_600, color=fg, no_wrap=True)
+    return _chip(_icon_label(ft.Icons.NOTIFICATIONS_ACTIVE_OUTLINED, text, fg), bg)
 
 
 def demo_badge(dark: bool) -> ft.Container:
     """Build the "Demo data" badge shown while the app runs on the embedded demo server."""
     bg, fg = status_colors("available_for_pickup", dark)
-    return ft.Container(
-        content=ft.Row(
-            [ft.Icon(ft.Icons.SCIENCE_OUTLINED, size=14, color=fg), ft.Text("Demo data", size=12, color=fg)],
-            spacing=4,
-            tight=True,
-        ),
-        bgcolor=bg,
-        border_radius=8,
-        padding=ft.Padding.symmetric(horizontal=8, vertical=3),
-    )
+    return _chip(_icon_label(ft.Icons.SCIENCE_OUTLINED, ft.Text("Demo data", size=12, color=fg), fg), bg)
 
 
 def icon_button(icon: ft.IconData, text: str, on_click: Handler | None, *, disabled: bool = False) -> ft.IconButton:

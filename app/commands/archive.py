@@ -6,11 +6,20 @@ import argparse
 from dataclasses import replace
 from typing import Any
 
-from services.domain import money, order_to_json
+from services.domain import money
 from services.storage.archive import list_orders, verify
 
 from ..settings import MAX_HISTORY_AFTER_DAYS
-from .common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, MAX_LIMIT, CliError, open_container, print_json, whole_number
+from .common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_USAGE,
+    MAX_LIMIT,
+    CliError,
+    open_container,
+    orders_json_or_empty,
+    whole_number,
+)
 from .orders import add_filter_options, filter_from_args
 
 ORDER = 70
@@ -83,11 +92,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         found = list_orders(container.store, flt, True, limit=args.limit)
     finally:
         container.close()
-    if args.format == "json":
-        print_json({"orders": [order_to_json(o) for o in found]})
-        return EXIT_OK
-    if not found:
-        print("No orders in History match.")
+    if orders_json_or_empty(found, args.format, "No orders in History match."):
         return EXIT_OK
     for o in found:
         placed = o.placed_at.strftime("%Y-%m-%d %H:%M")

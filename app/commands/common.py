@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, time
 from typing import TYPE_CHECKING, Any
 
-from services.domain import Channel, OrderStatus, format_utc
+from services.domain import Channel, Order, OrderStatus, format_utc, order_to_json
 
 if TYPE_CHECKING:
     from app.container import AppContainer
@@ -49,6 +49,17 @@ def open_container() -> AppContainer:
 def print_json(data: object) -> None:
     """Print ``data`` as indented UTF-8 JSON."""
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def orders_json_or_empty(orders: Sequence[Order], fmt: str, empty: str) -> bool:
+    """Print ``orders`` as JSON (``--format json``), or ``empty`` when there are none; tell whether that was all."""
+    if fmt == "json":
+        print_json({"orders": [order_to_json(o) for o in orders]})
+        return True
+    if not orders:
+        print(empty)
+        return True
+    return False
 
 
 def opt_time(obj: object, attr: str) -> str | None:

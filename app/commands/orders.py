@@ -19,7 +19,6 @@ from services.domain import (
     eta_to_json,
     format_utc,
     money,
-    order_to_json,
     timeline_entry_to_json,
     unified_timeline,
 )
@@ -35,6 +34,7 @@ from .common import (
     end_of_day,
     enum_list,
     open_container,
+    orders_json_or_empty,
     parse_date,
     print_json,
     whole_number,
@@ -90,11 +90,7 @@ def cmd_orders(args: argparse.Namespace) -> int:
     container = open_container()
     try:
         orders = container.store.orders.list_orders(flt, limit=args.limit)
-        if args.format == "json":
-            print_json({"orders": [order_to_json(o) for o in orders]})
-            return EXIT_OK
-        if not orders:
-            print("No orders match.")
+        if orders_json_or_empty(orders, args.format, "No orders match."):
             return EXIT_OK
         print(f"{'ORDER':<14} {'PLACED':<17} {'CHANNEL':<11} {'STATUS':<19} {'TOTAL':>13}  CARRIERS")
         for o in orders:

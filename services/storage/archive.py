@@ -13,7 +13,6 @@ A sync that later changes an archived order keeps it in History (the upsert neve
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -26,7 +25,7 @@ from services.domain import HISTORY_STATUSES as HISTORY_STATUSES  # the statuses
 from services.domain import Order, OrderFilter, StorageError, utc_now
 
 from .convert import order_from_row, shipment_from_row, ts
-from .reads import LoadedOrder, chunked, due_clause, filter_clause, load_orders
+from .reads import LoadedOrder, chunked, due_clause, filter_clause, load_orders, shipment_rows
 from .store import Store
 from .tables import orders, shipments
 
@@ -85,14 +84,7 @@ def list_orders(
 
 def _load_without_events(conn: Connection, rows: Sequence[Any]) -> list[LoadedOrder]:
     """Load orders with items and shipments but no order/carrier events (a fraction of the reads)."""
-    ship_rows: dict[int, list[Any]] = defaultdict(list)
-    for part in chunked([r.id for r in rows]):
-        for row in conn.execute(
-            select(shipments)
-            .where(shipments.c.order_id.in_(part))
-            .order_by(shipments.c.order_id, shipments.c.position, shipments.c.id)
-        ).all():
-            ship_rows[row.order_id].append(row)
+    ship_rows = shipment_rows(conn, [r.id for r in rows])
     loaded = []
     for row in rows:
         ships = tuple(shipment_from_row(s, ()) for s in ship_rows.get(row.id, []))

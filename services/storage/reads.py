@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, and_, exists, func, not_, or_, select, true
+from sqlalchemy import Column, ColumnElement, Connection, and_, exists, func, not_, or_, select, true
 
-from services.domain import HISTORY_STATUSES, Order, OrderEvent, OrderFilter, TrackingEvent, utc_now
+from services.domain import HISTORY_STATUSES, Order, OrderFilter, utc_now
 
 from .convert import order_event_from_row, order_from_row, shipment_from_row, tracking_event_from_row, ts
 from .tables import order_events, orders, shipments, tracking_events
@@ -38,33 +38,33 @@ class LoadedOrder:
     shipment_ids: dict[str, int]
 
 
+def rows_by_parent(
+    conn: Connection, parent: Column[int], ids: Sequence[int], *then: ColumnElement[Any]
+) -> dict[int, list[Any]]:
+    """Return the rows of ``parent``'s table whose ``parent`` is among ``ids``, grouped by it, sorted by ``then``."""
+    found: dict[int, list[Any]] = defaultdict(list)
+    for part in chunked(ids):
+        for row in conn.execute(select(parent.table).where(parent.in_(part)).order_by(parent, *then)).all():
+            found[getattr(row, parent.name)].append(row)
+    return found
+
+
+def shipment_rows(conn: Connection, order_ids: Sequence[int]) -> dict[int, list[Any]]:
+    """Return the ``shipments`` rows of these orders by order id, in their order within each order."""
+    return rows_by_parent(conn, shipments.c.order_id, order_ids, shipments.c.position, shipments.c.id)
+
+
 def load_orders(conn: Connection, order_rows: Sequence[Any]) -> list[LoadedOrder]:
     """Attach events and shipments (with their events) to fetched ``orders`` rows, keeping row order."""
     ids = [row.id for row in order_rows]
-    events: dict[int, list[OrderEvent]] = defaultdict(list)
-    ship_rows: dict[int, list[Any]] = defaultdict(list)
-    for part in chunked(ids):
-        for row in conn.execute(
-            select(order_events)
-            .where(order_events.c.order_id.in_(part))
-            .order_by(order_events.c.order_id, order_events.c.occurred_at, order_events.c.id)
-        ).all():
-            events[row.order_id].append(order_event_from_row(row))
-        for row in conn.execute(
-            select(shipments)
-            .where(shipments.c.order_id.in_(part))
-            .order_by(shipments.c.order_id, shipments.c.position, shipments.c.id)
-        ).all():
-            ship_rows[row.order_id].append(row)
+    event_rows = rows_by_parent(conn, order_events.c.order_id, ids, order_events.c.occurred_at, order_events.c.id)
+    events = {k: [order_event_from_row(r) for r in v] for k, v in event_rows.items()}
+    ship_rows = shipment_rows(conn, ids)
     ship_ids = [row.id for rows in ship_rows.values() for row in rows]
-    tracking: dict[int, list[TrackingEvent]] = defaultdict(list)
-    for part in chunked(ship_ids):
-        for row in conn.execute(
-            select(tracking_events)
-            .where(tracking_events.c.shipment_id.in_(part))
-            .order_by(tracking_events.c.shipment_id, tracking_events.c.occurred_at, tracking_events.c.id)
-        ).all():
-            tracking[row.shipment_id].append(tracking_event_from_row(row))
+    scan_rows = rows_by_parent(
+        conn, tracking_events.c.shipment_id, ship_ids, tracking_events.c.occurred_at, tracking_events.c.id
+    )
+    tracking = {k: [tracking_event_from_row(r) for r in v] for k, v in scan_rows.items()}
     loaded = []
     for row in order_rows:
         srows = ship_rows.get(row.id, [])

@@ -380,14 +380,8 @@ def encrypt_in_place(path: Path, key: bytes) -> dict[str, int]:
             conn.execute("DETACH DATABASE encrypted")
         finally:
             conn.close()
-        check = dbapi.connect(str(tmp), isolation_level=None)
-        try:
-            check.execute(key_pragma(key))
-            after = _table_counts(check)
-            ok = check.execute("PRAGMA integrity_check").fetchall()
-        finally:
-            check.close()
-        if after != before or [r[0] for r in ok] != ["ok"]:
+        after, ok = _check_copy(tmp, key, "integrity_check")
+        if after != before or not ok:
             raise StorageError(f"encrypting the cache at {path} did not produce an identical copy; nothing was changed")
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
@@ -400,6 +394,17 @@ def encrypt_in_place(path: Path, key: bytes) -> dict[str, int]:
     for suffix in ("-wal", "-shm"):  # belonged to the plaintext file (checkpointed and empty)
         path.with_name(path.name + suffix).unlink(missing_ok=True)
     return before
+
+
+def _check_copy(path: Path, key: bytes, pragma: str) -> tuple[dict[str, int], bool]:
+    """Open the encrypted file at ``path`` with ``key``; return its row counts and whether ``PRAGMA pragma`` says ok."""
+    check = sqlcipher_dbapi().connect(str(path), isolation_level=None)
+    try:
+        check.execute(key_pragma(key))
+        counts = _table_counts(check)
+        return counts, [r[0] for r in check.execute(f"PRAGMA {pragma}").fetchall()] == ["ok"]
+    finally:
+        check.close()
 
 
 def key_opens(path: Path, key: bytes) -> bool:
@@ -448,17 +453,11 @@ def rekey_in_place(path: Path, old_key: bytes, new_key: bytes) -> dict[str, int]
             conn.execute("PRAGMA journal_mode=WAL").fetchall()
         finally:
             conn.close()
-        check = dbapi.connect(str(path), isolation_level=None)
-        try:
-            check.execute(key_pragma(new_key))
-            after = _table_counts(check)
-            ok = check.execute("PRAGMA quick_check").fetchall()
-        finally:
-            check.close()
+        after, ok = _check_copy(path, new_key, "quick_check")
     except StorageError:
         raise
     except Exception as err:
         raise StorageError(f"could not re-key the cache at {path}: {_reason(err)}") from err
-    if after != before or [r[0] for r in ok] != ["ok"]:
+    if after != before or not ok:
         raise StorageError(f"re-keying the cache at {path} did not keep every row")
     return before

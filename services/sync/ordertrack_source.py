@@ -7,21 +7,17 @@ from dataclasses import replace
 from services.sources.ordertrack.client import OrdertrackClient
 from services.sources.ordertrack.mapper import parse_orders_page
 
+from .adapters.base import ClientDelegate
 from .ports import FetchedPage, named
 
 
-class OrdertrackOrderSource:
+class OrdertrackOrderSource(ClientDelegate[OrdertrackClient]):
     """Pages of ``GET /v1/orders`` mapped to domain orders."""
 
     def __init__(self, client: OrdertrackClient, *, source: str | None = None) -> None:
         """Wrap ``client``; ``source`` (the configured source name) replaces the backend's label on each order."""
-        self.client = client
+        super().__init__(client)
         self.source = source
-
-    @property
-    def requests_sent(self) -> int:
-        """Return how many HTTP requests the client sent."""
-        return self.client.requests_sent
 
     def fetch_page(self, cursor: str | None, *, limit: int, etag: str | None) -> FetchedPage:
         """Fetch and map one page (a 304 gives ``not_modified``)."""
@@ -32,7 +28,3 @@ class OrdertrackOrderSource:
         if self.source is not None:
             page = replace(page, orders=tuple(named(list(page.orders), self.source)))
         return FetchedPage(page=page, etag=response.etag)
-
-    def close(self) -> None:
-        """Close the client."""
-        self.client.close()

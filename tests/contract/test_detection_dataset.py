@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -23,17 +22,10 @@ import pytest
 from services.carriers import CARRIERS, S10_POSTS, dataset_slug
 from services.tracking_formats import Format, formats
 from services.tracking_numbers import Candidate, clean, detect
+from tests.support.paths import TRACKING_NUMBER_DATASET
 
 GOAL = 0.97
-SHARED = (
-    Path(__file__).resolve().parents[2]
-    / ".."
-    / "shared"
-    / "fixtures"
-    / "vendor"
-    / "tracking_numbers"
-    / "jkeen_test_numbers_vs_tracking-numbers-0.1.8.json"
-)
+SHARED = TRACKING_NUMBER_DATASET
 
 
 @dataclass

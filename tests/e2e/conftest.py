@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from services.demo import DemoServer
-from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS, Server, cli_text, start_server, stop_server
+from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS, Server, cli_text, serving
 
 
 @pytest.fixture(scope="module")
@@ -30,14 +30,6 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
-def _serve(home: Path) -> Iterator[Server]:
-    srv = start_server(home, home / "server.log", ORDERTRACK_SYNC_INTERVAL="3600")
-    try:
-        yield srv
-    finally:
-        stop_server(srv.proc)
-
-
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh data folder: no source configured, so the app runs on the embedded demo."""
@@ -47,7 +39,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def server(home: Path) -> Iterator[Server]:
     """The app's web server on ``home`` (stopped by PID at the end of the module)."""
-    yield from _serve(home)
+    yield from serving(home)
 
 
 @pytest.fixture(scope="module")
@@ -72,4 +64,4 @@ def shop_home(tmp_path_factory: pytest.TempPathFactory, shop: DemoServer) -> Pat
 @pytest.fixture(scope="module")
 def shop_server(shop_home: Path) -> Iterator[Server]:
     """The app on ``shop_home``."""
-    yield from _serve(shop_home)
+    yield from serving(shop_home)

@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -151,6 +152,15 @@ def stop_server(proc: subprocess.Popen[bytes], timeout: float = 10) -> bool:
         proc.kill()
         proc.wait(5)
         return False
+
+
+def serving(home: Path) -> Iterator[Server]:
+    """Run the app's web server on ``home`` (background polling hourly) for a fixture; stop it by PID after."""
+    srv = start_server(home, home / "server.log", ORDERTRACK_SYNC_INTERVAL="3600")
+    try:
+        yield srv
+    finally:
+        stop_server(srv.proc)
 
 
 def open_app(context: Any, url: str, *, timeout: float = 60_000) -> Any:

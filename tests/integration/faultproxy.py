@@ -16,7 +16,7 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import httpx
@@ -289,17 +289,6 @@ async def _respond(send: Send, status: int, body: bytes, headers: list[tuple[byt
 
 
 # ---------------------------------------------------------------- helpers shared by the sync tests
-
-
-def wait_until(condition: Callable[[], object], timeout: float, interval: float = 0.01) -> bool:
-    """Poll ``condition`` until it is truthy or ``timeout`` seconds passed; return whether it held."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if condition():
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(interval)
 
 
 def ordertrack_runtime(name: str, url: str, token: str | None = None, *, timeout: float = 2.0) -> SourceRuntime:

@@ -9,8 +9,7 @@ import keyring
 import pytest
 
 from services.demo import DemoServer
-
-from .conftest import run_cli
+from tests.support.cli import run_cli
 
 HAS_SECRET_SERVICE = type(keyring.get_keyring()).__module__ == "keyring.backends.SecretService"
 

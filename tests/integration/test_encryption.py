@@ -16,7 +16,7 @@ import keyring
 import pytest
 from alembic.script import ScriptDirectory
 
-from app.database import DB_KEY_ENTRY, kdf_path, open_store, set_passphrase_prompt, terminal_prompt
+from app.database import DB_KEY_ENTRY, kdf_path, open_store, set_passphrase_prompt
 from app.paths import db_path
 from services.credentials import CredentialsUnavailableError, KeyringCredentialStore, MemoryCredentialStore
 from services.demo import generate
@@ -25,34 +25,13 @@ from services.storage import Store
 from services.storage.archive import verify
 from services.storage.migrate import alembic_config
 from services.storage.store import WRONG_KEY, encrypt_in_place
-
-from .conftest import ROOT, run_cli
+from tests.support.cli import ROOT, run_cli
+from tests.support.keys import NoKeyring
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
-class NoKeyring:
-    """A credential store whose keyring is unavailable (as KeyringCredentialStore reports it)."""
-
-    def get(self, key: str) -> str | None:
-        """Fail like a missing Secret Service."""
-        raise CredentialsUnavailableError("no secure keyring is available")
-
-    def set(self, key: str, secret: str) -> None:
-        """Fail like a missing Secret Service."""
-        raise CredentialsUnavailableError("no secure keyring is available")
-
-    def delete(self, key: str) -> None:
-        """Fail like a missing Secret Service."""
-        raise CredentialsUnavailableError("no secure keyring is available")
-
-
-@pytest.fixture(autouse=True)
-def no_terminal_prompt() -> Iterator[None]:
-    """Never ask on a terminal during tests."""
-    set_passphrase_prompt(None)
-    yield
-    set_passphrase_prompt(terminal_prompt)
+pytestmark = pytest.mark.usefixtures("no_terminal_prompt")
 
 
 @pytest.fixture(scope="module")

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
-
-import pytest
 
 from services.demo import DemoServer
 from services.domain import DeliveryWindow
 from services.storage import Store
 from tests.integration.test_sync_engine import make_engine
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    """A fresh cache file."""
-    s = Store.open(tmp_path / "cache.db")
-    yield s
-    s.close()
 
 
 def test_an_eta_moved_on_the_demo_reaches_the_history(demo: DemoServer, store: Store) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -16,30 +15,13 @@ from pathlib import Path
 import pytest
 
 from app.database import open_store
-from services.credentials import CredentialsUnavailableError
 from services.demo import generate
 from services.domain import Order
-
-from .conftest import ROOT
+from tests.support.cli import ROOT, cli_env, run_cli
+from tests.support.keys import NoKeyring
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 PASSPHRASE = "export-test-passphrase"
-
-
-class NoKeyring:
-    """A credential store without a keyring: the cache is protected by PASSPHRASE (works on any machine)."""
-
-    def get(self, key: str) -> str | None:
-        """Fail like a missing Secret Service."""
-        raise CredentialsUnavailableError("no secure keyring is available")
-
-    def set(self, key: str, secret: str) -> None:
-        """Fail like a missing Secret Service."""
-        raise CredentialsUnavailableError("no secure keyring is available")
-
-    def delete(self, key: str) -> None:
-        """Fail like a missing Secret Service."""
-        raise CredentialsUnavailableError("no secure keyring is available")
 
 
 def seed_home(home: Path, count: int) -> tuple[Order, ...]:
@@ -50,12 +32,9 @@ def seed_home(home: Path, count: int) -> tuple[Order, ...]:
     return orders
 
 
-def cli(home: Path, *args: str, **kw: object) -> subprocess.CompletedProcess[str]:
+def cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run ``python -m app ARGS`` on ``home`` with the cache passphrase in the environment."""
-    env = dict(os.environ, ORDERTRACK_HOME=str(home), PYTHONPATH=str(ROOT), ORDERTRACK_PASSPHRASE=PASSPHRASE)
-    return subprocess.run(
-        [sys.executable, "-m", "app", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
+    return run_cli(home, *args, passphrase=PASSPHRASE)
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +132,7 @@ def test_an_interrupted_export_leaves_the_old_file_and_no_partial(tmp_path: Path
     out_dir.mkdir()
     target = out_dir / "history.pdf"
     target.write_bytes(b"previous export")
-    env = dict(os.environ, ORDERTRACK_HOME=str(home), PYTHONPATH=str(ROOT), ORDERTRACK_PASSPHRASE=PASSPHRASE)
+    env = cli_env(home, passphrase=PASSPHRASE)
     proc = None
     for _ in range(5):
         proc = _interrupt_mid_write(target, env)

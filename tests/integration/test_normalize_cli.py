@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from .conftest import run_cli
+from tests.support.cli import run_cli
+from tests.support.paths import VENDOR_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "vendor"
+FIXTURES = VENDOR_FIXTURES
 NEEDS_FIXTURES = pytest.mark.skipif(not FIXTURES.is_dir(), reason="shared vendor fixtures not present")
 
 CASES = [

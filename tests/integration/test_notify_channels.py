@@ -2,47 +2,25 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import email
-import email.policy
-import ipaddress
 import json
 import os
-import socket
 import ssl
 import subprocess
 import sys
 from collections.abc import Iterator
-from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from services.notify import EmailChannel, Message, NativeChannel, NativeUnavailableError
 from services.notify.preferences import SmtpSettings
+from tests.support.mail import PASSWORD, USER, Recorder, needs_bus, running_smtp
 
 from . import fake_notifyd
 
 ROOT = Path(__file__).resolve().parents[2]
 NON_ASCII = "Müller — Łódź — 東京"
-needs_bus = pytest.mark.skipif(not os.environ.get("DBUS_SESSION_BUS_ADDRESS"), reason="no D-Bus session bus")
-
-
-@pytest.fixture
-def notifyd(tmp_path: Path) -> Iterator[Path]:
-    """A recording org.freedesktop.Notifications daemon on the session bus; yields its log file."""
-    log = tmp_path / "notify.jsonl"
-    proc = fake_notifyd.start(log)
-    yield log
-    proc.terminate()
-    proc.wait(5)
 
 
 @needs_bus
@@ -117,84 +95,11 @@ def test_bus_without_notification_service_falls_back_to_in_app(tmp_path: Path) -
 # ---------------------------------------------------------------- e-mail
 
 
-class Recorder:
-    """An aiosmtpd handler that keeps every message."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], EmailMessage]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        """Record the envelope and the parsed message."""
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), parsed))
-        return "250 OK"
-
-
-USER, PASSWORD = "shopper", "pw-Łódź-s3cret"
-
-
-def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
-    """Accept exactly USER / PASSWORD."""
-    ok = (
-        isinstance(auth_data, LoginPassword)
-        and auth_data.login == USER.encode()
-        and auth_data.password == PASSWORD.encode()
-    )
-    return AuthResult(success=ok, handled=False)
-
-
-def free_port() -> int:
-    """A free loopback port (aiosmtpd's Controller cannot use port 0)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def self_signed(tmp_path: Path) -> tuple[Path, Path]:
-    """A throw-away certificate for 127.0.0.1 and its key."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return cert_path, key_path
-
-
 @pytest.fixture
 def tls_smtp(tmp_path: Path) -> Iterator[tuple[Controller, Recorder, ssl.SSLContext]]:
     """A real SMTP server on 127.0.0.1 that requires STARTTLS and AUTH; yields it, its recorder, a client context."""
-    cert, key = self_signed(tmp_path)
-    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_ctx.load_cert_chain(cert, key)
-    rec = Recorder()
-    ctl = Controller(
-        rec,
-        hostname="127.0.0.1",
-        port=free_port(),
-        tls_context=server_ctx,
-        require_starttls=True,
-        authenticator=authenticator,
-        auth_required=True,
-    )
-    ctl.start()
-    yield ctl, rec, ssl.create_default_context(cafile=str(cert))
-    ctl.stop()
+    with running_smtp(tmp_path, implicit=False, auth_required=True) as server:
+        yield server
 
 
 def test_email_over_starttls_with_auth(tls_smtp: tuple[Controller, Recorder, ssl.SSLContext]) -> None:

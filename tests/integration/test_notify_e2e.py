@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import ssl
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
@@ -21,10 +17,8 @@ from app.container import AppContainer
 from services.credentials import CredentialsUnavailableError, KeyringCredentialStore, source_token_key
 from services.demo import DemoServer
 from services.domain import (
-    FINAL_SHIPMENT_STATUSES,
     Channel,
     Order,
-    OrderFilter,
     OrderStatus,
     Shipment,
     ShipmentStatus,
@@ -36,54 +30,24 @@ from services.notify import SMTP_PASSWORD_KEY, Channels, Dispatcher, EmailChanne
 from services.notify.dispatcher import load_prefs, save_prefs
 from services.notify.preferences import SmtpSettings
 from services.storage import NotifyRepository, Store
+from tests.support.cli import follow
+from tests.support.demo import open_shipment, post_event
+from tests.support.mail import PASSWORD, USER, Recorder, free_port, needs_bus, tls_server
 
 from . import fake_notifyd
-from .conftest import ROOT
-from .test_notify_channels import PASSWORD, USER, Recorder, authenticator, free_port, self_signed
 
-needs_bus = pytest.mark.skipif(not os.environ.get("DBUS_SESSION_BUS_ADDRESS"), reason="no D-Bus session bus")
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
-
-
-def implicit_tls_server(tmp_path: Path, port: int, rec: Recorder) -> tuple[Controller, ssl.SSLContext]:
-    """A real SMTP server on 127.0.0.1 speaking TLS from the first byte (like port 465), with AUTH.
-
-    Returns it (not started) and a client context that trusts its self-signed certificate.
-    """
-    cert, key = self_signed(tmp_path)
-    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_ctx.load_cert_chain(cert, key)
-    # aiosmtpd counts only STARTTLS as TLS for AUTH; this socket is TLS from the first byte
-    ctl = Controller(
-        rec,
-        hostname="127.0.0.1",
-        port=port,
-        ssl_context=server_ctx,
-        authenticator=authenticator,
-        auth_require_tls=False,
-    )
-    return ctl, ssl.create_default_context(cafile=str(cert))
 
 
 @pytest.fixture
 def smtp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Controller, Recorder]]:
     """A real implicit-TLS SMTP server with AUTH; the app (and its subprocesses) trust its certificate."""
     rec = Recorder()
-    ctl, _ = implicit_tls_server(tmp_path, free_port(), rec)
+    ctl, _ = tls_server(tmp_path, rec, implicit=True)
     monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "cert.pem"))  # what the default TLS context trusts
     ctl.start()
     yield ctl, rec
     ctl.stop()
-
-
-@pytest.fixture
-def notifyd(tmp_path: Path) -> Iterator[Path]:
-    """A recording notification daemon on the session bus."""
-    log = tmp_path / "notify.jsonl"
-    proc = fake_notifyd.start(log)
-    yield log
-    proc.terminate()
-    proc.wait(5)
 
 
 @pytest.fixture
@@ -95,6 +59,32 @@ def keyring_store() -> KeyringCredentialStore:
     except CredentialsUnavailableError as err:
         pytest.skip(f"no secure keyring: {err.message}")
     return store
+
+
+def connect_shop_and_mail(
+    container: AppContainer,
+    credentials: KeyringCredentialStore,
+    demo: DemoServer,
+    token: str,
+    port: int,
+    *settings: tuple[str, str],
+) -> None:
+    """Make ``demo`` the source "shop" (bearer ``token``); e-mail alerts go over the implicit-TLS server on ``port``."""
+    container.store.sources.add(SourceConfig(name="shop", kind="ordertrack", url=demo.url))
+    credentials.set(source_token_key("shop"), token)
+    credentials.set(SMTP_PASSWORD_KEY, PASSWORD)
+    repo = NotifyRepository(container.store)
+    prefs = load_prefs(repo)
+    for key, value in [
+        ("channels.email.address", "kunde@example.org"),
+        ("smtp.host", "127.0.0.1"),
+        ("smtp.port", str(port)),
+        ("smtp.implicit_tls", "on"),
+        ("smtp.username", USER),
+        *settings,
+    ]:
+        prefs = apply_setting(prefs, key, value)
+    save_prefs(repo, prefs)
 
 
 @needs_bus
@@ -110,38 +100,23 @@ def test_new_event_gives_one_email_and_one_native_alert_then_none(
     home = tmp_path / "home"
     container = AppContainer.create(home, credentials=keyring_store)
     try:
-        container.store.sources.add(SourceConfig(name="shop", kind="ordertrack", url=demo.url))
-        keyring_store.set(source_token_key("shop"), "demo-t0k")
-        keyring_store.set(SMTP_PASSWORD_KEY, PASSWORD)
-        repo = NotifyRepository(container.store)
-        prefs = load_prefs(repo)
-        for key, value in [
-            ("channels.email.address", "kunde@example.org"),
-            ("smtp.host", "127.0.0.1"),
-            ("smtp.port", str(ctl.port)),
-            ("smtp.implicit_tls", "on"),
-            ("smtp.username", USER),
-            ("smtp.from", "alerts@shop.example"),
-        ]:
-            prefs = apply_setting(prefs, key, value)
-        save_prefs(repo, prefs)
+        connect_shop_and_mail(
+            container, keyring_store, demo, "demo-t0k", ctl.port, ("smtp.from", "alerts@shop.example")
+        )
 
         [first] = container.sync_once()
         assert first.error is None and first.changes.new_events
         assert rec.messages == [] and fake_notifyd.received(notifyd, wait=0) == []
 
-        order = next(
-            o
-            for o in container.store.orders.list_orders(OrderFilter())
-            if any(s.status not in FINAL_SHIPMENT_STATUSES for s in o.shipments)
+        order, shipment = open_shipment(container.store)
+        post_event(
+            demo.url,
+            shipment.tracking_number,
+            "demo-t0k",
+            status="delivered",
+            description="Delivered to Müller — Łódź — 東京",
+            location="Łódź, PL",
         )
-        shipment = next(s for s in order.shipments if s.status not in FINAL_SHIPMENT_STATUSES)
-        posted = httpx.post(
-            f"{demo.url}/_demo/shipments/{shipment.tracking_number}/events",
-            json={"status": "delivered", "description": "Delivered to Müller — Łódź — 東京", "location": "Łódź, PL"},
-            headers={"Authorization": "Bearer demo-t0k"},
-        )
-        assert posted.status_code == 201, posted.text
 
         [second] = container.sync_once()
         assert second.error is None
@@ -195,7 +170,7 @@ def test_smtp_down_then_back_delivers_exactly_once(tmp_path: Path) -> None:
                 Shipment("TN1", "dhl", events=(event,)), source="shop", received_at=T0, live=True
             )
         rec = Recorder()
-        ctl, client_ctx = implicit_tls_server(tmp_path, port, rec)
+        ctl, client_ctx = tls_server(tmp_path, rec, implicit=True, port=port)
         channel = EmailChannel(
             SmtpSettings(host="127.0.0.1", port=port, implicit_tls=True, username=USER),
             lambda: PASSWORD,
@@ -244,49 +219,24 @@ def test_sync_follow_turns_a_posted_event_into_one_email_and_one_native_alert(
     assert container is not None
     proc: subprocess.Popen[str] | None = None
     try:
-        container.store.sources.add(SourceConfig(name="shop", kind="ordertrack", url=demo.url))
-        credentials.set(source_token_key("shop"), "follow-t0k")
-        credentials.set(SMTP_PASSWORD_KEY, PASSWORD)
-        repo = NotifyRepository(container.store)
-        prefs = load_prefs(repo)
-        for key, value in [
-            ("channels.email.address", "kunde@example.org"),
-            ("smtp.host", "127.0.0.1"),
-            ("smtp.port", str(ctl.port)),
-            ("smtp.implicit_tls", "on"),
-            ("smtp.username", USER),
-        ]:
-            prefs = apply_setting(prefs, key, value)
-        save_prefs(repo, prefs)
+        connect_shop_and_mail(container, credentials, demo, "follow-t0k", ctl.port)
         [backfill] = container.sync_once()  # history: alerts nobody
         assert backfill.error is None
-        order = next(
-            o
-            for o in container.store.orders.list_orders(OrderFilter())
-            if any(s.status not in FINAL_SHIPMENT_STATUSES for s in o.shipments)
-        )
-        shipment = next(s for s in order.shipments if s.status not in FINAL_SHIPMENT_STATUSES)
+        order, shipment = open_shipment(container.store)
         container.close()
         container = None
 
-        env = dict(os.environ, ORDERTRACK_HOME=str(home), PYTHONPATH=str(ROOT))
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "app", "sync", "--follow"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        proc = follow(home)
         assert proc.stdout is not None
         first = proc.stdout.readline()
         assert first.startswith("Following shop"), first
-        posted = httpx.post(
-            f"{demo.url}/_demo/shipments/{shipment.tracking_number}/events",
-            json={"status": "available_for_pickup", "description": "Ready at Łódź parcel locker"},
-            headers={"Authorization": "Bearer follow-t0k"},
+        post_event(
+            demo.url,
+            shipment.tracking_number,
+            "follow-t0k",
+            status="available_for_pickup",
+            description="Ready at Łódź parcel locker",
         )
-        assert posted.status_code == 201, posted.text
         # Other orders may raise their own (legitimate) alerts meanwhile, e.g. an ETA that passed:
         # count only what concerns this order.
         title = f"Order {order.order_number}: "

@@ -9,7 +9,8 @@ from pathlib import Path
 import keyring
 import pytest
 
-from .conftest import run_cli
+from tests.support.cli import run_cli
+
 from .vendor_replay import (
     AFTERSHIP_KEY,
     AFTERSHIP_KNOWN,

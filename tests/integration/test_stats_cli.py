@@ -11,8 +11,9 @@ import pytest
 from app.database import open_store
 from services.domain import Order
 from services.storage import UsageRepository
+from tests.support.keys import NoKeyring
 
-from .test_export_cli import PASSPHRASE, NoKeyring, cli, seed_home
+from .test_export_cli import PASSPHRASE, cli, seed_home
 
 DAY1 = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 DAY2 = DAY1 + timedelta(days=2)

@@ -8,13 +8,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import func, select, update
 
 from services.demo import DemoServer
 from services.domain import (
-    FINAL_SHIPMENT_STATUSES,
     Channel,
     Order,
     OrderEvent,
@@ -47,6 +45,7 @@ from services.storage.tables import (
 from services.sync import SourceRuntime, SyncEngine
 from services.sync.ordertrack_source import OrdertrackOrderSource
 from services.sync.tracking import AfterShipTracking
+from tests.support.demo import open_shipment, post_event
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 HEALTH_AT = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -254,18 +253,15 @@ def test_the_next_sync_downloads_everything_again_without_re_firing_alerts(tmp_p
         engine = _engine(store, server, dispatcher)
         [first] = engine.sync_all()
         assert first.error is None and len(first.changes.new_orders) == 60 and fired == []
-        order = next(
-            o
-            for o in store.orders.list_orders(OrderFilter())
-            if any(s.status not in FINAL_SHIPMENT_STATUSES for s in o.shipments)
+        order, shipment = open_shipment(store)
+        post_event(
+            server.url,
+            shipment.tracking_number,
+            "t0k-clear",
+            status="delivered",
+            description="Delivered — Łódź",
+            location="Łódź, PL",
         )
-        shipment = next(s for s in order.shipments if s.status not in FINAL_SHIPMENT_STATUSES)
-        posted = httpx.post(
-            f"{server.url}/_demo/shipments/{shipment.tracking_number}/events",
-            json={"status": "delivered", "description": "Delivered — Łódź", "location": "Łódź, PL"},
-            headers={"Authorization": "Bearer t0k-clear"},
-        )
-        assert posted.status_code == 201, posted.text
         [second] = engine.sync_all()
         assert second.error is None and fired  # the posted delivery alerts (once per milestone)
         alerted = list(fired)

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
-import pytest
 
 from app.live import SyncEvent, SyncHub, SyncLoop
 from services.demo import DemoServer
@@ -25,16 +22,9 @@ from services.sync.coordinator import (
     min_interval,
 )
 from services.sync.health import source_health
+from tests.support.waiting import wait_until
 
-from .faultproxy import FaultProxy, ordertrack_runtime, wait_until
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    """A fresh cache file."""
-    s = Store.open(tmp_path / "cache.db")
-    yield s
-    s.close()
+from .faultproxy import FaultProxy, ordertrack_runtime
 
 
 def test_floors_cannot_be_lowered() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
@@ -15,9 +14,10 @@ from services.demo import DemoServer
 from services.domain import OrderFilter, order_to_json
 from services.storage import Store
 from services.sync import SyncEngine
+from tests.support.cli import ROOT, cli_env, run_cli
+from tests.support.waiting import wait_until
 
-from .conftest import ROOT, run_cli
-from .faultproxy import event_rows, ordertrack_runtime, wait_until
+from .faultproxy import event_rows, ordertrack_runtime
 
 KILLS = 20
 ORDERS = 2000
@@ -36,7 +36,7 @@ def test_kill_9_at_random_points_leaves_a_consistent_cache_and_the_next_sync_com
     demo.start()
     try:
         assert run_cli(home, "sources", "add", "ordertrack", "--url", demo.url, "--name", "shop").returncode == 0
-        env = dict(os.environ, ORDERTRACK_HOME=str(home), PYTHONPATH=str(ROOT), ORDERTRACK_SYNC_PAGE_SIZE="25")
+        env = cli_env(home, ORDERTRACK_SYNC_PAGE_SIZE="25")
         # pushes go to shipments still on their way (a scan after delivery is another story: returns)
         numbers = [s.tracking_number for o in demo.data.orders for s in o.shipments if s.status.value == "in_transit"]
         killed_alive = 0

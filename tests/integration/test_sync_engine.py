@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
-import pytest
 
 from services.demo import DemoServer
 from services.domain import ChangeSet, OrderFilter, ShipmentStatus, SourceConfig, unified_timeline
@@ -27,14 +24,6 @@ def make_engine(store: Store, server: DemoServer, token: str | None) -> SyncEngi
         tracking=tracking,
     )
     return SyncEngine(store, [runtime], page_size=25)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    """A fresh cache file."""
-    s = Store.open(tmp_path / "cache.db")
-    yield s  # type: ignore[misc]
-    s.close()
 
 
 def test_first_sync_stores_every_order_with_carrier_events(demo: DemoServer, store: Store) -> None:

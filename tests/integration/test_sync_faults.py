@@ -13,8 +13,9 @@ from services.domain import OrderFilter, ShipmentStatus
 from services.storage import Store
 from services.sync import SyncEngine
 from services.sync.coordinator import SyncCoordinator
+from tests.support.waiting import wait_until
 
-from .faultproxy import FaultProxy, event_rows, ordertrack_runtime, wait_until
+from .faultproxy import FaultProxy, event_rows, ordertrack_runtime
 
 REQUEST_KINDS = {
     "orders": {"prefix": "/v1/orders", "exact": True},

@@ -18,14 +18,6 @@ from .faultproxy import event_rows, ordertrack_runtime
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    """A fresh cache file."""
-    s = Store.open(tmp_path / "cache.db")
-    yield s
-    s.close()
-
-
-@pytest.fixture
 def twins() -> Iterator[tuple[DemoServer, DemoServer]]:
     """Two backends serving the same orders (a web shop and a marketplace feed, say)."""
     now = utc_now().replace(microsecond=0)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,9 +18,10 @@ from services.domain import OrderFilter
 from services.storage import StatsRepository, Store
 from services.sync import SyncEngine
 from services.sync.coordinator import SyncCoordinator
+from tests.support.cli import follow, run_cli
+from tests.support.waiting import wait_until
 
-from .conftest import ROOT, run_cli
-from .faultproxy import FaultProxy, ordertrack_runtime, wait_until
+from .faultproxy import FaultProxy, ordertrack_runtime
 
 SLOW = {"ordertrack": 3600.0}
 """Polling floors for tests that must see push alone (no poll may deliver the events)."""
@@ -35,14 +34,6 @@ def quiet_demo() -> Iterator[DemoServer]:
     server.start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    """A fresh cache file."""
-    s = Store.open(tmp_path / "cache.db")
-    yield s
-    s.close()
 
 
 def _post(url: str, number: str, status: str, description: str) -> dict[str, object]:
@@ -135,15 +126,7 @@ def test_stream_dropped_and_restarted_loses_and_duplicates_nothing(quiet_demo: D
 def test_follow_command_pushes_within_a_second_and_stops_cleanly(quiet_demo: DemoServer, home: Path) -> None:
     """`ordertrack sync --follow` prints the pushed event within 1 s and exits 0 on SIGTERM, no traceback."""
     assert run_cli(home, "sources", "add", "ordertrack", "--url", quiet_demo.url, "--name", "shop").returncode == 0
-    env = dict(os.environ, ORDERTRACK_HOME=str(home), PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app", "sync", "--follow"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = follow(home, stderr=subprocess.PIPE)
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
     reader.start()

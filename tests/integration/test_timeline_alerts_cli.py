@@ -9,8 +9,9 @@ from pathlib import Path
 from app.database import open_store
 from services.storage import NotifyRepository
 from services.storage.notify_repo import AlertDraft
+from tests.support.keys import NoKeyring
 
-from .test_export_cli import NOW, PASSPHRASE, NoKeyring, cli, seed_home
+from .test_export_cli import NOW, PASSPHRASE, cli, seed_home
 
 
 def test_timeline_lists_sent_alerts_in_order_and_leaves_out_suppressed_ones(tmp_path: Path) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -32,9 +31,10 @@ from services.domain import (
     TrackingEvent,
 )
 from services.storage.reads import load_by_numbers
+from tests.support.cli import ROOT, cli_env, run_cli
+from tests.support.keys import NoKeyring
 
-from .conftest import ROOT
-from .test_export_cli import PASSPHRASE, NoKeyring
+from .test_export_cli import PASSPHRASE
 
 ZONES = ("America/Los_Angeles", "Asia/Tokyo")
 A, B = "1Z999AA10123456784", "1Z999AA10123456785"
@@ -111,8 +111,7 @@ def pdf_text(path: Path) -> str:
 
 
 def _run(home: Path, zone: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, ORDERTRACK_HOME=str(home), PYTHONPATH=str(ROOT), ORDERTRACK_PASSPHRASE=PASSPHRASE, TZ=zone)
-    result = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    result = run_cli(home, *args, passphrase=PASSPHRASE, TZ=zone)
     assert result.returncode == 0, result.stderr
     return result
 
@@ -120,10 +119,10 @@ def _run(home: Path, zone: str, *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize("zone", ZONES)
 def test_timeline_keeps_the_day_and_says_how_estimates_changed(home: Path, zone: str) -> None:
     """`ordertrack timeline` prints 8 Dec as 2026-12-08 and tells the move and the withdrawal."""
-    table = _run(home, zone, "-m", "app", "timeline", "T-1").stdout
+    table = _run(home, zone, "timeline", "T-1").stdout
     assert f"Parcel {A} (ups): expected 2026-12-08 (calendar day, any time zone) · Moved from 5–6 Dec to 8 Dec" in table
     assert f"Parcel {B} (ups): no estimate · Estimate withdrawn by the carrier on 3 Dec" in table
-    data = json.loads(_run(home, zone, "-m", "app", "timeline", "T-1", "--format", "json").stdout)
+    data = json.loads(_run(home, zone, "timeline", "T-1", "--format", "json").stdout)
     a, b = data["estimates"]
     assert a["estimated_delivery"] == {
         "start": "2026-12-08T00:00:00Z",
@@ -140,11 +139,11 @@ def test_timeline_keeps_the_day_and_says_how_estimates_changed(home: Path, zone:
 def test_pdf_and_csv_keep_the_day(home: Path, zone: str, tmp_path: Path) -> None:
     """The PDF (read back with pdftotext) and the CSV name 2026-12-08, never the 7th or the 9th."""
     pdf, table = tmp_path / "o.pdf", tmp_path / "o.csv"
-    _run(home, zone, "-m", "app", "export", "--format", "pdf", "-o", str(pdf))
+    _run(home, zone, "export", "--format", "pdf", "-o", str(pdf))
     text = pdf_text(pdf)
     assert f"Expected {A}: 2026-12-08 (calendar day)" in " ".join(text.split())
     assert "2026-12-07" not in text and "2026-12-09" not in text
-    _run(home, zone, "-m", "app", "export", "--format", "csv", "-o", str(table))
+    _run(home, zone, "export", "--format", "csv", "-o", str(table))
     rows = list(csv.DictReader(io.StringIO(table.read_text(encoding="utf-8-sig"))))
     assert rows[0]["estimated_delivery"] == "2026-12-08 -"
 
@@ -169,7 +168,12 @@ print(json.dumps({"eta": fmt.eta(day, None), "note": eta_note(history, None), "l
 )
 def test_screen_formatting_keeps_the_day_in_the_local_zone(zone: str, late: str) -> None:
     """The Order card's formatter (local zone = TZ) shows Tue 8 Dec; a delivery is judged by its local day."""
-    out = json.loads(_run(Path("."), zone, "-c", SCREEN).stdout)
+    env = cli_env(Path("."), passphrase=PASSPHRASE, TZ=zone)
+    done = subprocess.run(
+        [sys.executable, "-c", SCREEN], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
     assert out["eta"] == "Tue 8 Dec"
     assert out["note"].startswith("Moved from 5–6 Dec to 8 Dec")
     assert out["late"] == late  # 9 Dec 01:00 UTC is still 8 Dec in Los Angeles, already 9 Dec in Tokyo

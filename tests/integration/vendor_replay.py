@@ -24,7 +24,6 @@ import time
 from base64 import b64encode
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -33,7 +32,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "vendor"
+from tests.support.paths import VENDOR_FIXTURES
+
+FIXTURES = VENDOR_FIXTURES
 SHOPIFY_TOKEN = "shpat_replay_0123456789"
 WOO_KEY, WOO_SECRET = "ck_replay_key", "cs_replay_secret"
 AFTERSHIP_KEY = "as_replay_key"

@@ -9,41 +9,21 @@ after a long suite that alone is over 400 MB.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
 import pytest
 
-from tests.integration.conftest import ROOT, run_cli
+from tests.support.cli import ROOT, cli_env, run_cli
+from tests.support.waiting import wait_until
 
 from .caps_hostile import HostileBackend, gzip_bomb
 
 CEILING_MB = 200
-
-
-def cli_env(home: Path) -> dict[str, str]:
-    """Return the environment `run_cli` gives the app (same keyring / passphrase rules)."""
-    env = dict(os.environ, ORDERTRACK_HOME=str(home), PYTHONPATH=str(ROOT), ORDERTRACK_SYNC_INTERVAL="3600")
-    if type(keyring.get_keyring()).__module__ != "keyring.backends.SecretService":
-        env.setdefault("ORDERTRACK_PASSPHRASE", "integration-test-passphrase")
-    return env
-
-
-def wait_for(predicate: object, timeout: float) -> bool:
-    """Poll ``predicate`` until true or ``timeout`` seconds passed."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return True
-        time.sleep(0.05)
-    return bool(predicate())  # type: ignore[operator]
 
 
 LAUNCHER = """
@@ -96,7 +76,7 @@ def test_sync_against_a_gzip_bomb_stays_under_the_ceiling(home: Path, backend: H
             peak,
             [sys.executable, "-m", "app", "sync", "--format", "json"],
             cwd=ROOT,
-            env=cli_env(home),
+            env=cli_env(home, ORDERTRACK_SYNC_INTERVAL="3600"),
             stdout=stdout,
             stderr=stderr,
         )
@@ -126,7 +106,7 @@ def test_follow_against_an_endless_stream_line_stays_under_the_ceiling(
         peak,
         [sys.executable, "-m", "app", "sync", "--follow"],
         cwd=ROOT,
-        env=cli_env(home),
+        env=cli_env(home, ORDERTRACK_SYNC_INTERVAL="3600"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -140,10 +120,10 @@ def test_follow_against_an_endless_stream_line_stays_under_the_ceiling(
     reader = threading.Thread(target=read_stderr, daemon=True)
     reader.start()
     try:
-        said = wait_for(lambda: any("push stream of shop down: Answer too large" in e for e in errors), 60)
+        said = wait_until(lambda: any("push stream of shop down: Answer too large" in e for e in errors), 60)
         assert said, errors
         # The client hung up on its own and came back: the server saw a second connection.
-        assert wait_for(lambda: backend.stream_connections >= 2, 30), backend.stream_bytes
+        assert wait_until(lambda: backend.stream_connections >= 2, 30), backend.stream_bytes
     finally:
         proc.send_signal(signal.SIGTERM)
         code, peak_mb = reap(proc, peak)

@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import ROOT
+from tests.support.cli import ROOT, cli_env
 
 LIMIT = 16 * 1024 * 1024
 
 
 def normalize(home: Path, file: str, stdin: object) -> subprocess.CompletedProcess[str]:
     """Run `ordertrack normalize --source ordertrack FILE` with ``stdin`` as its standard input."""
-    env = dict(os.environ, ORDERTRACK_HOME=str(home), PYTHONPATH=str(ROOT))
     return subprocess.run(
         [sys.executable, "-m", "app", "normalize", "--source", "ordertrack", file],
         cwd=ROOT,
-        env=env,
+        env=cli_env(home),
         stdin=stdin,
         capture_output=True,
         text=True,

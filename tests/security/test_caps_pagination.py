@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -29,14 +28,6 @@ def backend() -> Iterator[HostileBackend]:
     server = HostileBackend(orders="empty", trackings="always_more").start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    """A real SQLite cache."""
-    s = Store.open(tmp_path / "cache.db")
-    yield s
-    s.close()
 
 
 def runtime(backend: HostileBackend) -> SourceRuntime:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from services.storage import Store
 from services.sync import SourceRuntime, SyncEngine
 from services.sync.ordertrack_source import OrdertrackOrderSource
 from services.sync.push import PushListener
+from tests.support.waiting import wait_until
 
 from .caps_hostile import HostileBackend
 
@@ -28,16 +28,6 @@ def backend() -> Iterator[HostileBackend]:
     server = HostileBackend(stream="endless_line").start()
     yield server
     server.stop()
-
-
-def wait_for(predicate: object, timeout: float) -> bool:
-    """Poll ``predicate`` until true or ``timeout`` seconds passed."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return True
-        time.sleep(0.02)
-    return bool(predicate())  # type: ignore[operator]
 
 
 def test_endless_line_ends_with_a_typed_error_and_bounded_memory(backend: HostileBackend) -> None:
@@ -90,7 +80,7 @@ def test_push_listener_drops_the_stream_says_why_and_reconnects(backend: Hostile
     )
     listener.start()
     try:
-        assert wait_for(lambda: backend.stream_connections >= 3, 30), backend.stream_bytes
+        assert wait_until(lambda: backend.stream_connections >= 3, 30), backend.stream_bytes
         assert listener.alive
     finally:
         listener.stop()

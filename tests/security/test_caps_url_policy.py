@@ -9,7 +9,7 @@ import pytest
 from app.gui import check_source_url
 from services.domain import ConfigError
 from services.sources.urls import UrlPolicyError, is_loopback_host, validate_source_url
-from tests.integration.conftest import run_cli
+from tests.support.cli import run_cli
 
 ACCEPTED = [
     ("https://orders.example.com/", "https://orders.example.com"),

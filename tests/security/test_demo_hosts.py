@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,8 +9,7 @@ import httpx
 import pytest
 
 from services.demo import DemoServer
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.cli import run_cli
 
 
 @pytest.fixture(scope="module")
@@ -72,14 +68,7 @@ def test_public_bind_opt_in_needs_a_token() -> None:
 )
 def test_cli_refuses_public_host_in_one_line(tmp_path: Path, args: list[str], message: str) -> None:
     """`ordertrack demo-server --host 0.0.0.0` (or an impossible port or size) exits with one line, no traceback."""
-    env = dict(os.environ, ORDERTRACK_HOME=str(tmp_path), PYTHONPATH=str(ROOT))
-    proc = subprocess.run(
-        [sys.executable, "-m", "app", "demo-server", "--port", "0", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = run_cli(tmp_path, "demo-server", "--port", "0", *args, timeout=60)
     assert proc.returncode != 0
     assert message in proc.stderr and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr

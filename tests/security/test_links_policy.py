@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,10 +17,11 @@ import pytest
 from services.carriers import checked_url, is_loopback, safe_link, tracking_url
 from services.domain import Order, Shipment
 from services.sources.registry import normalize
+from tests.support.paths import VENDOR_FIXTURES
 
 NUMBER = "1Z5R89390357567127"
 UPS_PAGE = f"https://www.ups.com/track?tracknum={NUMBER}"
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "vendor"
+FIXTURES = VENDOR_FIXTURES
 NEEDS_FIXTURES = pytest.mark.skipif(not FIXTURES.is_dir(), reason="shared vendor fixtures not checked out")
 
 HOSTILE = [

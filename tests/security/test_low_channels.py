@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -18,13 +17,12 @@ from services.notify.preferences import SmtpSettings
 from services.storage import Store
 from services.storage.notify_repo import NotifyRepository
 from tests.integration import fake_notifyd
-from tests.integration.test_notify_channels import Recorder, free_port
+from tests.support.mail import Recorder, free_port, needs_bus
 
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 HOSTILE = "W-2\r\nBcc: victim@evil.example\r\nX-Injected: yes"
 """An order number as a hostile source could send it: a header injection through the alert's subject."""
 NUMBERS = ("W-1", HOSTILE, "W-3")
-needs_bus = pytest.mark.skipif(not os.environ.get("DBUS_SESSION_BUS_ADDRESS"), reason="no D-Bus session bus")
 
 
 class Refusing(Recorder):
@@ -201,16 +199,6 @@ def test_a_hostile_sender_or_recipient_is_refused_per_message(relay: tuple[Contr
     [err] = channel.send("kunde@example.org\r\nBcc: victim@evil.example", [Message("t", "b")])
     assert isinstance(err, DeliveryError) and err.permanent and "recipient" in str(err)
     assert rec.messages == []
-
-
-@pytest.fixture
-def notifyd(tmp_path: Path) -> Iterator[Path]:
-    """A recording org.freedesktop.Notifications daemon on the session bus."""
-    log = tmp_path / "notify.jsonl"
-    proc = fake_notifyd.start(log)
-    yield log
-    proc.terminate()
-    proc.wait(5)
 
 
 @needs_bus

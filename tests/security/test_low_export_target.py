@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from app.commands.common import CliError
 from app.commands.export import check_target
+from tests.support.cli import run_cli
 
-ROOT = Path(__file__).resolve().parents[2]
 PASSPHRASE = "export-target-passphrase"
 
 
@@ -58,10 +56,7 @@ def test_an_existing_file_needs_force(tmp_path: Path) -> None:
 
 def cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run ``python -m app ARGS`` on ``home``."""
-    env = dict(os.environ, ORDERTRACK_HOME=str(home), PYTHONPATH=str(ROOT), ORDERTRACK_PASSPHRASE=PASSPHRASE)
-    return subprocess.run(
-        [sys.executable, "-m", "app", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
+    return run_cli(home, *args, passphrase=PASSPHRASE)
 
 
 def test_the_cli_refuses_the_cache_file_and_an_existing_file_in_one_line(tmp_path: Path) -> None:

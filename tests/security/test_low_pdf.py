@@ -12,32 +12,16 @@ import pytest
 
 from app.cli import main
 from app.database import open_store, set_passphrase_prompt, terminal_prompt
-from services.credentials import CredentialsUnavailableError
 from services.demo import generate
 from services.domain import Order, OrderFilter
 from services.export import ExportError, export_orders, write_pdf
 from services.export import pdf as pdf_module
+from tests.support.keys import NoKeyring
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 HUGE = ("Very long vendor text " * 10_000)[:200_000]
 """A 200 KB field, as a hostile or broken source could send it."""
 PASSPHRASE = "pdf-security-passphrase"
-
-
-class NoKeyring:
-    """A credential store without a keyring: the cache is protected by PASSPHRASE."""
-
-    def get(self, key: str) -> str | None:
-        """Fail like a missing Secret Service."""
-        raise CredentialsUnavailableError("no secure keyring is available")
-
-    def set(self, key: str, secret: str) -> None:
-        """Fail like a missing Secret Service."""
-        raise CredentialsUnavailableError("no secure keyring is available")
-
-    def delete(self, key: str) -> None:
-        """Fail like a missing Secret Service."""
-        raise CredentialsUnavailableError("no secure keyring is available")
 
 
 def hostile_orders() -> list[Order]:

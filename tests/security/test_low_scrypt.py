@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import json
 import stat
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 import app.database as database
-from app.database import derive_key, kdf_path, open_store, set_passphrase_prompt, terminal_prompt
+from app.database import derive_key, kdf_path, open_store
 from app.paths import db_path
-from services.credentials import CredentialsUnavailableError
 from services.demo import generate
 from services.domain import OrderFilter, StorageError, order_to_json
 from services.storage.store import WRONG_KEY, key_opens, rekey_in_place
+from tests.support.keys import NoKeyring
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 PASSPHRASE = "correct horse battery staple"
@@ -24,28 +23,7 @@ OLD_N = 2**15
 """What caches were protected with before (32 MiB)."""
 
 
-class NoKeyring:
-    """A credential store without a keyring: the cache is protected by a passphrase."""
-
-    def get(self, key: str) -> str | None:
-        """Fail like a missing Secret Service."""
-        raise CredentialsUnavailableError("no secure keyring is available")
-
-    def set(self, key: str, secret: str) -> None:
-        """Fail like a missing Secret Service."""
-        raise CredentialsUnavailableError("no secure keyring is available")
-
-    def delete(self, key: str) -> None:
-        """Fail like a missing Secret Service."""
-        raise CredentialsUnavailableError("no secure keyring is available")
-
-
-@pytest.fixture(autouse=True)
-def no_terminal_prompt() -> Iterator[None]:
-    """Never ask on a terminal during tests."""
-    set_passphrase_prompt(None)
-    yield
-    set_passphrase_prompt(terminal_prompt)
+pytestmark = pytest.mark.usefixtures("no_terminal_prompt")
 
 
 def old_cache(home: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:

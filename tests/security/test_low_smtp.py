@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 
 from services.notify import EmailChannel, Message, apply_setting
 from services.notify.preferences import Preferences, SmtpSettings, from_json, to_json
-from tests.integration.test_notify_channels import PASSWORD, USER, Recorder, authenticator, free_port, self_signed
+from tests.support.mail import PASSWORD, USER, Recorder, free_port, running_smtp
 
 
 class Listener:
@@ -115,22 +115,8 @@ def test_plain_sending_without_a_login_still_works_on_a_local_relay(tmp_path: Pa
 @pytest.fixture
 def implicit_tls_smtp(tmp_path: Path) -> Iterator[tuple[Controller, Recorder, ssl.SSLContext]]:
     """A real SMTP server speaking TLS from the first byte (like port 465), AUTH required."""
-    cert, key = self_signed(tmp_path)
-    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_ctx.load_cert_chain(cert, key)
-    rec = Recorder()
-    ctl = Controller(
-        rec,
-        hostname="127.0.0.1",
-        port=free_port(),
-        ssl_context=server_ctx,
-        authenticator=authenticator,
-        auth_required=True,
-        auth_require_tls=False,  # aiosmtpd only counts STARTTLS as TLS; this socket is TLS from the first byte
-    )
-    ctl.start()
-    yield ctl, rec, ssl.create_default_context(cafile=str(cert))
-    ctl.stop()
+    with running_smtp(tmp_path, implicit=True, auth_required=True) as server:
+        yield server
 
 
 NO_TLS_AUTH_WARNING = "ignore:Requiring AUTH while not requiring TLS:UserWarning"

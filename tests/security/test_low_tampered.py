@@ -4,48 +4,24 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from app.cli import main
-from app.database import kdf_path, open_store, set_passphrase_prompt, terminal_prompt
+from app.database import kdf_path, open_store
 from app.paths import db_path
 from app.settings import Settings
-from services.credentials import CredentialsUnavailableError
 from services.domain import StorageError
+from tests.support.cli import run_cli
+from tests.support.keys import NoKeyring
 
-ROOT = Path(__file__).resolve().parents[2]
 PASSPHRASE = "tamper-test-passphrase"
 SALT = "00" * 16
 
 
-class NoKeyring:
-    """A credential store without a keyring: the cache is protected by a passphrase."""
-
-    def get(self, key: str) -> str | None:
-        """Fail like a missing Secret Service."""
-        raise CredentialsUnavailableError("no secure keyring is available")
-
-    def set(self, key: str, secret: str) -> None:
-        """Fail like a missing Secret Service."""
-        raise CredentialsUnavailableError("no secure keyring is available")
-
-    def delete(self, key: str) -> None:
-        """Fail like a missing Secret Service."""
-        raise CredentialsUnavailableError("no secure keyring is available")
-
-
-@pytest.fixture(autouse=True)
-def no_terminal_prompt() -> Iterator[None]:
-    """Never ask on a terminal during tests."""
-    set_passphrase_prompt(None)
-    yield
-    set_passphrase_prompt(terminal_prompt)
+pytestmark = pytest.mark.usefixtures("no_terminal_prompt")
 
 
 def params(**changes: object) -> str:
@@ -90,10 +66,7 @@ def test_a_tampered_kdf_file_is_one_storage_error(tmp_path: Path, content: str) 
 
 def cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run ``python -m app ARGS`` on ``home`` with the passphrase in the environment."""
-    env = dict(os.environ, ORDERTRACK_HOME=str(home), PYTHONPATH=str(ROOT), ORDERTRACK_PASSPHRASE=PASSPHRASE)
-    return subprocess.run(
-        [sys.executable, "-m", "app", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
+    return run_cli(home, *args, passphrase=PASSPHRASE)
 
 
 def test_the_cli_reports_an_absurd_scrypt_cost_in_one_line(tmp_path: Path) -> None:

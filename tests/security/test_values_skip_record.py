@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
@@ -27,8 +26,9 @@ from services.storage import Store
 from services.sync.adapters.aftership import AfterShipTrackingSource
 from services.sync.adapters.shopify import ShopifyOrderSource
 from services.sync.adapters.woocommerce import WooCommerceOrderSource
+from tests.support.cli import run_cli
 
-from .values_support import FORBIDDEN, order, page, raw_page, run_cli, serving, sync_once
+from .values_support import FORBIDDEN, order, page, raw_page, serving, sync_once
 
 HAS_SECRET_SERVICE = type(keyring.get_keyring()).__module__ == "keyring.backends.SecretService"
 
@@ -48,14 +48,6 @@ BAD = {
     "W-YEAR1": order("W-YEAR1", placed_at="0001-01-01T00:00:00+05:00"),
     "W-QTY": order("W-QTY", items=[{"sku": "X", "name": "X", "quantity": 10**30, "unit_price": "1.00"}]),
 }
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    """A fresh cache file."""
-    s = Store.open(tmp_path / "cache.db")
-    yield s
-    s.close()
 
 
 def mixed_page() -> str:

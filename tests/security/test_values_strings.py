@@ -32,10 +32,11 @@ from services.domain import (
 from services.sources.ordertrack.mapper import parse_stream_event
 from services.sources.registry import normalize
 from services.storage import Store
+from tests.support.paths import VENDOR_FIXTURES
 
 from .values_support import FORBIDDEN, HOSTILE, HOSTILE_END, assert_clean, order, page, serving, sync_once
 
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "vendor"
+FIXTURES = VENDOR_FIXTURES
 NOT_PAYLOADS = {"tracking_numbers"}
 MONEY_KEYS = {"total_price", "total_tax", "price", "total", "subtotal"}
 """Money stays strict: a hostile amount is refused, not cleaned (see test_values_money)."""

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS, ROOT, Server, app_env, start_server, stop_server
+from tests.e2e.support import CHROMIUM, CHROMIUM_ARGS, ROOT, Server, app_env, serving
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -32,12 +32,7 @@ pytestmark = pytest.mark.timeout(180)
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The real app (``ordertrack run --web``) on the embedded demo, with the keyring of the test session."""
-    home = tmp_path_factory.mktemp("home")
-    running = start_server(home, home / "server.log", ORDERTRACK_SYNC_INTERVAL="3600")
-    try:
-        yield running
-    finally:
-        stop_server(running.proc)
+    yield from serving(tmp_path_factory.mktemp("home"))
 
 
 def _port(server: Server) -> int:

@@ -6,22 +6,17 @@ HostileBackend  a real HTTP server (stdlib, 127.0.0.1, free port) that serves sc
     GET /aftership/v4/trackings?page=1   trackings (an AfterShip v4 page); other pages empty
     anything else                        404 with AfterShip's "not found" envelope
 sync_once(store, backend)  one sync of an ``ordertrack`` source over that server (the app's real path)
-run_cli(home, *args)       ``python -m app ARGS`` with ORDERTRACK_HOME=home (the user's real path)
 FORBIDDEN / HOSTILE / assert_clean  what must never survive the boundary, and a walker that checks for it
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -193,20 +188,3 @@ def assert_clean(value: object) -> None:
     """Fail when any string inside ``value`` holds a control, escape or bidi character."""
     bad = [s for s in strings_in(value) if FORBIDDEN.search(s)]
     assert not bad, f"unclean strings: {bad[:5]!r}"
-
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def run_cli(home: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m app ARGS`` with ``ORDERTRACK_HOME=home`` and return the finished process."""
-    env = dict(os.environ, ORDERTRACK_HOME=str(home), PYTHONPATH=str(ROOT))
-    return subprocess.run(
-        [sys.executable, "-m", "app", *args],
-        cwd=ROOT,
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )

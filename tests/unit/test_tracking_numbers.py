@@ -11,7 +11,6 @@ for a number listed as invalid for it. The per-courier shares are in tests/contr
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,16 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.tracking_numbers import clean, detect
+from tests.support.paths import TRACKING_NUMBER_DATASET
 
-FIXTURE = (
-    Path(__file__).resolve().parents[2]
-    / ".."
-    / "shared"
-    / "fixtures"
-    / "vendor"
-    / "tracking_numbers"
-    / "jkeen_test_numbers_vs_tracking-numbers-0.1.8.json"
-)
+FIXTURE = TRACKING_NUMBER_DATASET
 COURIER_SLUGS = {
     "amazon": "amazon",
     "canada_post": "canada-post",

@@ -41,23 +41,20 @@ class AfterShipTrackingSource(ClientBacked[AfterShipClient]):
             got_any = bool(shipments) or len(self.skipped) > before  # a page of only bad trackings still counts
             count = sub_object(body, "data").get("count")
             return shipments, got_any and isinstance(count, int) and page * limit < count
-        current = self._cursors.highest_known(page)
-        while True:
+
+        def fetch(cursor: str | None) -> tuple[dict[str, object], str | None]:
             params: dict[str, str | int] = {"limit": limit}
-            cursor = self._cursors.start_of(current)
             if cursor:
                 params["cursor"] = cursor
             body = self._list(params)
             pagination = sub_object(sub_object(body, "data"), "pagination")
             following = pagination.get("next_cursor")
-            has_more = bool(pagination.get("has_next_page")) and isinstance(following, str) and bool(following)
-            if has_more and isinstance(following, str):
-                self._cursors.remember(current + 1, following)
-            if current >= page or not has_more:
-                return (
-                    shipments_of(normalize(body, self.skipped)) if current == page else []
-                ), has_more and current == page
-            current += 1
+            if pagination.get("has_next_page") and isinstance(following, str) and following:
+                return body, following
+            return body, None
+
+        found, more = self._cursors.walk(page, fetch)
+        return (shipments_of(normalize(found, self.skipped)) if found is not None else []), more
 
     def _one(self, carrier: str, number: str) -> list[Shipment]:
         try:

@@ -18,20 +18,14 @@ from services.sources.payload import Normalized
 log = logging.getLogger(__name__)
 
 C = TypeVar("C", bound=HttpSource)
+T = TypeVar("T")
 
 
-class ClientBacked(Generic[C]):
-    """An adapter over one vendor client: request counting and closing delegate to it."""
+class ClientDelegate(Generic[C]):
+    """A source over one vendor client: request counting and closing delegate to it."""
 
     def __init__(self, client: C) -> None:
         self.client = client
-        self.skipped: list[SkippedRecord] = []
-        """Records mapped since the last ``take_skipped`` that did not fit (filled by the mappers)."""
-
-    def take_skipped(self) -> list[SkippedRecord]:
-        """Return and forget the records skipped since the last call."""
-        taken, self.skipped = self.skipped, []
-        return taken
 
     @property
     def requests_sent(self) -> int:
@@ -41,6 +35,20 @@ class ClientBacked(Generic[C]):
     def close(self) -> None:
         """Close the client."""
         self.client.close()
+
+
+class ClientBacked(ClientDelegate[C]):
+    """A tracking adapter over one vendor client, collecting the records that did not fit."""
+
+    def __init__(self, client: C) -> None:
+        super().__init__(client)
+        self.skipped: list[SkippedRecord] = []
+        """Records mapped since the last ``take_skipped`` that did not fit (filled by the mappers)."""
+
+    def take_skipped(self) -> list[SkippedRecord]:
+        """Return and forget the records skipped since the last call."""
+        taken, self.skipped = self.skipped, []
+        return taken
 
 
 def shipments_of(result: Normalized) -> list[Shipment]:
@@ -98,3 +106,19 @@ class PageCursors:
     def remember(self, page: int, cursor: str) -> None:
         """Record the cursor that starts ``page``."""
         self._cursors[page] = cursor
+
+    def walk(self, page: int, fetch: Callable[[str | None], tuple[T, str | None]]) -> tuple[T | None, bool]:
+        """Reach ``page`` from the nearest page whose cursor is known, one request a page.
+
+        ``fetch(cursor)`` reads the page that cursor starts and returns its body and the cursor of the
+        next page (None: no more pages). Returns the body of ``page`` (None when the list ended before
+        it) and whether more pages follow it.
+        """
+        current = self.highest_known(page)
+        while True:
+            body, following = fetch(self.start_of(current))
+            if following is not None:
+                self.remember(current + 1, following)
+            if current >= page or following is None:
+                return (body if current == page else None), following is not None and current == page
+            current += 1

@@ -39,24 +39,19 @@ class EasyPostTrackingSource(ClientBacked[EasyPostClient]):
 
     def list_page(self, page: int, limit: int) -> tuple[list[Shipment], bool]:
         """Return one page of trackers (newest first) and whether more pages follow."""
-        current = self._cursors.highest_known(page)
-        while True:
+
+        def fetch(before: str | None) -> tuple[dict[str, object], str | None]:
             params: dict[str, str | int] = {"page_size": max(1, min(limit, MAX_PAGE))}
-            before = self._cursors.start_of(current)
             if before:
                 params["before_id"] = before
             body = expect_object(self.client.get_json("/trackers", params=params), "easypost", "GET /trackers")
             trackers = sub_list(body, "trackers")
             last = trackers[-1] if trackers and isinstance(trackers[-1], dict) else {}
             last_id = last.get("id")
-            has_more = bool(body.get("has_more")) and isinstance(last_id, str)
-            if has_more and isinstance(last_id, str):
-                self._cursors.remember(current + 1, last_id)
-            if current >= page or not has_more:
-                return (
-                    shipments_of(normalize(body, self.skipped)) if current == page else []
-                ), has_more and current == page
-            current += 1
+            return body, last_id if body.get("has_more") and isinstance(last_id, str) else None
+
+        found, more = self._cursors.walk(page, fetch)
+        return (shipments_of(normalize(found, self.skipped)) if found is not None else []), more
 
     def _one(self, carrier: str, number: str) -> list[Shipment]:
         return shipments_of(normalize(self.client.create_tracker(number, CARRIER_CODES.get(carrier))))

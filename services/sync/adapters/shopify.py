@@ -22,6 +22,7 @@ from services.sources.shopify.client import MAX_PAGE, ShopifyClient
 from services.sources.shopify.mapper import parse_order
 
 from ..ports import FetchedPage, named
+from .base import ClientDelegate
 
 SEPARATOR = "|"
 NUMBER_KEYS = ("name", "order_number", "id")
@@ -43,19 +44,14 @@ def _watermark(orders: list[Order], current: str | None) -> str | None:
     return max(stamps) if stamps else None
 
 
-class ShopifyOrderSource:
+class ShopifyOrderSource(ClientDelegate[ShopifyClient]):
     """Pages of a shop's orders, oldest change first, mapped to domain orders."""
 
     def __init__(self, client: ShopifyClient, *, with_events: bool = True, source: str | None = None) -> None:
         """Wrap ``client``; ``source`` (the configured source name) replaces the mapper's kind on each order."""
-        self.client = client
+        super().__init__(client)
         self.with_events = with_events
         self.source = source
-
-    @property
-    def requests_sent(self) -> int:
-        """Return how many HTTP requests the client sent."""
-        return self.client.requests_sent
 
     def _same_origin(self, url: str) -> str:
         base, there = httpx.URL(self.client.base_url), httpx.URL(url)
@@ -100,7 +96,3 @@ class ShopifyOrderSource:
             orders=tuple(orders), next_cursor=next_cursor or None, has_more=bool(following), skipped=tuple(skipped)
         )
         return FetchedPage(page=page)
-
-    def close(self) -> None:
-        """Close the client."""
-        self.client.close()

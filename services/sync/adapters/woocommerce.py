@@ -18,6 +18,7 @@ from services.sources.woocommerce.client import MAX_PAGE, WooCommerceClient
 from services.sources.woocommerce.mapper import parse_order
 
 from ..ports import FetchedPage, named
+from .base import ClientDelegate
 
 SEPARATOR = "|"
 NUMBER_KEYS = ("number", "id")
@@ -41,19 +42,14 @@ def _highest(orders: list[Order], *current: str | None) -> str | None:
     return max(stamps) if stamps else None
 
 
-class WooCommerceOrderSource:
+class WooCommerceOrderSource(ClientDelegate[WooCommerceClient]):
     """Pages of a store's orders, oldest modification first, mapped to domain orders."""
 
     def __init__(self, client: WooCommerceClient, *, with_tracking: bool = True, source: str | None = None) -> None:
         """Wrap ``client``; ``source`` (the configured source name) replaces the mapper's kind on each order."""
-        self.client = client
+        super().__init__(client)
         self.with_tracking = with_tracking
         self.source = source
-
-    @property
-    def requests_sent(self) -> int:
-        """Return how many HTTP requests the client sent."""
-        return self.client.requests_sent
 
     def fetch_page(self, cursor: str | None, *, limit: int, etag: str | None) -> FetchedPage:
         """Fetch and map one page of orders modified after the cursor's watermark."""
@@ -92,7 +88,3 @@ class WooCommerceOrderSource:
             orders=tuple(orders), next_cursor=next_cursor or None, has_more=has_more, skipped=tuple(skipped)
         )
         return FetchedPage(page=result)
-
-    def close(self) -> None:
-        """Close the client."""
-        self.client.close()

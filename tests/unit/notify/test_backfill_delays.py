@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -77,14 +76,6 @@ def order(number: str, eta_end: datetime | None, *events: TrackingEvent) -> Orde
         tax_total=Decimal("0.80"),
         shipments=(ship,),
     )
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    """An empty cache."""
-    s = Store.open(tmp_path / "cache.db")
-    yield s
-    s.close()
 
 
 @pytest.fixture

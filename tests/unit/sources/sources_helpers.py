@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-FIXTURES = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures" / "vendor"
+from tests.support.paths import VENDOR_FIXTURES
+
+FIXTURES = VENDOR_FIXTURES
 
 
 def load_fixture(name: str) -> Any:
