@@ -33,8 +33,7 @@ from services.storage import Store
 from services.sync.engine import SourceRuntime, SyncEngine
 from services.sync.ordertrack_source import OrdertrackOrderSource
 from services.sync.tracking import AfterShipTracking
-
-from .conftest import run_cli
+from tests.support.cli import run_cli
 
 A, B = "1Z999AA10123456784", "1Z999AA10123456785"
 NUMBER = "W-T2"
