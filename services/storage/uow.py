@@ -412,7 +412,10 @@ class UnitOfWork:
             executemany(conn, _UPSERT_EVENT, tracking_rows)
 
         return ChangeSet(
-            new_orders=tuple(new_numbers), changed_orders=tuple(changed_numbers), new_events=tuple(new_events)
+            new_orders=tuple(new_numbers),
+            changed_orders=tuple(changed_numbers),
+            new_events=tuple(new_events),
+            orders=tuple(merged[n] for n in dirty),
         )
 
 

@@ -192,7 +192,7 @@ class SyncEngine:
             if stream_id is not None:
                 uow.set_sync_state(self._stream_state(name, stream_id, received_at))
         self._emit(name, changes)
-        return changes
+        return replace(changes, orders=())
 
     def save_stream_position(self, src: SourceRuntime, stream_id: str, *, error: str | None = None) -> None:
         """Persist the last stream id (and the stream's own error, if it just failed) of a source."""
@@ -242,7 +242,8 @@ class SyncEngine:
                 parts.append(uow.upsert_trackings(tracked, source=name, received_at=now, live=live))
             uow.set_sync_state(state)
         changes = combine_changes(parts)
-        self._emit(name, changes)
+        # listeners also get the orders as written (the notifier then need not read them back)
+        self._emit(name, replace(changes, orders=tuple(o for part in parts for o in part.orders)))
         return changes
 
     def _note_skipped(
