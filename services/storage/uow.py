@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import ClauseElement, Connection, CursorResult, Executable, bindparam, select, update
@@ -76,7 +77,7 @@ _UPSERT_SYNC = _sync_insert.on_conflict_do_update(
 
 _ADD_SOURCE = sqlite_insert(sources).on_conflict_do_nothing(index_elements=[sources.c.name])
 
-_compiled: dict[tuple[int, tuple[str, ...]], tuple[str, tuple[str, ...]]] = {}
+_compiled: dict[tuple[int, tuple[str, ...]], tuple[str, Callable[[Mapping[str, Any]], tuple[Any, ...]]]] = {}
 
 
 def executemany(conn: Connection, stmt: ClauseElement, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -92,10 +93,12 @@ def executemany(conn: Connection, stmt: ClauseElement, rows: Sequence[Mapping[st
     entry = _compiled.get(cache_key)
     if entry is None:
         compiled = cast(SQLCompiler, stmt.compile(dialect=conn.dialect, column_keys=list(keys)))
-        entry = (str(compiled), tuple(compiled.positiontup or ()))
+        order = tuple(compiled.positiontup or ())
+        pick = itemgetter(*order)  # one C call per row (a scalar when there is one key)
+        entry = (str(compiled), pick if len(order) > 1 else (lambda row: (pick(row),)))
         _compiled[cache_key] = entry
-    sql, order = entry
-    conn.exec_driver_sql(sql, [tuple(row[k] for k in order) for row in rows])
+    sql, values = entry
+    conn.exec_driver_sql(sql, list(map(values, rows)))
 
 
 class UnitOfWork:
