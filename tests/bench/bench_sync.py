@@ -183,7 +183,7 @@ def floor_sync(base: str, names: list[str], db: Path) -> float:
             ids = dict(
                 conn.execute(f"SELECT tracking_number, id FROM shipments WHERE tracking_number IN ({marks})", numbers)
             )
-            rows = []
+            rows: list[tuple[Any, ...]] = []
             for t in trackings:
                 sid = ids.get(t["tracking_number"])
                 if sid is None:
