@@ -59,8 +59,22 @@ def _local(cp: Checkpoint | None) -> str | None:
     return cp.event.local_time or format_utc(cp.event.occurred_at)
 
 
+def delivery_days(checkpoints: Sequence[Checkpoint], now: datetime) -> int:
+    """Return the v4 ``delivery_time``: whole days from pickup to the final scan (or to ``now`` while open)."""
+    last = checkpoints[-1] if checkpoints else None
+    pickup = next((c for c in checkpoints if c.subtag == "InTransit_002"), None)
+    if pickup is None:
+        return 0
+    status_final = last is not None and last.event.status in FINAL_SHIPMENT_STATUSES
+    end = last.event.occurred_at if last is not None and status_final else now
+    return max(0, (end - pickup.event.occurred_at).days)
+
+
 def tracking_json(order: OrderPlan, plan: ShipmentPlan, checkpoints: Sequence[Checkpoint], now: datetime) -> JSON:
-    """Render a shipment with its visible ``checkpoints`` (oldest first) as a v4 tracking object."""
+    """Render a shipment with its visible ``checkpoints`` (oldest first) as a v4 tracking object.
+
+    ``now`` matters only through :func:`delivery_days` (a renderer may cache on it).
+    """
     last = checkpoints[-1] if checkpoints else None
     tag, subtag, subtag_message = (last.tag, last.subtag, last.subtag_message) if last is not None else PENDING
     status_final = last is not None and last.event.status in FINAL_SHIPMENT_STATUSES
@@ -68,8 +82,6 @@ def tracking_json(order: OrderPlan, plan: ShipmentPlan, checkpoints: Sequence[Ch
     pickup = next((c for c in checkpoints if c.subtag == "InTransit_002"), None)
     delivered = last if last is not None and last.tag == "Delivered" else None
     attempt = next((c for c in checkpoints if c.tag in ("AttemptFail", "Delivered")), None)
-    start = pickup.event.occurred_at if pickup is not None else None
-    end = last.event.occurred_at if last is not None and status_final else now
     signed_by = None
     if delivered is not None and delivered.subtag == "Delivered_003":
         signed_by = order.customer.name.split()[-1].upper()
@@ -85,7 +97,7 @@ def tracking_json(order: OrderPlan, plan: ShipmentPlan, checkpoints: Sequence[Ch
         "android": [],
         "custom_fields": None,
         "customer_name": order.customer.name,
-        "delivery_time": max(0, (end - start).days) if start is not None else 0,
+        "delivery_time": delivery_days(checkpoints, now),
         "destination_country_iso3": _iso3(plan.destination_country),
         "courier_destination_country_iso3": _iso3(plan.destination_country),
         "emails": [],

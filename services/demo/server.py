@@ -45,12 +45,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from services.domain import Order, ValidationError, format_utc, order_to_json, parse_utc, utc_now
+from services.domain import ValidationError, format_utc, parse_utc, utc_now
 
 from .access import HostGuard, check_bind_host, is_loopback
 from .aftership import envelope, error_envelope
 from .data import DemoData, generate
-from .state import DemoState, StreamEntry
+from .state import DemoState, StreamEntry, json_bytes
 
 log = logging.getLogger(__name__)
 
@@ -126,15 +126,6 @@ def _etag_matches(header: str | None, etag: str) -> bool:
     return False
 
 
-def order_payload(order: Order, embed_events: bool = False) -> JSON:
-    """Return the backend-API JSON of an order: shipments without their carrier events unless embedded."""
-    data = order_to_json(order)
-    if not embed_events:
-        for shipment in data["shipments"]:
-            shipment["events"] = []
-    return data
-
-
 @dataclass
 class Fault:
     """An injected failure: the next ``remaining`` requests under ``prefix`` answer ``status``."""
@@ -187,6 +178,7 @@ class DemoServer:
         self._faults_lock = threading.Lock()
         self._streams: list[asyncio.Queue[StreamEntry | None]] = []
         self._closing = False
+        self._warm_stop = threading.Event()
 
     # ------------------------------------------------------------ lifecycle
 
@@ -272,6 +264,7 @@ class DemoServer:
         if self._server is None or self._closing:
             return
         self._closing = True
+        self._warm_stop.set()
         loop = self._loop
         if loop is not None:
             for queue in list(self._streams):
@@ -285,6 +278,8 @@ class DemoServer:
         """Start (if needed) and block until stopped or interrupted (Ctrl+C)."""
         if self._thread is None:
             self.start()
+        # a server of its own: render every order and tracking once while nobody asks yet (pages are then joins)
+        threading.Thread(target=self.state.warm, args=(self._warm_stop,), name="demo-warm", daemon=True).start()
         try:
             while self._thread is not None and self._thread.is_alive():
                 self._thread.join(0.5)
@@ -484,12 +479,8 @@ class DemoServer:
         etag = self._etag(f"orders|{cursor or ''}|{limit}|{embed}", page.version)
         if _etag_matches(request.headers.get("if-none-match"), etag):
             return Response(status_code=304, headers={"ETag": etag})
-        body = {
-            "orders": [order_payload(o, embed) for o in page.orders],
-            "next_cursor": page.next_cursor,
-            "has_more": page.has_more,
-        }
-        return JSONResponse(body, headers={"ETag": etag, "Cache-Control": "no-cache"})
+        body = self.state.page_json(page, embed)
+        return Response(body, media_type="application/json", headers={"ETag": etag, "Cache-Control": "no-cache"})
 
     async def _get_order(self, request: Request) -> Response:
         denied = self._gate(request)
@@ -504,7 +495,8 @@ class DemoServer:
         etag = self._etag(f"order|{number}|{embed}", version)
         if _etag_matches(request.headers.get("if-none-match"), etag):
             return Response(status_code=304, headers={"ETag": etag})
-        return JSONResponse(order_payload(order, embed), headers={"ETag": etag, "Cache-Control": "no-cache"})
+        body = self.state.order_json(order, embed)
+        return Response(body, media_type="application/json", headers={"ETag": etag, "Cache-Control": "no-cache"})
 
     async def _stream(self, request: Request) -> Response:
         denied = self._gate(request)
@@ -577,7 +569,7 @@ class DemoServer:
         slugs = [s for s in (params.get("slug") or "").split(",") if s]
         tags = [t for t in (params.get("tag") or "").split(",") if t]
         keyword = params.get("keyword") or ""
-        trackings, count = await run_in_threadpool(self.state.trackings, page, limit, slugs, tags, keyword)
+        trackings, count = await run_in_threadpool(self.state.trackings_json, page, limit, slugs, tags, keyword)
         data = {
             "page": page,
             "limit": limit,
@@ -593,9 +585,12 @@ class DemoServer:
             "last_updated_at": None,
             "return_to_sender": [],
             "courier_destination_country_iso3": [],
-            "trackings": trackings,
+            "trackings": [],
         }
-        return JSONResponse(envelope(data))
+        # "trackings" is the last key of "data", itself the last of the envelope: the shell ends in
+        # ``[]}}`` and the trackings, rendered once each (see DemoState), go between the brackets
+        shell = json_bytes(envelope(data))
+        return Response(shell[:-3] + b",".join(trackings) + b"]}}", media_type="application/json")
 
     # ------------------------------------------------------------ /_demo and the API document
 

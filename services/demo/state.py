@@ -27,6 +27,7 @@ from services.domain import (
     TrackingEvent,
     ValidationError,
     format_utc,
+    order_to_json,
     parse_utc,
     tracking_event_to_json,
     utc_now,
@@ -45,6 +46,20 @@ MAX_ADVANCE = timedelta(days=100 * 366)
 EVENT_PAST = timedelta(days=10 * 366)
 EVENT_FUTURE = timedelta(days=1)
 """A control event's ``occurred_at`` must lie within [simulated now - EVENT_PAST, now + EVENT_FUTURE]."""
+
+
+def json_bytes(data: Any) -> bytes:
+    """Encode ``data`` exactly as the server's JSON responses do (compact UTF-8)."""
+    return json.dumps(data, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode()
+
+
+def order_payload(order: Order, embed_events: bool = False) -> JSON:
+    """Return the backend-API JSON of an order: shipments without their carrier events unless embedded."""
+    data = order_to_json(order)
+    if not embed_events:
+        for shipment in data["shipments"]:
+            shipment["events"] = []
+    return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +151,11 @@ class DemoState:
         self._log: list[StreamEntry] = []
         self._next_id = 1
         self._listeners: list[Callable[[StreamEntry], None]] = []
+        # rendered JSON, kept until what it shows changes: an order by the identity of its current
+        # version, a tracking by (as-of time, injected events, delivery days); a page is then a join
+        self._order_json: dict[tuple[str, bool], tuple[Order, bytes]] = {}
+        self._tracking_json: dict[str, tuple[tuple[datetime, int, int], bytes]] = {}
+        self._visible_numbers: tuple[int, list[str]] | None = None
 
     # ------------------------------------------------------------ clock
 
@@ -359,6 +379,37 @@ class DemoState:
         next_cursor = encode_cursor(*chunk[-1]) if chunk else (cursor or "")
         return Page(orders=orders, next_cursor=next_cursor, has_more=has_more, version=version)
 
+    def order_json(self, order: Order, embed: bool = False) -> bytes:
+        """Return the JSON of ``order`` (an order this state handed out), rendered once per version."""
+        key = (order.order_number, embed)
+        with self.lock:
+            cached = self._order_json.get(key)
+            if cached is not None and cached[0] is order:
+                return cached[1]
+        body = json_bytes(order_payload(order, embed))
+        with self.lock:
+            self._order_json[key] = (order, body)
+        return body
+
+    def page_json(self, page: Page, embed: bool = False) -> bytes:
+        """Return the ``/v1/orders`` body of a page from :meth:`page` (each order rendered once per version)."""
+        parts = b",".join(self.order_json(o, embed) for o in page.orders)
+        tail = json_bytes({"next_cursor": page.next_cursor, "has_more": page.has_more})
+        return b'{"orders":[' + parts + b"]," + tail[1:]
+
+    def warm(self, stop: threading.Event | None = None) -> None:
+        """Render every order and tracking once ahead of the first requests (run it in a spare thread)."""
+        for number in list(self._orders):
+            if stop is not None and stop.is_set():
+                return
+            found = self.order(number)
+            if found is not None:
+                self.order_json(found)
+        for number in self._visible_list():
+            if stop is not None and stop.is_set():
+                return
+            self._tracking_bytes(number)
+
     def order(self, order_number: str) -> Order | None:
         """Return the current state of one order, or None."""
         with self.lock:
@@ -382,6 +433,52 @@ class DemoState:
             if found is None or found[1].carrier != slug:
                 return None
             return aftership.tracking_json(*found, now=self.sim_now())
+
+    def _visible_list(self) -> list[str]:
+        """Return the tracking numbers that exist by now, oldest created first (kept per version)."""
+        with self.lock:
+            cached = self._visible_numbers
+            if cached is not None and cached[0] == self.version:
+                return cached[1]
+            numbers = []
+            for _, number in self._shipment_keys:
+                found = self.data.shipment(number)
+                if found is None:
+                    continue
+                plan, ship = found
+                if ship.created_at <= self._asof[plan.order_number] or number in self._injected:
+                    numbers.append(number)
+            self._visible_numbers = (self.version, numbers)
+            return numbers
+
+    def _tracking_bytes(self, number: str) -> bytes:
+        """Return the v4 JSON of one visible tracking, rendered again only when what it shows changed."""
+        with self.lock:
+            found = self._visible(number)
+            if found is None:
+                return b"null"
+            plan, ship, checkpoints = found
+            now = self.sim_now().replace(microsecond=0)
+            days = aftership.delivery_days(checkpoints, now)
+            key = (self._asof[plan.order_number], len(self._injected.get(number, ())), days)
+            cached = self._tracking_json.get(number)
+            if cached is not None and cached[0] == key:
+                return cached[1]
+        body = json_bytes(aftership.tracking_json(plan, ship, checkpoints, now))
+        with self.lock:
+            self._tracking_json[number] = (key, body)
+        return body
+
+    def trackings_json(
+        self, page: int, limit: int, slugs: Sequence[str] = (), tags: Sequence[str] = (), keyword: str = ""
+    ) -> tuple[list[bytes], int]:
+        """Return one page of AfterShip trackings as JSON texts (oldest created first) and the total count."""
+        if slugs or tags or keyword:
+            rendered, count = self.trackings(page, limit, slugs, tags, keyword)
+            return [json_bytes(t) for t in rendered], count
+        numbers = self._visible_list()
+        chosen = numbers[(page - 1) * limit : page * limit]
+        return [b for b in (self._tracking_bytes(n) for n in chosen) if b != b"null"], len(numbers)
 
     def trackings(
         self, page: int, limit: int, slugs: Sequence[str] = (), tags: Sequence[str] = (), keyword: str = ""

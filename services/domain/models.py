@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -319,6 +319,12 @@ class ChangeSet:
     new_orders: tuple[str, ...] = ()
     changed_orders: tuple[str, ...] = ()
     new_events: tuple[NewTrackingEvent, ...] = ()
+    orders: tuple[Order, ...] = field(default=(), compare=False, repr=False)
+    """The new and changed orders as the transaction wrote them (when the writer passes them on).
+
+    Lets a listener of that one transaction skip reading them again (the notifier during a back-fill);
+    not part of equality, and dropped when change sets are combined into a sync report.
+    """
 
     @property
     def empty(self) -> bool:
@@ -333,7 +339,12 @@ class ChangeSet:
         changed = tuple(o for o in self.changed_orders if o not in all_new) + tuple(
             o for o in other.changed_orders if o not in known_changed and o not in all_new
         )
-        return ChangeSet(new_orders=new, changed_orders=changed, new_events=self.new_events + other.new_events)
+        return ChangeSet(
+            new_orders=new,
+            changed_orders=changed,
+            new_events=self.new_events + other.new_events,
+            orders=self.orders + other.orders,
+        )
 
 
 def combine_changes(parts: Iterable[ChangeSet]) -> ChangeSet:

@@ -3,6 +3,11 @@
     (source, ChangeSet) ─> rules (pure) ─> candidates ─> mute / history / duplicates / quiet hours
         ─> claim in the ledger (UNIQUE alert_key+channel, one transaction) ─> channels ─> log status
 
+A source's back-fill (its first sync) is history: its events and orders are not evaluated at all and
+leave no log rows; only its shipments' ETAs and the delays / silences already visible then are
+recorded as known (one snapshot per shipment, one suppressed row per such delay), so that going live
+announces none of them.
+
 Held alerts (quiet hours) go out as ONE digest per channel when the window ends; failed e-mails
 are retried with backoff (``pending_retry``) on every later dispatch or :meth:`Dispatcher.flush`.
 """
@@ -24,7 +29,6 @@ from services.storage.notify_repo import AlertDraft, AlertRecord, NotifyReposito
 from .channels import DeliveryError, EmailChannel, Message, NativeChannel, NativeUnavailableError
 from .preferences import Preferences, from_json, to_json
 from .rules import (
-    EVENT_MILESTONES,
     RULES_BY_ID,
     Candidate,
     RuleConfig,
@@ -32,7 +36,6 @@ from .rules import (
     evaluate_event,
     evaluate_order,
     evaluate_shipment,
-    event_trigger,
     fired_reason,
     quiet_release,
 )
@@ -106,13 +109,17 @@ class Dispatcher:
         with self._lock:
             now = self.clock()
             prefs = self._prefs()
-            flags = self.repo.live_flags((ne.tracking_number, event_key(ne.event)) for ne in changes.new_events)
-            # the engine marks a source done only after its last back-fill commit was heard; should a
-            # commit of back-filled events ever arrive once done, their live=False flags still tell
-            live_source = self.store.sync_state.get(source + HISTORY_SUFFIX).cursor == "done" and (
-                not changes.new_events or any(flags.values())
-            )
-            candidates = self._evaluate(changes, prefs, now, live_source=live_source, flags=flags)
+            # the engine marks a source done only after its last back-fill commit was heard
+            live_source = self.store.sync_state.get(source + HISTORY_SUFFIX).cursor == "done"
+            flags: dict[tuple[str, str], bool] = {}
+            if live_source and changes.new_events:
+                # should a commit of back-filled events ever arrive once done, their live=False flags tell
+                flags = self.repo.live_flags((ne.tracking_number, event_key(ne.event)) for ne in changes.new_events)
+                live_source = any(flags.values())
+            if live_source:
+                candidates = self._evaluate(changes, prefs, now, flags=flags)
+            else:
+                candidates = self._backfill(changes, prefs, now)
             self._dispatch(candidates, prefs, now)
             self._flush(prefs, now)
             if live_source and (self._last_tick is None or now - self._last_tick >= TICK_EVERY):
@@ -147,7 +154,6 @@ class Dispatcher:
         prefs: Preferences,
         now: datetime,
         *,
-        live_source: bool,
         flags: dict[tuple[str, str], bool],
     ) -> list[Candidate]:
         config = self._config(prefs)
@@ -156,14 +162,6 @@ class Dispatcher:
             by_order[ne.order_number].append(ne)
         numbers = list(dict.fromkeys([*by_order, *changes.new_orders, *changes.changed_orders]))
         orders = [o for o in (self.store.orders.get(n) for n in numbers) if o is not None]
-        if not live_source:
-            # a back-fill: nothing is news; log the milestones it contained as suppressed history, and
-            # record the ETAs and the delays / silences it saw as known, so that going live does not
-            # announce them: only an ETA that passes or moves later after that is a delay
-            return [
-                *self._history(changes.new_events, config, now),
-                *self._shipment_rules(orders, config, now, history=True),
-            ]
         out: list[Candidate] = []
         out.extend(self._shipment_rules(orders, config, now))
         for order in orders:
@@ -176,28 +174,22 @@ class Dispatcher:
             out.extend(evaluate_order(order, live=True, config=config, now=now))
         return out
 
-    def _history(self, events: Sequence[NewTrackingEvent], config: RuleConfig, now: datetime) -> list[Candidate]:
-        out: list[Candidate] = []
-        for ne in events:
-            milestone = EVENT_MILESTONES.get(ne.event.status)
-            if milestone is None or milestone.value not in config.enabled:
-                continue
-            if milestone.value == "shipped" and ne.event.status is not ShipmentStatus.IN_TRANSIT:
-                continue
-            out.append(
-                Candidate(
-                    rule=milestone.value,
-                    order_number=ne.order_number,
-                    tracking_number=ne.tracking_number,
-                    trigger=event_trigger(ne.event),
-                    event_at=ne.event.occurred_at,
-                    title=f"Order {ne.order_number}: {RULES_BY_ID[milestone.value].title}",
-                    body=ne.event.description,
-                    link=None,
-                    history=True,
-                )
-            )
-        return out
+    def _backfill(self, changes: ChangeSet, prefs: Preferences, now: datetime) -> list[Candidate]:
+        """A back-fill (history): nothing in it is news, so no event or order rule is evaluated or logged.
+
+        Only the shipments' ETAs and the delays / silences they show are recorded as known, so that going
+        live does not announce them: only an ETA that passes or moves later after that is a delay. The
+        orders come from the change set as the transaction wrote them (no read back), else from the cache.
+        """
+        numbers = dict.fromkeys([*(ne.order_number for ne in changes.new_events), *changes.new_orders])
+        numbers.update(dict.fromkeys(changes.changed_orders))
+        written = {o.order_number: o for o in changes.orders}
+        orders: list[Order] = []
+        for number in numbers:
+            found = written.get(number) or self.store.orders.get(number)
+            if found is not None:
+                orders.append(found)
+        return self._shipment_rules(orders, self._config(prefs), now, history=True)
 
     def _shipment_rules(
         self, orders: Sequence[Order], config: RuleConfig, now: datetime, *, history: bool = False
@@ -266,6 +258,7 @@ class Dispatcher:
                     link=c.link,
                     deliveries=deliveries,
                     once_per_shipment=RULES_BY_ID[c.rule].once_per_shipment,
+                    check_duplicates=not c.history,
                 )
             )
         return drafts

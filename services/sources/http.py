@@ -23,7 +23,9 @@ injectable so tests assert the requested waits without sleeping.
 from __future__ import annotations
 
 import email.utils
+import functools
 import json
+import ssl
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -87,6 +89,20 @@ def reset_seconds(value: str | None, now: float) -> float | None:
         return None
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """Return the one verifying TLS context (httpx's defaults) every client shares.
+
+    Building one loads the CA bundle (tens of milliseconds); a sync builds its clients every time.
+    """
+    return httpx.create_ssl_context()
+
+
+def shared_transport(retries: int = 0) -> httpx.HTTPTransport:
+    """Return an HTTP transport over the shared TLS context."""
+    return httpx.HTTPTransport(retries=retries, verify=tls_context())
+
+
 class HttpSource:
     """A vendor API over httpx with retries, honoured rate limits and typed errors."""
 
@@ -126,7 +142,7 @@ class HttpSource:
             },
             auth=auth,
             timeout=timeout,
-            transport=transport or httpx.HTTPTransport(retries=0),
+            transport=transport or shared_transport(),
         )
         self.requests_sent = 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import fields, replace
@@ -34,8 +35,13 @@ _ORDER_STATUS = {m.value: m for m in OrderStatus}
 # ---------------------------------------------------------------- times
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def ts(value: datetime) -> str:
-    """Format an instant as fixed-width UTC text ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (sorts like time)."""
+    """Format an instant as fixed-width UTC text ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (sorts like time).
+
+    Remembered for the last 65,536 instants: a sync formats the same event times several times
+    (content, identity key, comparison with the cached copy). Equal instants give equal text.
+    """
     if value.tzinfo is not UTC:
         value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     return value.isoformat(timespec="microseconds")[:-6] + "Z"  # drop "+00:00"

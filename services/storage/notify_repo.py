@@ -27,6 +27,7 @@ SUPPRESSED_CHANNEL = "-"
 
 _FINAL = tuple(s.value for s in FINAL_SHIPMENT_STATUSES)
 _RETRYABLE = ("pending_retry", "held")
+_INSERT_ALERT = sqlite_insert(notify_alerts).on_conflict_do_nothing()
 STUCK_AFTER = timedelta(minutes=5)
 """A row still 'pending' this long after its claim was interrupted (crash): deliver it again."""
 
@@ -73,6 +74,8 @@ class AlertDraft:
     deliveries: tuple[tuple[str, str, str, datetime | None], ...]
     once_per_shipment: bool = False
     duplicate_window: timedelta = timedelta(hours=6)
+    check_duplicates: bool = True
+    """False: the draft is known not to be news (history); it is logged as it is, without a duplicate lookup."""
 
 
 def _record(row: Any) -> AlertRecord:
@@ -213,41 +216,49 @@ class NotifyRepository:
         becomes one 'suppressed: duplicate of alert Z' row.
         """
         created: list[int] = []
+        if not drafts:
+            return []
         with self._store.transaction() as uow:
             conn = uow.connection
+            wanted = list(dict.fromkeys(d.alert_key for d in drafts))
+            claimed: set[str] = set()
+            for i in range(0, len(wanted), 500):
+                claimed.update(
+                    conn.execute(
+                        select(notify_alerts.c.alert_key).where(notify_alerts.c.alert_key.in_(wanted[i : i + 500]))
+                    ).scalars()
+                )
             for d in drafts:
-                if conn.execute(
-                    select(notify_alerts.c.id).where(notify_alerts.c.alert_key == d.alert_key).limit(1)
-                ).first():
+                if d.alert_key in claimed:
                     continue
+                claimed.add(d.alert_key)
                 deliveries = d.deliveries
-                dup = self._duplicate_of(conn, d)
+                dup = self._duplicate_of(conn, d) if d.check_duplicates else None
                 if dup is not None:
                     deliveries = ((SUPPRESSED_CHANNEL, "suppressed", f"suppressed: duplicate of alert {dup}", None),)
                 for channel, status, reason, next_at in deliveries:
                     result = conn.execute(
-                        sqlite_insert(notify_alerts)
-                        .values(
-                            alert_key=d.alert_key,
-                            channel=channel,
-                            created_at=ts(now),
-                            order_number=d.order_number,
-                            tracking_number=d.tracking_number,
-                            milestone=d.milestone,
-                            rule=d.rule,
-                            trigger=d.trigger,
-                            event_at=opt_ts(d.event_at),
-                            status=status,
-                            reason=reason,
-                            title=d.title,
-                            body=d.body,
-                            link=d.link,
-                            attempts=0,
-                            next_attempt_at=opt_ts(next_at),
-                            alerted_at=None,
-                            read=status == "suppressed",
-                        )
-                        .on_conflict_do_nothing()
+                        _INSERT_ALERT,
+                        {
+                            "alert_key": d.alert_key,
+                            "channel": channel,
+                            "created_at": ts(now),
+                            "order_number": d.order_number,
+                            "tracking_number": d.tracking_number,
+                            "milestone": d.milestone,
+                            "rule": d.rule,
+                            "trigger": d.trigger,
+                            "event_at": opt_ts(d.event_at),
+                            "status": status,
+                            "reason": reason,
+                            "title": d.title,
+                            "body": d.body,
+                            "link": d.link,
+                            "attempts": 0,
+                            "next_attempt_at": opt_ts(next_at),
+                            "alerted_at": None,
+                            "read": status == "suppressed",
+                        },
                     )
                     if result.rowcount and result.inserted_primary_key is not None:
                         created.append(int(result.inserted_primary_key[0]))

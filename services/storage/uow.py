@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import ClauseElement, Connection, CursorResult, Executable, bindparam, func, select, update
@@ -80,7 +81,7 @@ _UPSERT_SYNC = _sync_insert.on_conflict_do_update(
 
 _ADD_SOURCE = sqlite_insert(sources).on_conflict_do_nothing(index_elements=[sources.c.name])
 
-_compiled: dict[tuple[int, tuple[str, ...]], tuple[str, tuple[str, ...]]] = {}
+_compiled: dict[tuple[int, tuple[str, ...]], tuple[str, Callable[[Mapping[str, Any]], tuple[Any, ...]]]] = {}
 
 
 def executemany(conn: Connection, stmt: ClauseElement, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -96,10 +97,12 @@ def executemany(conn: Connection, stmt: ClauseElement, rows: Sequence[Mapping[st
     entry = _compiled.get(cache_key)
     if entry is None:
         compiled = cast(SQLCompiler, stmt.compile(dialect=conn.dialect, column_keys=list(keys)))
-        entry = (str(compiled), tuple(compiled.positiontup or ()))
+        order = tuple(compiled.positiontup or ())
+        pick = itemgetter(*order)  # one C call per row (a scalar when there is one key)
+        entry = (str(compiled), pick if len(order) > 1 else (lambda row: (pick(row),)))
         _compiled[cache_key] = entry
-    sql, order = entry
-    conn.exec_driver_sql(sql, [tuple(row[k] for k in order) for row in rows])
+    sql, values = entry
+    conn.exec_driver_sql(sql, list(map(values, rows)))
 
 
 class UnitOfWork:
@@ -495,7 +498,10 @@ class UnitOfWork:
             executemany(conn, _UPSERT_EVENT, tracking_rows)
 
         return ChangeSet(
-            new_orders=tuple(new_numbers), changed_orders=tuple(changed_numbers), new_events=tuple(new_events)
+            new_orders=tuple(new_numbers),
+            changed_orders=tuple(changed_numbers),
+            new_events=tuple(new_events),
+            orders=tuple(merged[n] for n in dirty),
         )
 
 

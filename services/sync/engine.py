@@ -17,10 +17,12 @@ Until a source's first complete sync, what it sends is history: its events are s
 from __future__ import annotations
 
 import logging
+import queue
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from services.domain import (
     FINAL_SHIPMENT_STATUSES,
@@ -39,9 +41,10 @@ from services.domain import (
 from services.sources.errors import TooLargeError
 from services.storage import Store, tracking_candidates
 
-from .ports import ChangeListener, OrderSource, ReportsSkipped, TrackingSource
+from .ports import ChangeListener, FetchedPage, OrderSource, ReportsSkipped, TrackingSource
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PAGE_SIZE = 200
 TRACKING_PAGE_SIZE = 200
@@ -54,6 +57,8 @@ MAX_PAGES_PER_PASS = 1000
 always says "more" stops there, and the next sync goes on from the committed position."""
 MAX_BACKFILL_PAGES = 1000
 """The most pages a tracking back-fill reads in all: a server that always says "more" cannot keep it open."""
+READ_AHEAD = 1
+"""Pages fetched and mapped ahead while the current one is stored (its own thread; reads only)."""
 FINAL_GRACE = timedelta(days=2)
 """How long a shipment in a final status keeps being polled (carriers correct late scans)."""
 
@@ -192,7 +197,7 @@ class SyncEngine:
             if stream_id is not None:
                 uow.set_sync_state(self._stream_state(name, stream_id, received_at))
         self._emit(name, changes)
-        return changes
+        return replace(changes, orders=())
 
     def save_stream_position(self, src: SourceRuntime, stream_id: str, *, error: str | None = None) -> None:
         """Persist the last stream id (and the stream's own error, if it just failed) of a source."""
@@ -242,21 +247,70 @@ class SyncEngine:
                 parts.append(uow.upsert_trackings(tracked, source=name, received_at=now, live=live))
             uow.set_sync_state(state)
         changes = combine_changes(parts)
-        self._emit(name, changes)
+        # listeners also get the orders as written (the notifier then need not read them back)
+        self._emit(name, replace(changes, orders=tuple(o for part in parts for o in part.orders)))
         return changes
 
     def _note_skipped(
-        self, src: SourceRuntime, into: list[SkippedRecord], records: Iterable[SkippedRecord] = ()
+        self, src: SourceRuntime, into: list[SkippedRecord], records: Iterable[SkippedRecord] = (), *, take: bool = True
     ) -> None:
         """Log (one line each, no traceback) and collect the records left out of what was just fetched."""
         found = list(records)
-        if isinstance(src.tracking, ReportsSkipped):
+        if take and isinstance(src.tracking, ReportsSkipped):
             found.extend(src.tracking.take_skipped())
         for record in found:
             log.warning(
                 "%s: skipped %s %s: %s", src.config.name, record.kind, record.key or "(no number)", record.reason[:300]
             )
         into.extend(found)
+
+    def _ahead(self, produce: Iterator[T]) -> Generator[T, None, None]:
+        """Yield what ``produce`` yields, running it READ_AHEAD items ahead in a thread of its own.
+
+        The producer only fetches and maps (I/O and parsing overlap with the caller's storing); every
+        write stays in the caller's thread, one transaction per page, in order. An error of the
+        producer is raised here when the caller reaches it, so what came before it is stored first.
+        The producer stops when told to (cancel) or when this generator is closed.
+        """
+        items: queue.Queue[tuple[int, object]] = queue.Queue(maxsize=READ_AHEAD)
+        closed = threading.Event()
+
+        def put(kind: int, value: object) -> bool:
+            while not closed.is_set():
+                try:
+                    items.put((kind, value), timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def run() -> None:
+            try:
+                for item in produce:
+                    if not put(0, item) or self.cancelled.is_set():
+                        return
+                put(1, None)
+            except BaseException as err:  # handed to the consumer, raised there
+                put(2, err)
+
+        worker = threading.Thread(target=run, name="sync-read-ahead", daemon=True)
+        worker.start()
+        try:
+            while True:
+                try:
+                    kind, value = items.get(timeout=0.1)
+                except queue.Empty:
+                    if not worker.is_alive() and items.empty():
+                        raise SyncCancelled from None
+                    continue
+                if kind == 1:
+                    return
+                if kind == 2:
+                    assert isinstance(value, BaseException)
+                    raise value
+                yield value  # type: ignore[misc]
+        finally:
+            closed.set()
 
     def _healthy(self, name: str, now: datetime, **fields: object) -> SyncState:
         return replace(
@@ -317,43 +371,64 @@ class SyncEngine:
         cursor, etag = state.cursor, state.etag
         seen = 0
         pages = 0
-        while True:
-            self._check_cancelled()
-            if pages >= self.max_pages_per_pass:
-                log.warning(
-                    "sync of %s stopped after %d pages of orders in one pass; the next sync goes on from there",
-                    name,
-                    pages,
+        fetched_pages = self._ahead(self._order_pages(feed, cursor, etag))
+        try:
+            while True:
+                self._check_cancelled()
+                if pages >= self.max_pages_per_pass:
+                    log.warning(
+                        "sync of %s stopped after %d pages of orders in one pass; the next sync goes on from there",
+                        name,
+                        pages,
+                    )
+                    return seen, False
+                pages += 1
+                fetched = next(fetched_pages, None)
+                if fetched is None:  # the reader stopped: cancelled
+                    raise SyncCancelled
+                now = self.clock()
+                if fetched.not_modified or fetched.page is None:
+                    with self.store.transaction() as uow:
+                        uow.set_sync_state(self._healthy(name, now))
+                    return seen, seen == 0
+                page = fetched.page
+                seen += len(page.orders)
+                tracked: list[Shipment] = []
+                if src.tracking is not None and history_done:
+                    tracked = self._open_shipments_tracking(src.tracking, page.orders)
+                self._note_skipped(src, skipped, page.skipped)
+                next_cursor = page.next_cursor or cursor
+                parts.append(
+                    self._commit(
+                        name,
+                        orders=page.orders,
+                        tracked=tracked,
+                        live=live,
+                        state=self._healthy(name, now, cursor=next_cursor, etag=fetched.etag),
+                    )
                 )
-                return seen, False
-            pages += 1
+                # Keep paging until an empty page: its ETag is what the next sync revalidates, so an
+                # unchanged source then costs one conditional request answered by 304. A page whose
+                # every record was skipped is not empty: its cursor still moves the sync on.
+                if not (page.orders or page.skipped) or next_cursor == cursor:
+                    return seen, False
+                cursor = next_cursor
+        finally:
+            fetched_pages.close()
+
+    def _order_pages(self, feed: OrderSource, cursor: str | None, etag: str | None) -> Iterator[FetchedPage]:
+        """Fetch the pages :meth:`_pull_orders` will store, in order, stopping exactly where it stops."""
+        for _ in range(self.max_pages_per_pass):
+            if self.cancelled.is_set():
+                return
             fetched = feed.fetch_page(cursor, limit=self.page_size, etag=etag)
-            now = self.clock()
+            yield fetched
             if fetched.not_modified or fetched.page is None:
-                with self.store.transaction() as uow:
-                    uow.set_sync_state(self._healthy(name, now))
-                return seen, seen == 0
+                return
             page = fetched.page
-            seen += len(page.orders)
-            tracked: list[Shipment] = []
-            if src.tracking is not None and history_done:
-                tracked = self._open_shipments_tracking(src.tracking, page.orders)
-            self._note_skipped(src, skipped, page.skipped)
             next_cursor = page.next_cursor or cursor
-            parts.append(
-                self._commit(
-                    name,
-                    orders=page.orders,
-                    tracked=tracked,
-                    live=live,
-                    state=self._healthy(name, now, cursor=next_cursor, etag=fetched.etag),
-                )
-            )
-            # Keep paging until an empty page: its ETag is what the next sync revalidates, so an
-            # unchanged source then costs one conditional request answered by 304. A page whose
-            # every record was skipped is not empty: its cursor still moves the sync on.
             if not (page.orders or page.skipped) or next_cursor == cursor:
-                return seen, False
+                return
             cursor, etag = next_cursor, None
 
     def _open_shipments_tracking(self, tracking: TrackingSource, orders: Sequence[Order]) -> list[Shipment]:
@@ -406,46 +481,73 @@ class SyncEngine:
         page_no = int(state.cursor) if state.cursor and state.cursor.isdigit() and len(state.cursor) < 10 else 1
         parts: list[ChangeSet] = []
         first = page_no
-        while True:
-            self._check_cancelled()
-            if page_no > self.max_backfill_pages:
-                # Not stuck for ever: the back-fill ends here, the source goes on with live syncs.
+        listed = self._ahead(self._tracking_pages(tracking, page_no))
+        try:
+            while True:
+                self._check_cancelled()
+                if page_no > self.max_backfill_pages:
+                    # Not stuck for ever: the back-fill ends here, the source goes on with live syncs.
+                    now = self.clock()
+                    with self.store.transaction() as uow:
+                        uow.set_sync_state(
+                            SyncState(source=key, cursor="done", last_attempt_at=now, last_success_at=now)
+                        )
+                    raise TooLargeError(
+                        f"{name}: the tracking list still said more pages follow after {self.max_backfill_pages} "
+                        "pages; the history back-fill stopped there (what was read is kept)"
+                    )
+                if page_no - first >= self.max_pages_per_pass:
+                    log.warning(
+                        "history back-fill of %s paused after %d pages in one pass; the next sync goes on at page %d",
+                        name,
+                        page_no - first,
+                        page_no,
+                    )
+                    return combine_changes(parts)
+                got = next(listed, None)
+                if got is None:  # the reader stopped: cancelled
+                    raise SyncCancelled
+                shipments, has_more, left_out = got
+                self._note_skipped(src, skipped, left_out, take=False)
+                if not shipments and page_no == 1 and src.orders is None:
+                    shipments = tracking.get_many(
+                        [(carrier, number) for number, carrier in self.store.orders.shipments_to_track()]
+                    )
+                    self._note_skipped(src, skipped)
                 now = self.clock()
-                with self.store.transaction() as uow:
-                    uow.set_sync_state(SyncState(source=key, cursor="done", last_attempt_at=now, last_success_at=now))
-                raise TooLargeError(
-                    f"{name}: the tracking list still said more pages follow after {self.max_backfill_pages} pages; "
-                    "the history back-fill stopped there (what was read is kept)"
+                parts.append(
+                    self._commit(
+                        name,
+                        tracked=shipments,
+                        live=False,
+                        state=SyncState(source=key, cursor=str(page_no + 1), last_attempt_at=now, last_success_at=now),
+                    )
                 )
-            if page_no - first >= self.max_pages_per_pass:
-                log.warning(
-                    "history back-fill of %s paused after %d pages in one pass; the next sync goes on at page %d",
-                    name,
-                    page_no - first,
-                    page_no,
-                )
-                return combine_changes(parts)
+                if not has_more:
+                    # "done" gets a transaction of its own, after the listeners heard the last page: while
+                    # the source is not done, whatever they hear is history (a last page without new events,
+                    # only a changed ETA, must not read as live news). A crash in between resumes at the
+                    # page after the last one, which is empty, and then marks the source done.
+                    with self.store.transaction() as uow:
+                        uow.set_sync_state(
+                            SyncState(source=key, cursor="done", last_attempt_at=now, last_success_at=now)
+                        )
+                    return combine_changes(parts)
+                page_no += 1
+        finally:
+            listed.close()
+
+    def _tracking_pages(
+        self, tracking: TrackingSource, page_no: int
+    ) -> Iterator[tuple[list[Shipment], bool, list[SkippedRecord]]]:
+        """Fetch the back-fill pages from ``page_no`` on, each with the records it left out, until the last."""
+        first = page_no
+        while page_no <= self.max_backfill_pages and page_no - first < self.max_pages_per_pass:
+            if self.cancelled.is_set():
+                return
             shipments, has_more = tracking.list_page(page_no, TRACKING_PAGE_SIZE)
-            if not shipments and page_no == 1 and src.orders is None:
-                shipments = tracking.get_many(
-                    [(carrier, number) for number, carrier in self.store.orders.shipments_to_track()]
-                )
-            self._note_skipped(src, skipped)
-            now = self.clock()
-            parts.append(
-                self._commit(
-                    name,
-                    tracked=shipments,
-                    live=False,
-                    state=SyncState(source=key, cursor=str(page_no + 1), last_attempt_at=now, last_success_at=now),
-                )
-            )
+            left_out = tracking.take_skipped() if isinstance(tracking, ReportsSkipped) else []
+            yield shipments, has_more, left_out
             if not has_more:
-                # "done" gets a transaction of its own, after the listeners heard the last page: while
-                # the source is not done, whatever they hear is history (a last page without new events,
-                # only a changed ETA, must not read as live news). A crash in between resumes at the
-                # page after the last one, which is empty, and then marks the source done.
-                with self.store.transaction() as uow:
-                    uow.set_sync_state(SyncState(source=key, cursor="done", last_attempt_at=now, last_success_at=now))
-                return combine_changes(parts)
+                return
             page_no += 1

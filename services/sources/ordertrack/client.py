@@ -24,7 +24,7 @@ import httpx
 
 from services.domain import AuthError, ConfigError, PayloadError, RateLimitedError, SourceError, SourceUnavailableError
 
-from ..http import HttpSource, RetryPolicy
+from ..http import HttpSource, RetryPolicy, shared_transport
 from ..limits import decoded_chunks
 from ..sse import MAX_SSE_EVENT, MAX_SSE_LINE, SSEDecoder
 
@@ -80,7 +80,7 @@ class OrdertrackClient(HttpSource):
         super().__init__(
             base_url,
             headers=headers,
-            transport=transport or httpx.HTTPTransport(retries=1),
+            transport=transport or shared_transport(retries=1),
             timeout=timeout,
             policy=policy,
             sleep=sleep,

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.demo import DemoState, StreamEntry, decode_cursor, encode_cursor, generate
+from services.demo.state import json_bytes, order_payload
 from services.domain import ShipmentStatus, ValidationError, parse_utc
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
@@ -113,3 +114,40 @@ def test_sim_clock_follows_real_time() -> None:
     assert state.sim_now() == NOW + timedelta(seconds=90)
     state.advance(10)
     assert state.sim_now() == NOW + timedelta(seconds=90, minutes=10)
+
+
+def _fresh_page(state: DemoState, cursor: str | None, limit: int, embed: bool = False) -> bytes:
+    """The page body rendered from scratch (what the server sent before pages were cached)."""
+    page = state.page(cursor, limit)
+    return json_bytes(
+        {
+            "orders": [order_payload(o, embed) for o in page.orders],
+            "next_cursor": page.next_cursor,
+            "has_more": page.has_more,
+        }
+    )
+
+
+def test_cached_pages_equal_fresh_rendering_and_follow_changes(state: DemoState) -> None:
+    """A page joined from cached order texts is byte for byte a fresh rendering, also after an order changes."""
+    state.warm()
+    page = state.page(None, 50)
+    assert state.page_json(page) == _fresh_page(state, None, 50)
+    assert state.page_json(page, embed=True) == _fresh_page(state, None, 50, embed=True)
+    number = next(s.tracking_number for o in page.orders for s in o.shipments)
+    state.add_event(number, "in_transit", "cache check")
+    after = state.page(None, 10_000)
+    assert state.page_json(after) == _fresh_page(state, None, 10_000)
+    body = state.page_json(after, embed=True)
+    assert body == _fresh_page(state, None, 10_000, embed=True)
+    assert b"cache check" in body
+
+
+def test_cached_trackings_equal_fresh_rendering_and_follow_changes(state: DemoState) -> None:
+    """The tracking list from cached texts equals the plain rendering (count too), before and after a new event."""
+    for _ in range(2):
+        fresh, count = state.trackings(1, 200)
+        cached, cached_count = state.trackings_json(1, 200)
+        assert cached_count == count and cached == [json_bytes(t) for t in fresh]
+        state.add_event(fresh[0]["tracking_number"], "out_for_delivery", "cache check")
+    assert any(b"cache check" in t for t in state.trackings_json(1, 200)[0])
