@@ -247,6 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Check every phone target; exit 1 naming the packages a phone could not install."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--target", choices=sorted(TARGETS), action="append", help="default: all")
+    parser.add_argument("--index-list", type=Path, default=INDEX_LIST, help="the stand-in for Flet's mobile index")
     args = parser.parse_args(argv)
     line = bundled_python_line(ROOT)
     running = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -254,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mobile-check: flet build bundles Python {line}; run this with python{line}, not {running}",
               file=sys.stderr)
         return 2
-    index = read_index_list()
+    index = read_index_list(args.index_list)
     failed: dict[str, list[str]] = {}
     for name in args.target or sorted(TARGETS):
         target = TARGETS[name]
