@@ -3,10 +3,11 @@
 # unlocked gnome-keyring (Secret Service), so keyring/notification tests use real parts.
 #   scripts/run-tests.sh            the whole suite (bench excluded)
 #   scripts/run-tests.sh --bench    the benchmarks, printing a table
+#   ORDERTRACK_VENV=.venv313 scripts/run-tests.sh ...   the same with another venv (another Python line)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-PY="$ROOT/.venv/bin/python"
+PY="$ROOT/${ORDERTRACK_VENV:-.venv}/bin/python"
 SANDBOX=$(mktemp -d -t ordertrack-ci.XXXXXX)
 trap 'rm -rf "$SANDBOX"' EXIT
 export HOME=$SANDBOX/home XDG_RUNTIME_DIR=$SANDBOX/run
