@@ -13,8 +13,10 @@ A sync that later changes an archived order keeps it in History (the upsert neve
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -107,21 +109,67 @@ def iter_orders(
 
     ``with_events=False`` leaves out order events and carrier events (items and shipments stay).
     """
-    load = load_orders if with_events else _load_without_events
-    with store.reading() as conn:
-        ids = [
-            int(r[0])
-            for r in conn.execute(
-                select(orders.c.id)
-                .where(_where(store, flt, archived))
-                .order_by(orders.c.placed_at.desc(), orders.c.order_number.desc())
-            )
-        ]
-        for part in chunked(ids, page):
-            rows = conn.execute(select(orders).where(orders.c.id.in_(list(part)))).all()
-            by_id = {lo.id: lo.order for lo in load(conn, rows)}
+    with export_snapshot(store, flt, archived, page=page) as snapshot:
+        yield from snapshot.orders(with_events=with_events)
+
+
+class ExportSnapshot:
+    """The orders of one filter as seen by ONE read snapshot, to be read as often as an export needs.
+
+    Only their ids are held (8 bytes an order); each pass loads them again ``page`` at a time, so
+    memory stays flat however many orders match. Valid inside its ``export_snapshot`` block only.
+    """
+
+    def __init__(self, conn: Connection, ids: array[int], page: int) -> None:
+        self._conn = conn
+        self._ids = ids
+        self._page = max(page, 1)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def orders(self, *, with_events: bool = True) -> Iterable[Order]:
+        """Return the orders (newest first); every iteration starts over from the first."""
+        return _OrderPass(self, load_orders if with_events else _load_without_events)
+
+    def _pages(self, load: Callable[[Connection, Sequence[Any]], list[LoadedOrder]]) -> Iterator[Order]:
+        for start in range(0, len(self._ids), self._page):
+            part = self._ids[start : start + self._page]
+            rows = self._conn.execute(select(orders).where(orders.c.id.in_(list(part)))).all()
+            by_id = {lo.id: lo.order for lo in load(self._conn, rows)}
             for oid in part:
                 yield by_id[oid]
+
+
+class _OrderPass:
+    """One way of reading an ExportSnapshot's orders; iterable any number of times."""
+
+    def __init__(self, snapshot: ExportSnapshot, load: Callable[[Connection, Sequence[Any]], list[LoadedOrder]]):
+        self._snapshot = snapshot
+        self._load = load
+
+    def __iter__(self) -> Iterator[Order]:
+        return self._snapshot._pages(self._load)
+
+
+@contextmanager
+def export_snapshot(
+    store: Store, flt: OrderFilter, archived: bool | None = None, *, page: int = PAGE
+) -> Iterator[ExportSnapshot]:
+    """Open one read snapshot of the orders matching ``flt`` (newest first) for an export's passes."""
+    with store.reading() as conn:
+        ids = array(
+            "q",
+            (
+                int(r[0])
+                for r in conn.execute(
+                    select(orders.c.id)
+                    .where(_where(store, flt, archived))
+                    .order_by(orders.c.placed_at.desc(), orders.c.order_number.desc())
+                )
+            ),
+        )
+        yield ExportSnapshot(conn, ids, page)
 
 
 def due_for_history(now: datetime, after_days: int) -> tuple[ColumnElement[bool], ...]:
