@@ -7,7 +7,6 @@ import inspect
 import queue
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -105,13 +104,10 @@ def _open_shipment(server: DemoServer, client: httpx.Client) -> tuple[str, str, 
 
 
 def test_binds_loopback_only_and_starts_fast() -> None:
-    """The default host is 127.0.0.1; start() returns within a second with the port accepting."""
+    """The default host is 127.0.0.1; start() returns with the port accepting (its speed: tests/bench)."""
     assert inspect.signature(DemoServer).parameters["host"].default == "127.0.0.1"
-    started = time.perf_counter()
     srv = DemoServer().start()
     try:
-        elapsed = time.perf_counter() - started
-        assert elapsed < 1.0, f"{elapsed:.2f} s"
         assert srv.url.startswith("http://127.0.0.1:")
         assert srv._server is not None
         bound = {s.getsockname()[0] for server in srv._server.servers for s in server.sockets}
