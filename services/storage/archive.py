@@ -121,7 +121,7 @@ class ExportSnapshot:
     """
 
     def __init__(self, conn: Connection, ids: array[int], page: int) -> None:
-        self._conn = conn
+        self._db = conn
         self._ids = ids
         self._page = max(page, 1)
 
@@ -135,8 +135,8 @@ class ExportSnapshot:
     def _pages(self, load: Callable[[Connection, Sequence[Any]], list[LoadedOrder]]) -> Iterator[Order]:
         for start in range(0, len(self._ids), self._page):
             part = self._ids[start : start + self._page]
-            rows = self._conn.execute(select(orders).where(orders.c.id.in_(list(part)))).all()
-            by_id = {lo.id: lo.order for lo in load(self._conn, rows)}
+            rows = self._db.execute(select(orders).where(orders.c.id.in_(list(part)))).all()
+            by_id = {lo.id: lo.order for lo in load(self._db, rows)}
             for oid in part:
                 yield by_id[oid]
 

@@ -92,6 +92,9 @@ def test_pushed_event_is_in_the_cache_by_push(quiet_demo: DemoServer, store: Sto
     samples = StatsRepository(store).latency_samples()
     assert len(samples) == 1, "exactly the pushed event counts as a live update (history excluded)"
     assert samples[0].received_at <= samples[0].stored_at
+    published = samples[0].published_at
+    assert published is not None and published <= samples[0].received_at, "the stream's published_at is kept"
+    assert samples[0].publish_ms is not None and samples[0].publish_ms <= samples[0].update_ms + 1
     assert store.sync_state.get("shop#stream").cursor is not None, "stream position persisted"
     order = store.orders.get(store.orders.order_numbers_for_tracking(number)[0])
     assert order is not None
@@ -172,5 +175,6 @@ def test_follow_command_prints_a_pushed_event_and_stops_cleanly(quiet_demo: Demo
     data = json.loads(stats.stdout)
     assert data["update_latency"]["count"] == 1
     assert data["update_latency"]["p95_ms"] is not None
+    assert data["publish_latency"]["count"] == 1, "the demo's stream message says when it was published"
     [source] = data["sources"]
     assert source["source"] == "shop" and source["health"] == "healthy" and source["stream_last_event_id"]
