@@ -152,12 +152,31 @@ class _OrderPass:
         return self._snapshot._pages(self._load)
 
 
+EXPORT_CACHE_KIB = 2048
+"""Page cache of the connection while an export reads (each page is read a few times, in order)."""
+
+
+@contextmanager
+def _small_page_cache(conn: Connection) -> Iterator[None]:
+    """Hold the connection's page cache at EXPORT_CACHE_KIB while an export runs, then restore it.
+
+    An encrypted connection keeps up to 32 MiB of decrypted pages for the app's repeated queries;
+    an export reads the whole file in order, so that cache would only fill up and stay full.
+    """
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{EXPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(before or 0)}")
+
+
 @contextmanager
 def export_snapshot(
     store: Store, flt: OrderFilter, archived: bool | None = None, *, page: int = PAGE
 ) -> Iterator[ExportSnapshot]:
     """Open one read snapshot of the orders matching ``flt`` (newest first) for an export's passes."""
-    with store.reading() as conn:
+    with store.reading() as conn, _small_page_cache(conn):
         ids = array(
             "q",
             (
