@@ -30,7 +30,7 @@ pytestmark = pytest.mark.bench
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 GENERATE_RATIO = 2.0
-START_RATIO = 4.0
+START_RATIO = 2.0
 RUNS = 5
 
 
