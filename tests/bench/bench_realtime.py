@@ -17,6 +17,8 @@ import statistics
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import httpx
 import pytest
@@ -73,10 +75,12 @@ def _download_floor(url: str) -> tuple[float, int]:
                 return time.perf_counter() - started, count
 
 
-def _pushed(db: Path) -> list[sqlite3.Row]:
-    """The bench's pushed events as stored: times, tracking number and status."""
+def _pushed(db: Path) -> list[Any]:
+    """The bench's pushed events as stored: times, tracking number and status (attributes by column)."""
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        conn.row_factory = sqlite3.Row
+        conn.row_factory = lambda cur, row: SimpleNamespace(
+            **{d[0]: v for d, v in zip(cur.description, row, strict=True)}
+        )
         return conn.execute(
             "SELECT s.tracking_number, e.status, e.occurred_at, e.published_at, e.received_at, e.stored_at"
             " FROM tracking_events e JOIN shipments s ON s.id = e.shipment_id"
