@@ -50,12 +50,12 @@ def _engine(store: Store, url: str) -> SyncEngine:
     return SyncEngine(store, [SourceRuntime(config, OrdertrackOrderSource(OrdertrackClient(url, None)), tracking)])
 
 
-def _wait(condition: object, timeout: float) -> bool:
+def _wait(condition: object, timeout: float, step: float = 0.05) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():  # type: ignore[operator]
             return True
-        time.sleep(0.05)
+        time.sleep(step)
     return False
 
 
@@ -152,7 +152,9 @@ def test_realtime_push_latency_and_unchanged_source(demo_10k: str, tmp_path: Pat
                 body = {"status": status, "description": f"bench push {i}"}  # stamped by the demo
                 r = client.post(f"/_demo/shipments/{number}/events", json=body)
                 assert r.status_code == 201, r.text
-                time.sleep(0.005)
+                # one by one: the next push once this one's alert is out (latency, not a queue's throughput)
+                key = (number, status)
+                assert _wait(lambda key=key: key in handed, 10, step=0.001), f"no alert for push {i}"
         assert _wait(lambda: len(_pushed(db)) >= PUSHES, 60), "not every push was stored"
         assert _wait(lambda: len(handed) >= PUSHES, 30), f"only {len(handed)} of {PUSHES} alerts handed over"
     finally:
