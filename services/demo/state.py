@@ -30,7 +30,6 @@ from services.domain import (
     order_to_json,
     parse_utc,
     tracking_event_to_json,
-    utc_now,
 )
 
 from . import aftership
@@ -115,6 +114,12 @@ def _parse_location(text: str | None) -> tuple[str | None, str | None, str | Non
     city = parts[0] if parts else None
     state = parts[1] if len(parts) > 1 else None
     return city, state, country
+
+
+def now_ms() -> datetime:
+    """Return the current UTC time to the millisecond (how the demo stamps what it publishes live)."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 class DemoState:
@@ -247,12 +252,14 @@ class DemoState:
             if occurred_at is None:
                 shown = next((s for s in current.shipments if s.tracking_number == tracking_number), None)
                 latest = shown.events[-1].occurred_at if shown is not None and shown.events else None
-                stamp = utc_now()
+                stamp = now_ms()  # milliseconds: whole seconds would hide the pipeline in the latency figures
                 if latest is not None and stamp <= latest:
-                    stamp = latest.replace(microsecond=0) + timedelta(seconds=1)
+                    stamp = latest + timedelta(milliseconds=1)
             else:
                 stamp = occurred_at.astimezone(UTC)
-            local = stamp.replace(tzinfo=None).isoformat() + "+00:00"
+            micro = stamp.microsecond
+            spec = "seconds" if not micro else "milliseconds" if micro % 1000 == 0 else "microseconds"
+            local = stamp.replace(tzinfo=None).isoformat(timespec=spec) + "+00:00"
             event = TrackingEvent(
                 occurred_at=stamp,
                 status=domain_status,
@@ -328,7 +335,8 @@ class DemoState:
         )
 
     def _emit(self, name: str, data: JSON) -> StreamEntry:
-        entry = StreamEntry(id=self._next_id, event=name, data=data)
+        # when it was published, as a real backend's stream would say: the clock-free latency figure
+        entry = StreamEntry(id=self._next_id, event=name, data={**data, "published_at": format_utc(now_ms())})
         self._next_id += 1
         self._log.append(entry)
         if len(self._log) > MAX_LOG:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import re
 import threading
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import IO
 
 from services.domain import Order, eta_iso, format_utc, money
@@ -44,6 +46,23 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
+@functools.lru_cache(maxsize=8192)
+def _money_cached(value: Decimal, currency: str) -> str:
+    return money(value, currency)
+
+
+def _money(value: Decimal, currency: str) -> str:
+    """``money`` with a memory: a big export writes the same prices and totals over and over.
+
+    Equal amounts always format alike (the text depends on the normalized value), so caching by
+    value is exact.
+    """
+    try:
+        return _money_cached(value, currency)
+    except TypeError:  # a signalling NaN cannot be hashed
+        return money(value, currency)
+
+
 def neutralize(value: str) -> str:
     """Return ``value`` made safe for spreadsheets (a leading apostrophe before formula starters)."""
     if value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
@@ -72,8 +91,8 @@ def order_lines(order: Order) -> list[list[str]]:
         order.merchant,
         order.customer.name if order.customer is not None else "",
         order.currency,
-        money(order.total, order.currency),
-        money(order.tax_total, order.currency),
+        _money(order.total, order.currency),
+        _money(order.tax_total, order.currency),
     ]
     tracking = " ".join(s.tracking_number for s in order.shipments)
     estimates = _estimates(order)
@@ -86,9 +105,9 @@ def order_lines(order: Order) -> list[list[str]]:
             item.sku,
             item.name,
             str(item.quantity),
-            money(item.unit_price, order.currency),
-            money(item.tax, order.currency) if item.tax is not None else "",
-            money(item.unit_price * item.quantity, order.currency),
+            _money(item.unit_price, order.currency),
+            _money(item.tax, order.currency) if item.tax is not None else "",
+            _money(item.unit_price * item.quantity, order.currency),
             tracking,
             estimates,
         ]

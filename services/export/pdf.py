@@ -4,20 +4,26 @@
     orders table  one row per order; cut into one-page chunks, each with its own header row, so the
                   header is on every page and layout stays linear (one long table splits quadratically)
     details       one table per order: heading, customer and address, items, unified timeline
-    footer        "Page N of M" and the generation time (NumberedCanvas defers pages until M is known)
+    footer        "Page N of M" and the generation time; M is a form drawn once at the end
+
+Bounded memory, whatever the number of orders: the orders are read in passes (totals first, then
+the orders table, then the details; a re-iterable source such as the export snapshot of
+``services.storage.archive`` reads them again page by page, only a one-shot iterator is kept in
+memory), tables are made a few at a time while the layout consumes them (``_Lazy``: reportlab keeps
+a style object per table cell), and each finished page is compressed at once (``_make_canvas``), so
+what stays in memory per page is its share of the final file.
 
 Plain strings are used for cells (fast); a Paragraph only where CJK needs the second font or
-text must wrap. Detail tables are made a few at a time while the layout consumes them
-(``_LazyDetails``): reportlab keeps a style object per table cell, so 10,000 ready-made tables
-would hold hundreds of MB. The build is CPU-bound: run it off the UI loop.
+text must wrap. The build is CPU-bound: run it off the UI loop.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import zlib
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
@@ -26,6 +32,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFName, PDFStream
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Flowable, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
@@ -65,6 +72,7 @@ _H2 = ParagraphStyle("h2", fontName=BOLD, fontSize=11, leading=14, spaceBefore=8
 _GRID = colors.HexColor("#b0b7c3")
 _HEAD_BG = colors.HexColor("#dde3ec")
 _SUB_BG = colors.HexColor("#f0f3f7")
+_FOOTER_GREY = colors.HexColor("#555555")
 
 _ITEMS_STYLE = TableStyle(
     [
@@ -150,49 +158,89 @@ def _when(value: datetime) -> str:
     return format_utc(value)[:16].replace("T", " ")
 
 
+TOTAL_FORM = "pageTotal"
+"""The form XObject that prints M of "Page N of M": referenced by every page, drawn once at the end."""
+
+
+def _compact(page: Any) -> None:
+    """Compress a finished page's content stream now, so only its share of the file stays in memory."""
+    stream = page.stream
+    if not isinstance(stream, str) or page.Contents:
+        return
+    content = PDFStream(content=zlib.compress(stream.encode("utf-8")))
+    content.dictionary["Filter"] = PDFArray([PDFName("FlateDecode")])  # applied here, not again at save
+    page.Contents = content
+    page.stream = None
+
+
 def _make_canvas(generated: str, pages: list[int]) -> type[canvas.Canvas]:
-    """Return a canvas class that prints "Page N of M" and the generation time on every page."""
+    """Return a canvas class that prints "Page N of M" and the generation time on every page.
+
+    Each page is finished and compressed when the layout leaves it; M is a form defined at ``save``
+    (PDF lets a page use a form defined later), so no page waits for the total.
+    """
+    total_x = A4[0] - MARGIN - stringWidth("0" * 6, REGULAR, 7)
 
     class NumberedCanvas(canvas.Canvas):  # type: ignore[misc]  # reportlab is untyped
-        """Defers showPage so the total page count is known ('Page N of M')."""
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._saved_page_states: list[dict[str, Any]] = []
+        """Prints the footer on each page and compresses the page as soon as it is shown."""
 
         def showPage(self) -> None:
-            self._saved_page_states.append(dict(self.__dict__))
-            self._startPage()
+            self.saveState()
+            self.setFont(REGULAR, 7)
+            self.setFillColor(_FOOTER_GREY)
+            self.drawString(MARGIN, 10 * mm, f"Generated {generated}")
+            self.drawRightString(total_x, 10 * mm, f"Page {self._pageNumber} of ")
+            self.doForm(TOTAL_FORM)
+            self.restoreState()
+            super().showPage()
+            _compact(self._doc.Pages.pages[-1])
 
         def save(self) -> None:
-            total = len(self._saved_page_states)
+            if self._code:  # a page the layout did not close
+                self.showPage()
+            total = len(self._doc.Pages.pages)
             pages.append(total)
-            for state in self._saved_page_states:
-                self.__dict__.update(state)
-                self.setFont(REGULAR, 7)
-                self.setFillColor(colors.HexColor("#555555"))
-                self.drawString(MARGIN, 10 * mm, f"Generated {generated}")
-                self.drawRightString(A4[0] - MARGIN, 10 * mm, f"Page {self._pageNumber} of {total}")
-                super().showPage()
+            self.beginForm(TOTAL_FORM)
+            self.setFont(REGULAR, 7)
+            self.setFillColor(_FOOTER_GREY)
+            self.drawString(total_x, 10 * mm, str(total))
+            self.endForm()
             super().save()
 
     return NumberedCanvas
 
 
-def _orders_chunks(rows: list[list[Any]]) -> list[Table]:
-    """Cut the orders rows into one-page tables, each starting with the header row."""
-    tables = []
-    for start in range(0, len(rows), ROWS_PER_PAGE):
-        part = rows[start : start + ROWS_PER_PAGE]
-        table = Table(
-            [ORDERS_HEADER, *part],
-            colWidths=ORDERS_WIDTHS,
-            rowHeights=[HEAD_H] + [ROW_H] * len(part),
-            repeatRows=1,
-            style=_ORDERS_STYLE,
+def _orders_chunks(orders: Iterable[Order]) -> Iterator[list[Table]]:
+    """Yield the orders table as one-page tables, each starting with the header row."""
+    part: list[list[Any]] = []
+    for order in orders:
+        part.append(
+            [
+                _cell(order.order_number, ORDERS_WIDTHS[0]),
+                _when(order.placed_at),
+                order.channel.value,
+                order.status.value,
+                _cell(order.merchant, ORDERS_WIDTHS[4]),
+                _fit(f"{money(order.total, order.currency)} {order.currency}", ORDERS_WIDTHS[5]),
+                _fit(money(order.tax_total, order.currency), ORDERS_WIDTHS[6]),
+            ]
         )
-        tables.append(table)
-    return tables
+        if len(part) == ROWS_PER_PAGE:
+            yield [_orders_table(part)]
+            part = []
+    if part:
+        yield [_orders_table(part)]
+
+
+def _orders_table(part: list[list[Any]]) -> Table:
+    """One page of the orders table (header row first)."""
+    return Table(
+        [ORDERS_HEADER, *part],
+        colWidths=ORDERS_WIDTHS,
+        rowHeights=[HEAD_H] + [ROW_H] * len(part),
+        repeatRows=1,
+        style=_ORDERS_STYLE,
+    )
 
 
 def _detail(order: Order) -> list[Table]:
@@ -245,36 +293,38 @@ def _detail(order: Order) -> list[Table]:
     return [items, timeline]
 
 
-class _LazyDetails(Flowable):  # type: ignore[misc]  # reportlab is untyped
-    """Stands for the remaining detail tables; each split hands the layout the next few (bounded memory).
+class _Lazy(Flowable):  # type: ignore[misc]  # reportlab is untyped
+    """Stands for tables still to come; each split hands the layout the next few (bounded memory).
 
-    reportlab requires the first flowable of a split to fit where the split happened, so a table
-    that does not fit is split itself, or kept for the next page (returning nothing moves on).
+    ``batches`` yields lists of tables, made only when the layout asks for them. reportlab requires
+    the first flowable of a split to fit where the split happened, so a table that does not fit is
+    split itself, or kept for the next page (returning nothing moves on).
     """
 
-    BATCH = 10
-
-    def __init__(self, orders: deque[Order], reporter: Reporter) -> None:
+    def __init__(self, batches: Iterator[list[Table]]) -> None:
         super().__init__()
-        self._orders = orders
+        self._batches = batches
         self._ready: deque[Table] = deque()
-        self._reporter = reporter
+
+    def _fill(self) -> bool:
+        """Make the next batch when none is ready; return whether a table is ready."""
+        while not self._ready:
+            batch = next(self._batches, None)
+            if batch is None:
+                return False
+            self._ready.extend(batch)
+        return True
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         """Never fit while tables remain, so the layout asks split() for them."""
-        if not self._orders and not self._ready:
+        if not self._fill():
             return (0, 0)
         return (avail_width, avail_height + 1)
 
     def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
-        """Return the next detail tables followed by this flowable (nothing when none fits here)."""
-        if not self._ready:
-            if not self._orders:
-                return []
-            for _ in range(min(self.BATCH, len(self._orders))):
-                self._ready.extend(_detail(self._orders.popleft()))
-            done = self._reporter.total - len(self._orders)
-            self._reporter.step("layout", done, force=not self._orders)
+        """Return the next tables followed by this flowable (nothing when none fits here)."""
+        if not self._fill():
+            return []
         first = self._ready[0]
         _, height = first.wrap(avail_width, avail_height)
         if height <= avail_height:
@@ -293,6 +343,31 @@ class _LazyDetails(Flowable):  # type: ignore[misc]  # reportlab is untyped
 
     def draw(self) -> None:
         """Draw nothing (the tables it hands out draw themselves)."""
+
+
+def _detail_batches(orders: Iterable[Order], reporter: Reporter, batch: int = 10) -> Iterator[list[Table]]:
+    """Yield the detail tables of ``batch`` orders at a time, reporting phase ``layout`` progress."""
+    done = 0
+    tables: list[Table] = []
+    for order in orders:
+        tables += _detail(order)
+        done += 1
+        if done % batch == 0:
+            reporter.step("layout", done)
+            yield tables
+            tables = []
+    if tables:
+        reporter.step("layout", done)
+        yield tables
+
+
+def _passes(orders: Iterable[Order], summary: Iterable[Order] | None) -> tuple[Iterable[Order], Iterable[Order]]:
+    """Return (summary source, details source), both re-iterable; a one-shot iterator is kept in a list."""
+    if iter(orders) is orders:  # an iterator: it can be read only once
+        orders = list(orders)
+    if summary is None or iter(summary) is summary:
+        summary = orders
+    return summary, orders
 
 
 def customer_label(names: Counter[str]) -> str:
@@ -341,35 +416,27 @@ def write_pdf(
     generated_at: datetime,
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
+    summary: Iterable[Order] | None = None,
 ) -> PdfResult:
     """Write the order-history PDF of ``orders`` (``total`` of them, for progress) to ``out``.
 
-    ``customer`` None: named from the orders. Progress: phase ``orders`` while reading, then
-    ``layout`` (orders laid out so far); ``cancel`` is honoured in both.
+    ``orders`` is read again for each pass when it can be (a sequence, or an object whose iteration
+    starts over); ``summary``, when given, yields the same orders in the same order and may leave
+    out their events: it feeds page 1 and the orders table. ``customer`` None: named from the
+    orders. Progress: phase ``orders`` while totalling, then ``layout`` (orders laid out so far);
+    ``cancel`` is honoured in both.
     """
     register_fonts()
+    summary, orders = _passes(orders, summary)
     reporter = Reporter(total, progress, cancel)
     totals = Totals()
-    order_rows: list[list[Any]] = []
-    pending: deque[Order] = deque()
     names: Counter[str] = Counter()
-    for order in reporter.orders(orders):
+    count = 0
+    for order in reporter.orders(summary):
         totals.add(order)
         if order.customer is not None and order.customer.name:
             names[order.customer.name] += 1
-        order_rows.append(
-            [
-                _cell(order.order_number, ORDERS_WIDTHS[0]),
-                _when(order.placed_at),
-                order.channel.value,
-                order.status.value,
-                _cell(order.merchant, ORDERS_WIDTHS[4]),
-                _fit(f"{money(order.total, order.currency)} {order.currency}", ORDERS_WIDTHS[5]),
-                _fit(money(order.tax_total, order.currency), ORDERS_WIDTHS[6]),
-            ]
-        )
-        pending.append(order)
-    count = len(pending)
+        count += 1
     customer = _clip(customer if customer is not None else customer_label(names), 200)
     filter_text = _clip(filter_text, WRAP_CHARS)
     generated = format_utc(generated_at)[:19].replace("T", " ") + " UTC"
@@ -383,11 +450,15 @@ def write_pdf(
         Paragraph("Totals per year and currency (order totals include tax)", _H2),
         _totals_table(rows),
     ]
-    if order_rows:
+    if count:
         layout = Reporter(count, progress, cancel, every=max(1, count // 100))  # about 1 % steps
-        lazy = _LazyDetails(pending, layout)
-        story += [PageBreak(), *_orders_chunks(order_rows), PageBreak(), Paragraph("Orders in detail", _H2), lazy]
-        del order_rows
+        story += [
+            PageBreak(),
+            _Lazy(_orders_chunks(summary)),
+            PageBreak(),
+            Paragraph("Orders in detail", _H2),
+            _Lazy(_detail_batches(orders, layout)),
+        ]
     else:
         story.append(Paragraph("No orders match this filter.", _TEXT))
     pages: list[int] = []

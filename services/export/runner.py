@@ -16,7 +16,7 @@ from typing import IO
 
 from services.domain import OrderFilter, utc_now
 from services.storage import Store
-from services.storage.archive import count_orders, iter_orders
+from services.storage.archive import export_snapshot
 
 from .common import ExportError, ProgressCallback, TotalsRow, atomic_write, describe_filter
 from .csv_export import write_csv
@@ -59,30 +59,33 @@ def export_orders(
         raise ExportError(f"{path} is a folder; give a file name")
     if not path.parent.is_dir():
         raise ExportError(f"the folder {path.parent} does not exist")
-    total = count_orders(store, flt, archived)
     counts: dict[str, int] = {"orders": 0, "rows": 0, "pages": 0}
     totals: list[tuple[TotalsRow, ...]] = [()]
 
     def write(out: IO[bytes]) -> None:
-        orders = iter_orders(store, flt, archived, with_events=fmt != "csv")  # CSV needs no timelines
-        if fmt == "csv":
-            counts["rows"] = write_csv(orders, out, total=total, progress=progress, cancel=cancel)
-            counts["orders"] = total
-        elif fmt == "json":
-            counts["orders"] = write_json(orders, out, total=total, progress=progress, cancel=cancel)
-        else:
-            result = write_pdf(
-                orders,
-                out,
-                total=total,
-                customer=customer,
-                filter_text=describe_filter(flt) + (" (History only)" if archived else ""),
-                generated_at=now or utc_now(),
-                progress=progress,
-                cancel=cancel,
-            )
-            counts["orders"], counts["pages"] = result.orders, result.pages
-            totals[0] = result.totals
+        # one read snapshot for every pass; orders are loaded a page at a time (flat memory)
+        with export_snapshot(store, flt, archived) as snapshot:
+            total = len(snapshot)
+            if fmt == "csv":  # CSV needs no timelines
+                rows = snapshot.orders(with_events=False)
+                counts["rows"] = write_csv(rows, out, total=total, progress=progress, cancel=cancel)
+                counts["orders"] = total
+            elif fmt == "json":
+                counts["orders"] = write_json(snapshot.orders(), out, total=total, progress=progress, cancel=cancel)
+            else:
+                result = write_pdf(
+                    snapshot.orders(),
+                    out,
+                    total=total,
+                    customer=customer,
+                    filter_text=describe_filter(flt) + (" (History only)" if archived else ""),
+                    generated_at=now or utc_now(),
+                    progress=progress,
+                    cancel=cancel,
+                    summary=snapshot.orders(with_events=False),
+                )
+                counts["orders"], counts["pages"] = result.orders, result.pages
+                totals[0] = result.totals
 
     try:
         atomic_write(path, write)

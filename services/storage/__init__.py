@@ -15,7 +15,7 @@ Storage hands out domain objects (``services.domain``), never rows.
 from .feed import recent_events
 from .notify_repo import NotifyRepository as NotifyRepository
 from .repositories import OrderRepository, SourceRepository, SyncStateRepository
-from .stats import LatencySample, LatencySummary, StatsRepository, tracking_candidates
+from .stats import LatencySample, LatencySummary, StatsRepository, mark_published, tracking_candidates
 from .store import Store
 from .uow import UnitOfWork
 from .usage import SelfServiceSummary, UsageRepository
@@ -31,6 +31,7 @@ __all__ = [
     "SyncStateRepository",
     "UnitOfWork",
     "UsageRepository",
+    "mark_published",
     "recent_events",
     "tracking_candidates",
 ]

@@ -13,7 +13,9 @@ A sync that later changes an archived order keeps it in History (the upsert neve
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,7 +27,7 @@ from services.domain import HISTORY_STATUSES as HISTORY_STATUSES  # the statuses
 from services.domain import Order, OrderFilter, StorageError, utc_now
 
 from .convert import order_from_row, shipment_from_row, ts
-from .reads import LoadedOrder, chunked, due_clause, filter_clause, load_orders, shipment_rows
+from .reads import LoadedOrder, due_clause, filter_clause, load_orders, shipment_rows
 from .store import Store
 from .tables import orders, shipments
 
@@ -99,21 +101,86 @@ def iter_orders(
 
     ``with_events=False`` leaves out order events and carrier events (items and shipments stay).
     """
-    load = load_orders if with_events else _load_without_events
-    with store.reading() as conn:
-        ids = [
-            int(r[0])
-            for r in conn.execute(
-                select(orders.c.id)
-                .where(_where(store, flt, archived))
-                .order_by(orders.c.placed_at.desc(), orders.c.order_number.desc())
-            )
-        ]
-        for part in chunked(ids, page):
-            rows = conn.execute(select(orders).where(orders.c.id.in_(list(part)))).all()
-            by_id = {lo.id: lo.order for lo in load(conn, rows)}
+    with export_snapshot(store, flt, archived, page=page) as snapshot:
+        yield from snapshot.orders(with_events=with_events)
+
+
+class ExportSnapshot:
+    """The orders of one filter as seen by ONE read snapshot, to be read as often as an export needs.
+
+    Only their ids are held (8 bytes an order); each pass loads them again ``page`` at a time, so
+    memory stays flat however many orders match. Valid inside its ``export_snapshot`` block only.
+    """
+
+    def __init__(self, conn: Connection, ids: array[int], page: int) -> None:
+        self._db = conn
+        self._ids = ids
+        self._page = max(page, 1)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def orders(self, *, with_events: bool = True) -> Iterable[Order]:
+        """Return the orders (newest first); every iteration starts over from the first."""
+        return _OrderPass(self, load_orders if with_events else _load_without_events)
+
+    def _pages(self, load: Callable[[Connection, Sequence[Any]], list[LoadedOrder]]) -> Iterator[Order]:
+        for start in range(0, len(self._ids), self._page):
+            part = self._ids[start : start + self._page]
+            rows = self._db.execute(select(orders).where(orders.c.id.in_(list(part)))).all()
+            by_id = {lo.id: lo.order for lo in load(self._db, rows)}
             for oid in part:
                 yield by_id[oid]
+
+
+class _OrderPass:
+    """One way of reading an ExportSnapshot's orders; iterable any number of times."""
+
+    def __init__(self, snapshot: ExportSnapshot, load: Callable[[Connection, Sequence[Any]], list[LoadedOrder]]):
+        self._snapshot = snapshot
+        self._load = load
+
+    def __iter__(self) -> Iterator[Order]:
+        return self._snapshot._pages(self._load)
+
+
+EXPORT_CACHE_KIB = 2048
+"""Page cache of the connection while an export reads (each page is read a few times, in order)."""
+
+
+@contextmanager
+def _small_page_cache(conn: Connection) -> Iterator[None]:
+    """Hold the connection's page cache at EXPORT_CACHE_KIB while an export runs, then restore it.
+
+    An encrypted connection keeps up to 32 MiB of decrypted pages for the app's repeated queries;
+    an export reads the whole file in order, so that cache would only fill up and stay full.
+    """
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{EXPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(before or 0)}")
+
+
+@contextmanager
+def export_snapshot(
+    store: Store, flt: OrderFilter, archived: bool | None = None, *, page: int = PAGE
+) -> Iterator[ExportSnapshot]:
+    """Open one read snapshot of the orders matching ``flt`` (newest first) for an export's passes."""
+    with store.reading() as conn, _small_page_cache(conn):
+        ids = array(
+            "q",
+            (
+                int(r[0])
+                for r in conn.execute(
+                    select(orders.c.id)
+                    .where(_where(store, flt, archived))
+                    .order_by(orders.c.placed_at.desc(), orders.c.order_number.desc())
+                )
+            ),
+        )
+        yield ExportSnapshot(conn, ids, page)
 
 
 def due_for_history(now: datetime, after_days: int) -> tuple[ColumnElement[bool], ...]:

@@ -1,12 +1,17 @@
-"""Read-only figures over the cache: update latency per carrier event, and what to poll.
+"""Figures over the cache: update latency per carrier event, and what to poll.
 
-    tracking_events.occurred_at ──(source says it happened)
-                   .received_at ──(the sync engine got it)
-                   .stored_at   ──(its transaction wrote it)     -> "time to deliver a status update"
+    tracking_events.occurred_at  ──(the carrier says it happened)
+                   .published_at ──(the source says it published it; pushed events only)
+                   .received_at  ──(the sync engine got it)
+                   .stored_at    ──(its transaction wrote it)
+
+    "carrier event -> stored"  stored_at - occurred_at    includes the carrier's own delay
+    "published -> stored"      stored_at - published_at   the pipeline alone
 
 Only ``live`` events count: history back-filled by a source's first sync is not an update. The
 notifications engine adds when an alert went out; pass those instants as ``alerted_at`` (event id ->
-time) and each sample carries them (the hook for "source event -> alert" latency).
+time) and each sample carries them (the hook for "source event -> alert" latency). The one write
+here, ``mark_published``, runs inside the transaction that stores a pushed event.
 """
 
 from __future__ import annotations
@@ -17,15 +22,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from services.domain import FINAL_SHIPMENT_STATUSES
+from services.domain import FINAL_SHIPMENT_STATUSES, NewTrackingEvent
 
-from .convert import from_ts, ts
+from .convert import event_key, from_ts, ts
 from .tables import shipments, tracking_events
 
 if TYPE_CHECKING:
     from .store import Store
+    from .uow import UnitOfWork
 
 _FINAL = tuple(s.value for s in FINAL_SHIPMENT_STATUSES)
 
@@ -40,11 +46,19 @@ class LatencySample:
     received_at: datetime
     stored_at: datetime
     alerted_at: datetime | None = None
+    published_at: datetime | None = None
 
     @property
     def update_ms(self) -> float:
         """Return source event -> stored, in milliseconds (0 when the source's clock runs ahead)."""
         return max(0.0, (self.stored_at - self.occurred_at).total_seconds() * 1000)
+
+    @property
+    def publish_ms(self) -> float | None:
+        """Return published -> stored, in milliseconds, when the source said when it published the event."""
+        if self.published_at is None:
+            return None
+        return max(0.0, (self.stored_at - self.published_at).total_seconds() * 1000)
 
     @property
     def alert_ms(self) -> float | None:
@@ -105,7 +119,7 @@ class StatsRepository:
     ) -> list[LatencySample]:
         """Return one sample per stored carrier event (live ones only by default), oldest stored first."""
         te = tracking_events
-        stmt = select(te.c.id, te.c.source, te.c.occurred_at, te.c.received_at, te.c.stored_at)
+        stmt = select(te.c.id, te.c.source, te.c.occurred_at, te.c.received_at, te.c.stored_at, te.c.published_at)
         if live_only:
             stmt = stmt.where(te.c.live.is_(True))
         if since is not None:
@@ -124,6 +138,7 @@ class StatsRepository:
                 received_at=from_ts(row.received_at),
                 stored_at=from_ts(row.stored_at),
                 alerted_at=alerts.get(row.id),
+                published_at=from_ts(row.published_at) if row.published_at else None,
             )
             for row in rows
         ]
@@ -131,6 +146,14 @@ class StatsRepository:
     def update_latency(self, *, since: datetime | None = None, source: str | None = None) -> LatencySummary:
         """Return "time to deliver a tracking status update" (source event -> stored) over live events."""
         return summarize([s.update_ms for s in self.latency_samples(since=since, source=source)])
+
+    def latencies(
+        self, *, since: datetime | None = None, source: str | None = None
+    ) -> tuple[LatencySummary, LatencySummary]:
+        """Return (carrier event -> stored, published -> stored) over live events, from one read."""
+        samples = self.latency_samples(since=since, source=source)
+        published = [ms for ms in (s.publish_ms for s in samples) if ms is not None]
+        return summarize([s.update_ms for s in samples]), summarize(published)
 
     def tracking_candidates(self, *, retired_before: datetime) -> list[tuple[str, str]]:
         """Return (tracking_number, carrier) to poll: open shipments, and final ones within their grace.
@@ -150,6 +173,19 @@ class StatsRepository:
         )
         with self._reading() as conn:
             return [(row.tracking_number, row.carrier) for row in conn.execute(stmt)]
+
+
+def mark_published(uow: UnitOfWork, source: str, events: Sequence[NewTrackingEvent], published_at: datetime) -> None:
+    """Record when the source published ``events`` (just stored by ``uow``, in the same transaction)."""
+    te = tracking_events
+    for new in events:
+        ships = select(shipments.c.id).where(shipments.c.tracking_number == new.tracking_number)
+        uow.execute(
+            update(te)
+            .where(te.c.shipment_id.in_(ships), te.c.event_key == event_key(new.event), te.c.source == source)
+            .where(te.c.published_at.is_(None))
+            .values(published_at=ts(published_at))
+        )
 
 
 def tracking_candidates(store: Store, *, retired_before: datetime) -> list[tuple[str, str]]:

@@ -124,6 +124,7 @@ tracking_events = Table(
     Column("received_at", TIME, nullable=False),
     Column("stored_at", TIME, nullable=False),
     Column("live", Boolean, nullable=False),  # False for history back-filled by a first sync
+    Column("published_at", TIME, nullable=True),  # migration 0008: when the source published it (push)
     UniqueConstraint("shipment_id", "event_key"),
     Index(None, "shipment_id", "occurred_at"),
     Index(None, "occurred_at"),  # migration 0003: the Timeline feed

@@ -39,7 +39,7 @@ from services.domain import (
     utc_now,
 )
 from services.sources.errors import TooLargeError
-from services.storage import Store, tracking_candidates
+from services.storage import Store, mark_published, tracking_candidates
 
 from .ports import ChangeListener, FetchedPage, OrderSource, ReportsSkipped, TrackingSource
 
@@ -188,12 +188,18 @@ class SyncEngine:
         event: TrackingEvent,
         stream_id: str | None,
         received_at: datetime,
+        published_at: datetime | None = None,
     ) -> ChangeSet:
-        """Store one pushed carrier event (live) and the stream position in ONE transaction; emit."""
+        """Store one pushed carrier event (live) and the stream position in ONE transaction; emit.
+
+        ``published_at``: when the source says it published the event (kept for the latency figures).
+        """
         name = src.config.name
         shipment = Shipment(tracking_number=tracking_number, carrier=carrier, events=(event,))
         with self.store.transaction() as uow:
             changes = uow.upsert_tracking(shipment, source=name, received_at=received_at, live=True)
+            if published_at is not None and changes.new_events:
+                mark_published(uow, name, changes.new_events, published_at)
             if stream_id is not None:
                 uow.set_sync_state(self._stream_state(name, stream_id, received_at))
         self._emit(name, changes)

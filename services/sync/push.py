@@ -1,6 +1,7 @@
 """Push: a source's Server-Sent Events stream kept open in a thread, resumed by Last-Event-ID.
 
-    /v1/stream ──shipment.updated──> engine.store_pushed_event (one transaction: event live + stream id)
+    /v1/stream ──shipment.updated──> engine.store_pushed_event (one transaction: event live + stream id,
+                                     and the message's own ``published_at`` for the latency figures)
                ──order.updated────> ask the coordinator for a cursor sync (coalesced)
     dropped / refused ──> reconnect with exponential backoff + jitter; the coordinator polls meanwhile
 
@@ -20,7 +21,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Protocol
 
-from services.domain import AppError, AuthError, ChangeSet, RateLimitedError, ValidationError
+from services.domain import AppError, AuthError, ChangeSet, RateLimitedError, ValidationError, parse_utc
 from services.sources.limits import clamp_wait
 from services.sources.ordertrack.client import OrdertrackClient, StreamMessage
 from services.sources.ordertrack.mapper import parse_stream_event
@@ -57,6 +58,20 @@ def stream_client_for(src: SourceRuntime) -> StreamClient | None:
     if isinstance(src.orders, OrdertrackOrderSource) and isinstance(src.orders.client, OrdertrackClient):
         return src.orders.client
     return None
+
+
+def published_at(payload: object) -> datetime | None:
+    """Return when the source says it published a stream message (its ``published_at``), if it says so.
+
+    A missing or unreadable stamp is not an error: the event is stored all the same, only without it.
+    """
+    value = payload.get("published_at") if isinstance(payload, dict) else None
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_utc(value)
+    except ValidationError:
+        return None
 
 
 class PushListener:
@@ -203,7 +218,8 @@ class PushListener:
         received = datetime.now(UTC)  # to the microsecond: it is a latency figure (utc_now drops them)
         stream_id = message.id or self._last_id
         try:
-            update = parse_stream_event(json.loads(message.data)) if message.data else None
+            payload = json.loads(message.data) if message.data else None
+            update = parse_stream_event(payload) if payload is not None else None
         except (ValueError, ValidationError) as err:
             # Not advancing the id: a message cut short by a dropped connection is replayed whole
             # after the reconnect; a really malformed one is passed by the next good id anyway.
@@ -217,6 +233,7 @@ class PushListener:
                 event=update.event,
                 stream_id=stream_id,
                 received_at=received,
+                published_at=published_at(payload),
             )
             self._saved_id = stream_id
             if not changes.empty and self._on_changes is not None:

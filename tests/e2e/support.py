@@ -102,13 +102,17 @@ class Server:
         return self.log_path.read_text(errors="replace")
 
 
-def start_server(home: Path, log_path: Path, *, timeout: float = 30, **env: str) -> Server:
-    """Start the app's web server on a free loopback port; return once its printed link answers HTTP."""
+def start_server(home: Path, log_path: Path, *, timeout: float = 30, module: str = "app", **env: str) -> Server:
+    """Start the app's web server on a free loopback port; return once its printed link answers HTTP.
+
+    ``module``: what to run with ``python -m`` (the benchmarks serve a trivial app the same way).
+    """
     port = free_port()
     log: IO[bytes] = log_path.open("wb")
     started = time.monotonic()
+    args = ["run", "--web", "--host", "127.0.0.1"] if module == "app" else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app", "run", "--web", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", module, *args, "--port", str(port)],
         cwd=ROOT,
         env=app_env(home, **env),
         stdout=log,

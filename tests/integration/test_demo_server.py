@@ -5,9 +5,9 @@ from __future__ import annotations
 import contextlib
 import inspect
 import queue
+import re
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -105,13 +105,10 @@ def _open_shipment(server: DemoServer, client: httpx.Client) -> tuple[str, str, 
 
 
 def test_binds_loopback_only_and_starts_fast() -> None:
-    """The default host is 127.0.0.1; start() returns within a second with the port accepting."""
+    """The default host is 127.0.0.1; start() returns with the port accepting (its speed: tests/bench)."""
     assert inspect.signature(DemoServer).parameters["host"].default == "127.0.0.1"
-    started = time.perf_counter()
     srv = DemoServer().start()
     try:
-        elapsed = time.perf_counter() - started
-        assert elapsed < 1.0, f"{elapsed:.2f} s"
         assert srv.url.startswith("http://127.0.0.1:")
         assert srv._server is not None
         bound = {s.getsockname()[0] for server in srv._server.servers for s in server.sockets}
@@ -232,7 +229,8 @@ def test_aftership_single_tracking_shape(server: DemoServer, client: httpx.Clien
             assert key in cp, key
         assert cp["created_at"].endswith("Z")
         assert parse_utc(cp["checkpoint_time"]) == parse_utc(cp["created_at"])
-        assert cp["checkpoint_time"][19] in "+-"  # carrier-local time with its offset
+        # carrier-local time with its offset (live events to the millisecond)
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3,6})?[+-]\d\d:\d\d", cp["checkpoint_time"])
     flat = client.get(f"/aftership/v4/trackings/{without.carrier}/{without.tracking_number}").json()
     assert all(len(cp["checkpoint_time"]) == 19 for cp in flat["data"]["tracking"]["checkpoints"])
     missing = client.get(f"/aftership/v4/trackings/{with_offset.carrier}/1Z0000000000000000")

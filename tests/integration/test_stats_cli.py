@@ -45,12 +45,13 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_stats_json_adds_self_service_and_keeps_the_old_keys(home: Path) -> None:
-    """The JSON keeps update_latency and sources as they were and adds self_service."""
+    """The JSON keeps update_latency and sources as they were and adds self_service, then publish_latency."""
     done = cli(home, "stats", "--format", "json")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    assert list(data) == ["update_latency", "sources", "self_service"]
+    assert list(data) == ["update_latency", "sources", "self_service", "publish_latency"]
     assert set(data["update_latency"]) == {"count", "avg_ms", "p50_ms", "p95_ms"}
+    assert data["publish_latency"] == {"count": 0, "avg_ms": None, "p50_ms": None, "p95_ms": None}
     s = data["self_service"]
     assert s["since"] is None
     assert (s["sessions"], s["orders_opened"], s["distinct_orders_opened"]) == (2, 3, 3)

@@ -90,7 +90,7 @@ def test_kill_9_at_random_points_leaves_a_consistent_cache_and_the_next_sync_com
         assert not diffs, f"orders differ from a clean sync of the same backend: {diffs[:3]}"
         state = store.sync_state.get("shop")
         assert state.health == "healthy" and state.cursor == reference.sync_state.get("shop").cursor
-        assert wait_until(lambda: store.sync_state.get("shop#history").cursor == "done", 1)
+        assert wait_until(lambda: store.sync_state.get("shop#history").cursor == "done", 10)
     finally:
         container.close()
         reference.close()

@@ -1,4 +1,7 @@
-"""Push over real SSE: the follow engine stores a posted carrier event within a second, resumes by Last-Event-ID."""
+"""Push over real SSE: the follow engine stores a posted carrier event, resumes by Last-Event-ID.
+
+How fast a push is stored is a benchmark figure (tests/bench/bench_realtime.py), never asserted here.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ import json
 import signal
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +27,8 @@ from .faultproxy import FaultProxy, ordertrack_runtime
 
 SLOW = {"ordertrack": 3600.0}
 """Polling floors for tests that must see push alone (no poll may deliver the events)."""
+WAIT = 15.0
+"""Seconds to wait for a pushed event (a condition, not a budget)."""
 
 
 @pytest.fixture
@@ -59,8 +63,8 @@ def _tracking_numbers(store: Store, count: int) -> list[str]:
     return numbers[:count]
 
 
-def test_pushed_event_is_in_the_cache_within_a_second(quiet_demo: DemoServer, store: Store) -> None:
-    """While the follow engine runs, an event posted to the demo is stored (live) within 1 s; stop is clean."""
+def test_pushed_event_is_in_the_cache_by_push(quiet_demo: DemoServer, store: Store) -> None:
+    """While the follow engine runs, an event posted to the demo is stored (live) by push; stop is clean."""
     engine = SyncEngine(store, [ordertrack_runtime("shop", quiet_demo.url)])
     coordinator = SyncCoordinator(engine, min_intervals=SLOW, interval=3600)
     coordinator.start()
@@ -69,17 +73,19 @@ def test_pushed_event_is_in_the_cache_within_a_second(quiet_demo: DemoServer, st
         assert coordinator.reports["shop"].error is None
         assert wait_until(lambda: coordinator.pushers["shop"].connected, 5), "stream did not open"
         number = _tracking_numbers(store, 1)[0]
-        started = time.monotonic()
+        polled = coordinator.reports["shop"]
         _post(quiet_demo.url, number, "out_for_delivery", "Pushed: on the van")
-        assert wait_until(lambda: "Pushed: on the van" in _descriptions(store, number), 1.0), "not stored within 1 s"
-        elapsed = time.monotonic() - started
+        assert wait_until(lambda: "Pushed: on the van" in _descriptions(store, number), WAIT), "never stored"
+        assert coordinator.reports["shop"] is polled, "stored by a poll, not by push"
     finally:
         coordinator.close()
     assert coordinator.threads_alive() == [], "threads left after stop"
-    assert elapsed < 1.0
     samples = StatsRepository(store).latency_samples()
     assert len(samples) == 1, "exactly the pushed event counts as a live update (history excluded)"
     assert samples[0].received_at <= samples[0].stored_at
+    published = samples[0].published_at
+    assert published is not None and published <= samples[0].received_at, "the stream's published_at is kept"
+    assert samples[0].publish_ms is not None and samples[0].publish_ms <= samples[0].update_ms + 1
     assert store.sync_state.get("shop#stream").cursor is not None, "stream position persisted"
     order = store.orders.get(store.orders.order_numbers_for_tracking(number)[0])
     assert order is not None
@@ -123,8 +129,8 @@ def test_stream_dropped_and_restarted_loses_and_duplicates_nothing(quiet_demo: D
     assert len(StatsRepository(store).latency_samples()) == 10
 
 
-def test_follow_command_pushes_within_a_second_and_stops_cleanly(quiet_demo: DemoServer, home: Path) -> None:
-    """`ordertrack sync --follow` prints the pushed event within 1 s and exits 0 on SIGTERM, no traceback."""
+def test_follow_command_prints_a_pushed_event_and_stops_cleanly(quiet_demo: DemoServer, home: Path) -> None:
+    """`ordertrack sync --follow` prints the pushed event and exits 0 on SIGTERM, no traceback."""
     assert run_cli(home, "sources", "add", "ordertrack", "--url", quiet_demo.url, "--name", "shop").returncode == 0
     proc = follow(home, stderr=subprocess.PIPE)
     lines: list[str] = []
@@ -134,10 +140,8 @@ def test_follow_command_pushes_within_a_second_and_stops_cleanly(quiet_demo: Dem
         assert wait_until(lambda: any("new events" in line for line in lines), 30), lines
         assert wait_until(lambda: len(quiet_demo._streams) == 1, 10), "the follow engine did not open the stream"
         number = next(iter(quiet_demo.data.plans[0].shipments)).tracking_number
-        started = time.monotonic()
         _post(quiet_demo.url, number, "available_for_pickup", "Ready at the locker")
-        assert wait_until(lambda: any("Ready at the locker" in line for line in lines), 1.0), lines[-3:]
-        assert time.monotonic() - started < 1.0
+        assert wait_until(lambda: any("Ready at the locker" in line for line in lines), WAIT), lines[-3:]
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(20)
@@ -154,5 +158,6 @@ def test_follow_command_pushes_within_a_second_and_stops_cleanly(quiet_demo: Dem
     data = json.loads(stats.stdout)
     assert data["update_latency"]["count"] == 1
     assert data["update_latency"]["p95_ms"] is not None
+    assert data["publish_latency"]["count"] == 1, "the demo's stream message says when it was published"
     [source] = data["sources"]
     assert source["source"] == "shop" and source["health"] == "healthy" and source["stream_last_event_id"]

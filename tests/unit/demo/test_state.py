@@ -106,6 +106,18 @@ def test_add_event_becomes_latest_and_replays(state: DemoState) -> None:
         state.add_event(number, "delivered", subtag="Exception_013")
 
 
+def test_live_events_are_stamped_to_the_millisecond_and_say_when_published(state: DemoState) -> None:
+    """Events added live carry milliseconds (not whole seconds), and each stream message its published_at."""
+    numbers = [s.tracking_number for p in state.data.plans for s in p.shipments][:6]
+    entries = [state.add_event(n, "in_transit", f"Live scan {i}")[0] for i, n in enumerate(numbers)]
+    stamps = [parse_utc(e.data["event"]["occurred_at"]) for e in entries]  # type: ignore[index,call-overload]
+    assert all(t.microsecond % 1000 == 0 for t in stamps), "milliseconds, no finer"
+    assert any(t.microsecond for t in stamps), "six events all on a whole second: stamped in whole seconds"
+    for entry, stamp in zip(entries, stamps, strict=True):
+        published = parse_utc(entry.data["published_at"])  # type: ignore[index,call-overload]
+        assert stamp <= published <= datetime.now(UTC)
+
+
 def test_sim_clock_follows_real_time() -> None:
     """Simulated now = data now + real time elapsed + advances."""
     clock = FakeClock()

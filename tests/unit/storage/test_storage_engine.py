@@ -6,7 +6,6 @@ import os
 import sqlite3
 import stat
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -151,9 +150,8 @@ def test_a_nested_transaction_fails_fast_instead_of_waiting_for_itself(store: St
     """Opening a second write transaction in the same thread is refused at once, clearly."""
     from services.domain import SourceConfig, StorageError
 
-    started = time.perf_counter()
+    # refused by our own check, not by a lock wait running out (that would say "database is locked")
     with store.transaction(), pytest.raises(StorageError, match="already open in this thread"):
         store.sources.add(SourceConfig(name="shop", kind="shopify", url="https://shop.example"))
-    assert time.perf_counter() - started < 1
     store.sources.add(SourceConfig(name="shop", kind="shopify", url="https://shop.example"))  # usable afterwards
     assert store.sources.get("shop") is not None

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0099"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
@@ -84,7 +84,7 @@ def test_store_open_migrates_a_new_file_to_head(db_path: Path) -> None:
     """Store.open runs `upgrade head` on a new file."""
     Store.open(db_path).close()
     raw = sqlite3.connect(db_path)
-    assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [("0008",)]
+    assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [("0009",)]
     raw.close()
     assert {"orders", "order_events", "shipments", "tracking_events", "sync_state", "sources"} <= _tables(db_path)
 
@@ -125,7 +125,7 @@ def test_batch_migrations_keep_child_rows(db_path: Path, tmp_path: Path, build, 
     command.upgrade(cfg, "head")
     assert _counts(db_path) == before
     assert _fk_problems(db_path) == []
-    command.downgrade(cfg, "0008")
+    command.downgrade(cfg, "0009")
     assert _counts(db_path) == before
     command.upgrade(cfg, "head")
     assert _counts(db_path) == before
@@ -150,7 +150,7 @@ def test_a_failing_migration_changes_nothing(db_path: Path, tmp_path: Path, buil
     with pytest.raises(Exception, match="no_such_function"):
         command.upgrade(cfg, "head")
     raw = sqlite3.connect(db_path)
-    assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [("0008",)]
+    assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [("0009",)]
     assert "note" not in {r[1] for r in raw.execute("PRAGMA table_info(orders)")}
     raw.close()
     assert _counts(db_path)["tracking_events"] == 15

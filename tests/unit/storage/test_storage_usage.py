@@ -161,7 +161,7 @@ def test_migration_0005_keeps_data(db_path: Path, build, ops) -> None:
     upgrade(db_path)
     raw = sqlite3.connect(db_path)
     try:
-        assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [("0008",)]
+        assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [("0009",)]
         assert raw.execute("SELECT count(*) FROM orders").fetchone() == (3,)
         assert raw.execute("SELECT count(*) FROM shipment_etas").fetchone() is not None
         indexes = {r[0] for r in raw.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
