@@ -20,7 +20,7 @@ SHARED = {
     "tracking-numbers", "uvicorn", "starlette", "sse-starlette",
 }
 PHONE_ONLY = {"flet-secure-storage", "flet-local-auth", "flet-permission-handler", "flet-notifications"}
-DESKTOP_ONLY = {"flet-web", "flet-desktop", "keyring", "plyer", "jeepney", "sqlcipher3"}
+DESKTOP_ONLY = {"flet-web", "flet-desktop", "keyring", "plyer", "jeepney", "sqlcipher3", "rl-accel"}
 
 
 def effective(requirements: list[str], system: str) -> dict[str, Requirement]:
