@@ -23,12 +23,13 @@ import hmac
 import ipaddress
 import secrets
 import socket
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from services.domain.hosts import IPAddress, ip_literal, is_loopback_address, is_loopback_host, split_authority
 
 TOKEN_PARAM = "token"
 ALLOW_PUBLIC_ENV = "ORDERTRACK_ALLOW_PUBLIC"
@@ -50,7 +51,7 @@ class ListenAddressError(ValueError):
     """The address asked to serve on is not allowed (not loopback, without the opt-in)."""
 
 
-def resolved_addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+def resolved_addresses(host: str) -> list[IPAddress]:
     """Return the addresses ``host`` means to the socket layer, numerically only (no DNS).
 
     ``0``, ``127.1`` and ``0x7f.1`` are numeric to the C library (``inet_aton``) even though they do not
@@ -71,18 +72,11 @@ def resolved_addresses(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6
             f"refusing to serve on {host!r}: not an IP address; the app serves on loopback only "
             f"(127.0.0.1, ::1 or localhost)"
         ) from err
-    found: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = []
+    found: list[IPAddress] = []
     for info in infos:
         address = str(info[4][0]).split("%", 1)[0]
         found.append(ipaddress.ip_address(address))
     return found
-
-
-def is_loopback_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    """Tell whether ``address`` is loopback (an IPv4-mapped IPv6 loopback included)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped.is_loopback
-    return address.is_loopback
 
 
 def check_listen_host(host: str, *, allow_public: bool = False) -> str:
@@ -102,26 +96,6 @@ def check_listen_host(host: str, *, allow_public: bool = False) -> str:
         f"refusing to serve on {shown}: the app serves on loopback only (127.0.0.1, ::1 or localhost); "
         f"set {ALLOW_PUBLIC_ENV}=1 to serve on another address on purpose"
     )
-
-
-def _split_host_port(value: str) -> tuple[str, int | None] | None:
-    """Split a ``Host`` / origin authority into (host, port); None when malformed."""
-    try:
-        parts = urlsplit(f"//{value}")
-        port = parts.port
-    except ValueError:
-        return None
-    if parts.hostname is None or parts.username is not None or parts.password is not None:
-        return None
-    return parts.hostname, port
-
-
-def _is_ip_literal(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    return True
 
 
 @dataclass(frozen=True)
@@ -150,17 +124,13 @@ class WebGuard:
         port: int,
         secret: LaunchSecret,
         allow_public: bool = False,
-        extra_hosts: Iterable[str] = (),
     ) -> None:
         """Guard ``app`` served on ``port``; ``allow_public`` also accepts IP-literal hosts (opt-in)."""
         self._app = app
         self._port = port
         self._secret = secret
         self._allow_public = allow_public
-        self._extra_hosts = {h.lower() for h in extra_hosts}
         self.cookie_name = f"ordertrack_{port}"
-        self.refused = 0
-        """How many requests were refused (for tests and the log)."""
 
     def link(self, host: str = "127.0.0.1", path: str = "/") -> str:
         """Return the link that lets a browser in: ``http://host:port/path?token=...``."""
@@ -173,19 +143,16 @@ class WebGuard:
         """Tell whether a ``Host`` header names this server the way a browser of ours would."""
         if not value:
             return False
-        split = _split_host_port(value)
+        split = split_authority(value)
         if split is None:
             return False
         host, port = split
         if port is not None and port != self._port:
             return False
         host = host.lower()
-        if host == "localhost" or host in self._extra_hosts:
+        if is_loopback_host(host):
             return True
-        if not _is_ip_literal(host):
-            return False  # a DNS name: what DNS rebinding uses
-        address = ipaddress.ip_address(host.split("%", 1)[0])
-        return is_loopback_address(address) or self._allow_public
+        return self._allow_public and ip_literal(host) is not None  # a DNS name: what DNS rebinding uses
 
     def origin_allowed(self, origin: str | None, host: str | None) -> bool:
         """Tell whether ``Origin`` is this server itself (``http://`` + the request's own host)."""
@@ -264,7 +231,6 @@ class WebGuard:
         await send({"type": "http.response.body", "body": b""})
 
     async def _refuse(self, scope: Scope, send: Send, receive: Receive) -> None:
-        self.refused += 1
         if scope["type"] == "websocket":
             await receive()  # websocket.connect
             await send({"type": "websocket.close", "code": 1008})  # before accept: HTTP 403

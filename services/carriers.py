@@ -13,11 +13,12 @@ read it. Data only, no I/O, no imports of ours.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
+
+from services.domain.hosts import is_loopback_host
 
 
 @dataclass(frozen=True, slots=True)
@@ -475,16 +476,6 @@ def _on(host: str, domains: Iterable[str]) -> bool:
     return any(host == d or host.endswith("." + d) for d in domains)
 
 
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` is ``localhost`` or an address that parses as a loopback IP (not ``127.x.example``)."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def safe_link(
     url: str | None,
     slug: str,
@@ -514,7 +505,7 @@ def safe_link(
         return None
     if not host or host.endswith(".") or "@" in parts.netloc:
         return None
-    loopback = is_loopback(host)
+    loopback = is_loopback_host(host)
     if parts.scheme == "https":
         if port not in (None, 443) and not loopback:
             return None

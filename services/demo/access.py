@@ -16,37 +16,17 @@ merely starts with ``127.``.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-LOCALHOST_NAMES = frozenset({"localhost", "localhost."})
-
-
-def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(text.strip("[]"))
-    except ValueError:
-        return None
-
-
-def is_loopback(host: str) -> bool:
-    """Tell whether ``host`` (a bare name or address, IPv6 with or without brackets) is loopback."""
-    if host.lower() in LOCALHOST_NAMES:
-        return True
-    address = _ip(host)
-    if address is None:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped.is_loopback
-    return address.is_loopback
+from services.domain.hosts import ip_literal, is_loopback_host, split_authority
 
 
 def check_bind_host(host: str, allow_public: bool) -> None:
     """Raise ValueError unless ``host`` is loopback or the caller opted in to serving other hosts."""
-    if is_loopback(host):
+    if is_loopback_host(host):
         return
     if not allow_public:
         raise ValueError(f"refusing to serve on {host!r}: not a loopback address")
@@ -54,15 +34,11 @@ def check_bind_host(host: str, allow_public: bool) -> None:
 
 def request_host_allowed(authority: str, allow_public: bool) -> bool:
     """Tell whether a ``Host`` header (``name[:port]``) may be served."""
-    try:
-        parts = urlsplit(f"//{authority}")
-        name = parts.hostname
-        _ = parts.port  # raises ValueError for a port that is not one
-    except ValueError:
+    split = split_authority(authority)
+    if split is None:
         return False
-    if not name or "@" in authority:
-        return False
-    return is_loopback(name) or (allow_public and _ip(name) is not None)
+    name = split[0]
+    return is_loopback_host(name) or (allow_public and ip_literal(name) is not None)
 
 
 def origin_allowed(origin: str, allow_public: bool) -> bool:
@@ -75,7 +51,7 @@ def origin_allowed(origin: str, allow_public: bool) -> bool:
         return False
     if parts.scheme not in ("http", "https") or not name:
         return False
-    return is_loopback(name) or (allow_public and _ip(name) is not None)
+    return is_loopback_host(name) or (allow_public and ip_literal(name) is not None)
 
 
 class HostGuard:

@@ -46,8 +46,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from services.domain import ValidationError, format_utc, parse_utc, utc_now
+from services.domain.hosts import is_loopback_host
 
-from .access import HostGuard, check_bind_host, is_loopback
+from .access import HostGuard, check_bind_host
 from .aftership import envelope, error_envelope
 from .data import DemoData, generate
 from .state import DemoState, StreamEntry, json_bytes
@@ -157,7 +158,7 @@ class DemoServer:
         allow_public: bool = False,
     ) -> None:
         check_bind_host(host, allow_public)
-        if not is_loopback(host) and not token:
+        if not is_loopback_host(host) and not token:
             raise ValueError("a demo server on a non-loopback address needs a token")
         self.allow_public = allow_public
         self.orders = orders

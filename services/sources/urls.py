@@ -11,11 +11,10 @@ carries no user name or password, no query, no fragment and no spaces: credentia
 
 from __future__ import annotations
 
-import ipaddress
-
 import httpx
 
 from services.domain import ConfigError
+from services.domain.hosts import is_loopback_host
 
 
 class UrlPolicyError(ConfigError):
@@ -30,20 +29,6 @@ class UrlPolicyError(ConfigError):
         super().__init__(f"the source address {reason}")
         self.rule = rule
         self.reason = reason
-
-
-def is_loopback_host(host: str) -> bool:
-    """Tell whether ``host`` is this computer: ``localhost`` or a loopback IP address (not a DNS name)."""
-    name = host.strip().lower().removeprefix("[").removesuffix("]")
-    if name == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(name)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped.is_loopback
-    return address.is_loopback
 
 
 def validate_source_url(raw: str) -> str:

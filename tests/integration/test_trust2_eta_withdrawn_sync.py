@@ -19,7 +19,6 @@ import json
 import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -34,6 +33,7 @@ from services.sync.engine import SourceRuntime, SyncEngine
 from services.sync.ordertrack_source import OrdertrackOrderSource
 from services.sync.tracking import AfterShipTracking
 from tests.support.cli import run_cli
+from tests.support.local_http import JsonServer
 
 A, B = "1Z999AA10123456784", "1Z999AA10123456785"
 NUMBER = "W-T2"
@@ -72,36 +72,16 @@ class Backend:
         self.tracking_b: dict[str, Any] = {"expected_delivery": DAY, "checkpoints": [_checkpoint(20, "Origin scan")]}
         self.requests: list[str] = []
         self._lock = threading.Lock()
-        backend = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # the http.server hook
-                status, body = backend.answer(self.path)
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: object) -> None:
-                """Quiet."""
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        self._http = JsonServer(self.answer)
 
     @property
     def url(self) -> str:
         """Return the base URL."""
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self._http.url
 
     def close(self) -> None:
         """Stop serving."""
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
+        self._http.close()
 
     def publish(self) -> None:
         """Mark the order changed (the next sync's cursor page carries it, and its parcels are polled)."""

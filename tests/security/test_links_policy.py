@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from services.carriers import checked_url, is_loopback, safe_link, tracking_url
+from services.carriers import checked_url, safe_link, tracking_url
 from services.domain import Order, Shipment
+from services.domain.hosts import is_loopback_host as is_loopback
 from services.sources.registry import normalize
 from tests.support.paths import VENDOR_FIXTURES
 

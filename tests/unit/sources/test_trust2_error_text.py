@@ -8,10 +8,7 @@ clients' typed errors, and the sync report and stored sync state built from them
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +22,7 @@ from services.sources.http import HttpSource, RetryPolicy
 from services.storage import Store
 from services.sync.adapters.aftership import AfterShipTrackingSource
 from services.sync.engine import SourceRuntime, SyncEngine
+from tests.support.local_http import JsonServer
 
 EVIL = (
     "\x1b[31mInvalid\x1b[0m tracking\r\nERROR root: forged line "
@@ -41,35 +39,16 @@ class Answers:
     def __init__(self) -> None:
         self.status = 400
         self.body: Any = {}
-        answers = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                data = json.dumps(answers.body).encode()
-                self.send_response(answers.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: object) -> None:
-                """Keep the test output quiet."""
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        self._http = JsonServer(lambda _path: (self.status, self.body))
 
     @property
     def url(self) -> str:
         """Return the base URL."""
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self._http.url
 
     def close(self) -> None:
         """Stop serving."""
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
+        self._http.close()
 
 
 @pytest.fixture
